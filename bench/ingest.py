@@ -1,0 +1,127 @@
+"""End-to-end ingest on PostgreSQL beside a raw baseline, in one process, reported as a ratio.
+
+ledger:   N events preloaded on the disclosure stream; the real consumer (FastStream batches,
+          validation, pseudonyms, sealing, hashing, one transaction per batch, ack after
+          commit); timed until all N are committed.
+baseline: the same N bodies on another stream; plain XREADGROUP batches + COPY of
+          (event_id, body) into a table + XACK; no validation, no hashing.
+
+    uv run python bench/ingest.py [--events 20000] [--batch 1000]
+
+Needs Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/10) and PostgreSQL
+(BENCH_POSTGRES_URL, an admin URL used to create a throw-away database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from consent_ledger.adapters.consumer import ensure_groups  # noqa: E402
+from consent_ledger.bootstrap import build_ledger  # noqa: E402
+from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402
+from ledger_contracts.streams import DISCLOSURE_STREAM  # noqa: E402
+
+from tests.factories import disclosure  # noqa: E402
+
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+RAW_STREAM, RAW_GROUP = "bench.raw", "raw"
+
+
+def preload(r: redis.Redis, stream: str, bodies: list[bytes]) -> None:
+    pipe = r.pipeline(transaction=False)
+    for i, body in enumerate(bodies):
+        pipe.xadd(stream, {"event": body})
+        if i % 5000 == 4999:
+            pipe.execute()
+    pipe.execute()
+
+
+async def run_ledger(db_url: str, n: int, batch: int) -> float:
+    settings = Settings(
+        home=Path("/tmp/bench-ledger"),
+        database_url=db_url,
+        redis_url=REDIS_URL,
+        pseudonym_key="5b0f9c1e7d2a4c6e8f1a3b5d7c9e0f2a4b6d8c0e1f3a5b7d9c2e4f6a8b0d1c3e",
+        encryption_key="c3e1d0b8a6f4e2c9d7b5a3f1e0c8a6b4d2f0e9c7a5b3d1f2e4c6a8b0d9f7e5c3",
+        consumer=ConsumerSettings(batch_size=batch, poll_ms=5),
+    )
+    ledger = build_ledger(settings, REDIS_URL)
+    await ensure_groups(ledger.redis)
+    appended = ledger.metrics.appended
+    start = time.perf_counter()
+    await ledger.broker.start()
+    while appended._value.get() < n:  # noqa: SLF001 - reading our own counter
+        await asyncio.sleep(0.005)
+    elapsed = time.perf_counter() - start
+    await ledger.broker.stop()
+    await ledger.redis.aclose()
+    assert ledger.store.count_entries() == n
+    ledger.store.engine.dispose()
+    return elapsed
+
+
+def run_baseline(r: redis.Redis, db_url: str, n: int, batch: int) -> float:
+    r.xgroup_create(RAW_STREAM, RAW_GROUP, id="0", mkstream=True)
+    with psycopg.connect(db_url) as conn:
+        conn.execute("CREATE TABLE raw_entry (event_id text PRIMARY KEY, body bytea NOT NULL)")
+        conn.commit()
+        done = 0
+        start = time.perf_counter()
+        while done < n:
+            resp = r.xreadgroup(RAW_GROUP, "raw-1", {RAW_STREAM: ">"}, count=batch, block=100)
+            if not resp:
+                continue
+            entries = resp[0][1]
+            with conn.cursor() as cur, cur.copy("COPY raw_entry (event_id, body) FROM STDIN") as copy:
+                for _, fields in entries:
+                    body = fields[b"event"]
+                    copy.write_row((json.loads(body)["event_id"], body))
+            conn.commit()
+            r.xack(RAW_STREAM, RAW_GROUP, *[eid for eid, _ in entries])
+            done += len(entries)
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=20_000)
+    ap.add_argument("--batch", type=int, default=1000)
+    args = ap.parse_args()
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    db_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    r = redis.Redis.from_url(REDIS_URL)
+    r.flushdb()
+    try:
+        bodies = [json.dumps(disclosure(event_id=f"bench-{i:08d}")).encode() for i in range(args.events)]
+        preload(r, DISCLOSURE_STREAM, bodies)
+        preload(r, RAW_STREAM, bodies)
+        base = run_baseline(r, db_url, args.events, args.batch)
+        led = asyncio.run(run_ledger(db_url, args.events, args.batch))
+        ledger_rate, base_rate = args.events / led, args.events / base
+        print(f"events            {args.events}")
+        print(f"raw baseline      {base_rate:10.0f} events/s  ({base:.2f} s)")
+        print(f"ledger ingest     {ledger_rate:10.0f} events/s  ({led:.2f} s)")
+        print(f"ratio             {ledger_rate / base_rate:10.2f}  (target >= 0.6, and >= 10000 events/s)")
+    finally:
+        r.flushdb()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

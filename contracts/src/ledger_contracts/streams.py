@@ -1,0 +1,34 @@
+"""The wire format: stream names, the entry field, size limit. See docs/wire-format.md."""
+
+from __future__ import annotations
+
+__all__ = [
+    "CONSENT_STREAM",
+    "DEAD_LETTER_STREAM",
+    "DISCLOSURE_STREAM",
+    "EVENT_FIELD",
+    "EVENT_STREAMS",
+    "LEDGER_GROUP",
+    "MAX_EVENT_BYTES",
+    "NOTIFIER_GROUP",
+    "PHONE_STREAM",
+    "stream_for",
+]
+
+DISCLOSURE_STREAM = "ledger.events.disclosure"
+CONSENT_STREAM = "ledger.events.consent"
+PHONE_STREAM = "ledger.events.phone"
+EVENT_STREAMS = (DISCLOSURE_STREAM, CONSENT_STREAM, PHONE_STREAM)
+DEAD_LETTER_STREAM = "ledger.dead-letter"
+
+LEDGER_GROUP = "ledger"
+NOTIFIER_GROUP = "notifier"
+
+EVENT_FIELD = "event"  # the one stream-entry field: UTF-8 JSON of the event
+MAX_EVENT_BYTES = 64 * 1024
+
+
+def stream_for(event_type: str) -> str:
+    """The stream a producer publishes an event type to."""
+    family = event_type.split(".", 1)[0]
+    return {"disclosure": DISCLOSURE_STREAM, "consent": CONSENT_STREAM}.get(family, PHONE_STREAM)

@@ -1,0 +1,83 @@
+"""Turn the bytes of one stream entry into an event, or a refusal with its reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from .events import EVENT_ADAPTER, EVENT_TYPES, SCHEMA_VERSION, Event
+from .refusals import Refusal
+from .streams import MAX_EVENT_BYTES
+
+__all__ = ["EventRefused", "parse_event"]
+
+
+class EventRefused(Exception):
+    """The event cannot be accepted. Carries no input values: they may hold a BSN."""
+
+    def __init__(
+        self,
+        reason: Refusal,
+        detail: str,
+        errors: list[dict[str, Any]] | None = None,
+        event_id: str | None = None,
+        event_type: str | None = None,
+    ) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.errors = errors or []
+        self.event_id = event_id
+        self.event_type = event_type
+
+
+def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """Location, type and message of each error; never the input value."""
+    return [
+        {"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]}
+        for e in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value[:128] if isinstance(value, str) else None
+
+
+def parse_event(raw: bytes | str | None) -> Event:
+    """Validate one event body; raise EventRefused naming the reason."""
+    if raw is None:
+        raise EventRefused(Refusal.MISSING_EVENT_FIELD, "stream entry has no 'event' field")
+    body = raw.encode() if isinstance(raw, str) else raw
+    if len(body) > MAX_EVENT_BYTES:
+        raise EventRefused(Refusal.OVERSIZED, f"{len(body)} bytes; the limit is {MAX_EVENT_BYTES}")
+    try:
+        doc = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise EventRefused(Refusal.NOT_JSON, f"body is not UTF-8 JSON ({type(exc).__name__})") from None
+    if not isinstance(doc, dict):
+        raise EventRefused(Refusal.NOT_AN_OBJECT, f"body is JSON {type(doc).__name__}, not an object")
+    event_id, event_type = _str_or_none(doc.get("event_id")), _str_or_none(doc.get("event_type"))
+    if event_type not in EVENT_TYPES:
+        raise EventRefused(
+            Refusal.UNKNOWN_EVENT_TYPE,
+            "event_type is missing or not one of: " + ", ".join(sorted(EVENT_TYPES)),
+            event_id=event_id,
+            event_type=event_type,
+        )
+    if doc.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise EventRefused(
+            Refusal.UNSUPPORTED_SCHEMA_VERSION,
+            f"schema_version must be {SCHEMA_VERSION}",
+            event_id=event_id,
+            event_type=event_type,
+        )
+    try:
+        return EVENT_ADAPTER.validate_json(body, strict=True)
+    except ValidationError as exc:
+        errors = _safe_errors(exc)
+        bsn_error = any("invalid_bsn" in e["msg"] for e in errors)
+        reason = Refusal.INVALID_BSN if bsn_error else Refusal.VALIDATION_FAILED
+        detail = "; ".join(f"{'.'.join(e['loc'][1:]) or '(body)'}: {e['msg']}" for e in errors)
+        raise EventRefused(reason, detail, errors, event_id, event_type) from None

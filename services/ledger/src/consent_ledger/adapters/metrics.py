@@ -1,0 +1,43 @@
+"""Prometheus metrics of the ledger, on a registry of their own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+__all__ = ["LedgerMetrics"]
+
+
+class LedgerMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.appended = Counter("ledger_events_appended", "Entries appended to the ledger", registry=r)
+        self.dead_lettered = Counter(
+            "ledger_events_dead_lettered", "Events refused to the dead-letter stream", ["reason"], registry=r
+        )
+        self.duplicates = Counter(
+            "ledger_events_duplicate", "Redelivered events already recorded", registry=r
+        )
+        self.conflicts = Counter(
+            "ledger_events_conflict", "Same event id with different content (alert on this)", registry=r
+        )
+        self.batch_size = Histogram(
+            "ledger_batch_size",
+            "Stream entries per consumed batch",
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
+            registry=r,
+        )
+        self.append_latency = Histogram(
+            "ledger_append_latency_seconds",
+            "Batch read to commit",
+            registry=r,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.batch_failures = Counter(
+            "ledger_batch_failures", "Batches not committed (left pending for redelivery)", registry=r
+        )
+        self.chain_length = Gauge("ledger_chain_length", "Entries per chain", ["chain"], registry=r)
+        self.consumer_lag = Gauge(
+            "ledger_consumer_lag", "Entries not yet acknowledged by the ledger group", ["stream"], registry=r
+        )
+        self.reclaimed = Counter("ledger_entries_reclaimed", "Pending entries reclaimed", registry=r)

@@ -1,0 +1,65 @@
+"""SQLModel tables. Migrations in adapters/migrations/ must match these."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field, SQLModel
+
+__all__ = ["ChainHeadRow", "ConsentStateRow", "EventIndexRow", "LedgerEntryRow", "SubjectKeyRow"]
+
+
+class LedgerEntryRow(SQLModel, table=True):
+    __tablename__ = "ledger_entry"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    seq: int = Field(primary_key=True)
+    entry_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    kind: str = Field(max_length=32)
+    event_id: str | None = Field(default=None, max_length=128, index=True)
+    subject: str | None = Field(default=None, max_length=80, index=True)
+    recorded_at: str = Field(max_length=40)
+
+
+class ChainHeadRow(SQLModel, table=True):
+    __tablename__ = "chain_head"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    length: int
+    head_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class EventIndexRow(SQLModel, table=True):
+    """One row per (event id, content) the ledger has recorded."""
+
+    __tablename__ = "event_index"
+
+    event_id: str = Field(primary_key=True, max_length=128)
+    content_mac: str = Field(primary_key=True, max_length=64)
+    chain: str = Field(max_length=128)
+    seq: int
+    kind: str = Field(max_length=32)
+
+
+class SubjectKeyRow(SQLModel, table=True):
+    """A subject's data key, wrapped under the key-encryption key. Deleted on erasure."""
+
+    __tablename__ = "subject_key"
+
+    key_id: str = Field(primary_key=True, max_length=80)
+    wrapped: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ConsentStateRow(SQLModel, table=True):
+    """Projection: the latest consent event by event time per (subject, purpose)."""
+
+    __tablename__ = "consent_state"
+
+    subject: str = Field(primary_key=True, max_length=80)
+    purpose: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=64)
+    occurred_at: str = Field(max_length=40, description="fixed-width UTC, sortable")
+    event_id: str = Field(max_length=128)
+    valid_until: str | None = Field(default=None, max_length=40)
+    chain: str = Field(max_length=128)
+    seq: int

@@ -1,0 +1,210 @@
+"""The SQL store: implements the app's ports over SQLModel tables (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..app.ports import ConsentKey, IndexRow
+from ..core.consent_state import ConsentFact
+from ..core.entries import AppendedEntry, ChainHead
+from ..core.verify import StoredEntry
+from .sql_models import ChainHeadRow, ConsentStateRow, EventIndexRow, LedgerEntryRow, SubjectKeyRow
+
+__all__ = ["SqlLedgerStore", "SqlTransaction", "fixed_utc", "parse_fixed_utc"]
+
+ENTRY = LedgerEntryRow.__table__  # type: ignore[attr-defined]
+HEAD = ChainHeadRow.__table__  # type: ignore[attr-defined]
+INDEX = EventIndexRow.__table__  # type: ignore[attr-defined]
+KEY = SubjectKeyRow.__table__  # type: ignore[attr-defined]
+CONSENT = ConsentStateRow.__table__  # type: ignore[attr-defined]
+_CHUNK = 500  # bound for IN (...) lists
+
+
+def fixed_utc(moment: datetime) -> str:
+    """Fixed-width UTC text that sorts like time: 2026-03-01T09:00:00.000000Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_fixed_utc(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    items = list(values)
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class SqlTransaction:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._pg = conn.dialect.name == "postgresql"
+
+    def _insert(self, table: Any) -> Any:
+        return (postgresql.insert if self._pg else sqlite.insert)(table)
+
+    def known_macs(self, event_ids: Iterable[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for chunk in _chunks(event_ids):
+            q = select(INDEX.c.event_id, INDEX.c.content_mac).where(INDEX.c.event_id.in_(chunk))
+            for eid, mac in self._conn.execute(q):
+                out.setdefault(eid, set()).add(mac)
+        return out
+
+    def lock_heads(self, chains: Iterable[str]) -> dict[str, ChainHead]:
+        wanted = sorted(set(chains))  # fixed order: no lock-order deadlock between writers
+        q = select(HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash).where(HEAD.c.chain.in_(wanted))
+        if self._pg:
+            q = q.order_by(HEAD.c.chain).with_for_update()
+        found = {c: ChainHead(c, n, bytes(h)) for c, n, h in self._conn.execute(q)}
+        return {c: found.get(c) or ChainHead.genesis(c) for c in wanted}
+
+    def wrapped_keys(self, key_ids: Iterable[str]) -> dict[str, bytes]:
+        out = {}
+        for chunk in _chunks(key_ids):
+            for kid, wrapped in self._conn.execute(
+                select(KEY.c.key_id, KEY.c.wrapped).where(KEY.c.key_id.in_(chunk))
+            ):
+                out[kid] = bytes(wrapped)
+        return out
+
+    def consent_facts(self, keys: Iterable[ConsentKey]) -> dict[ConsentKey, ConsentFact]:
+        out = {}
+        for chunk in _chunks(keys):
+            q = select(CONSENT).where(tuple_(CONSENT.c.subject, CONSENT.c.purpose).in_(chunk))
+            for row in self._conn.execute(q).mappings():
+                out[(row["subject"], row["purpose"])] = _fact(row)
+        return out
+
+    def write(
+        self,
+        entries: Sequence[AppendedEntry],
+        index: Sequence[IndexRow],
+        heads: Sequence[ChainHead],
+        new_keys: Mapping[str, bytes],
+        consent: Mapping[ConsentKey, tuple[ConsentFact, AppendedEntry]],
+    ) -> None:
+        conn = self._conn
+        conn.execute(ENTRY.insert(), [_entry_row(e) for e in entries])
+        conn.execute(INDEX.insert(), [vars_of(r) for r in index])
+        if new_keys:
+            conn.execute(KEY.insert(), [{"key_id": k, "wrapped": w} for k, w in new_keys.items()])
+        stmt = self._insert(HEAD)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[HEAD.c.chain],
+                set_={"length": stmt.excluded.length, "head_hash": stmt.excluded.head_hash},
+            ),
+            [{"chain": h.chain, "length": h.length, "head_hash": h.head_hash} for h in heads],
+        )
+        if consent:
+            stmt = self._insert(CONSENT)
+            cols = ("event_type", "occurred_at", "event_id", "valid_until", "chain", "seq")
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[CONSENT.c.subject, CONSENT.c.purpose],
+                    set_={c: getattr(stmt.excluded, c) for c in cols},
+                ),
+                [_consent_row(k, f, e) for k, (f, e) in consent.items()],
+            )
+
+
+def vars_of(row: IndexRow) -> dict[str, Any]:
+    return {s: getattr(row, s) for s in row.__slots__}  # type: ignore[attr-defined]
+
+
+def _entry_row(e: AppendedEntry) -> dict[str, Any]:
+    event = e.document.get("event") or {}
+    subject = (event.get("data") or {}).get("subject", {}).get("pseudonym")
+    return {
+        "chain": e.chain,
+        "seq": e.seq,
+        "entry_hash": e.entry_hash,
+        "body": e.body,
+        "kind": e.document["kind"],
+        "event_id": event.get("event_id"),
+        "subject": subject,
+        "recorded_at": e.document["recorded_at"],
+    }
+
+
+def _consent_row(key: ConsentKey, fact: ConsentFact, entry: AppendedEntry) -> dict[str, Any]:
+    return {
+        "subject": key[0],
+        "purpose": key[1],
+        "event_type": fact.event_type,
+        "occurred_at": fixed_utc(fact.occurred_at),
+        "event_id": fact.event_id,
+        "valid_until": fixed_utc(fact.valid_until) if fact.valid_until else None,
+        "chain": entry.chain,
+        "seq": entry.seq,
+    }
+
+
+def _fact(row: Mapping[str, Any]) -> ConsentFact:
+    until = row["valid_until"]
+    return ConsentFact(
+        row["event_type"],
+        parse_fixed_utc(row["occurred_at"]),
+        row["event_id"],
+        parse_fixed_utc(until) if until else None,
+    )
+
+
+class SqlLedgerStore:
+    """Reads and transactions over one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        with self.engine.begin() as conn:
+            yield SqlTransaction(conn)
+
+    def heads(self) -> list[ChainHead]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash).order_by(HEAD.c.chain))
+            return [ChainHead(c, n, bytes(h)) for c, n, h in rows]
+
+    def chains(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(ENTRY.c.chain).distinct().order_by(ENTRY.c.chain)).scalars())
+
+    def count_entries(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(ENTRY)).scalar_one())
+
+    def iter_entries(self, chain: str, page: int = 5000) -> Iterator[StoredEntry]:
+        """All entries of a chain in stored (seq column) order, paged by keyset."""
+        after = -1
+        with self.engine.connect() as conn:
+            while True:
+                q = (
+                    select(ENTRY.c.seq, ENTRY.c.body, ENTRY.c.entry_hash)
+                    .where(ENTRY.c.chain == chain, ENTRY.c.seq > after)
+                    .order_by(ENTRY.c.seq)
+                    .limit(page)
+                )
+                rows = conn.execute(q).all()
+                if not rows:
+                    return
+                for _seq, body, h in rows:
+                    yield StoredEntry(bytes(body), bytes(h))
+                after = rows[-1][0]
+
+    def consent_fact(self, subject: str, purpose: str) -> tuple[ConsentFact, str, int] | None:
+        with self.engine.connect() as conn:
+            q = select(CONSENT).where(CONSENT.c.subject == subject, CONSENT.c.purpose == purpose)
+            row = conn.execute(q).mappings().first()
+            return (_fact(row), row["chain"], row["seq"]) if row else None
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))

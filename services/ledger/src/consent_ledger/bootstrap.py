@@ -1,0 +1,49 @@
+"""Composition root: settings in, wired services out. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from faststream.redis import RedisBroker
+
+from .adapters.consumer import LedgerConsumer
+from .adapters.metrics import LedgerMetrics
+from .adapters.sql_engine import make_engine, migrate
+from .adapters.sql_store import SqlLedgerStore
+from .app.append import BatchAppender
+from .app.ingest import IngestService
+from .config import Settings
+from .core.pseudonyms import Pseudonymizer
+
+__all__ = ["Ledger", "build_ledger", "build_store"]
+
+
+@dataclass
+class Ledger:
+    settings: Settings
+    store: SqlLedgerStore
+    metrics: LedgerMetrics
+    broker: RedisBroker
+    redis: aioredis.Redis
+    ingest: IngestService
+    pseudonyms: Pseudonymizer
+
+
+def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
+    engine = make_engine(settings.resolved_database_url())
+    if run_migrations:
+        migrate(engine)
+    return SqlLedgerStore(engine)
+
+
+def build_ledger(settings: Settings, redis_url: str) -> Ledger:
+    pkey, kek = settings.keys()
+    pseudonyms = Pseudonymizer({settings.pseudonym_key_version: pkey}, settings.pseudonym_key_version)
+    store = build_store(settings)
+    metrics = LedgerMetrics()
+    ingest = IngestService(BatchAppender(store, kek), pseudonyms)
+    broker = RedisBroker(redis_url, logger=None)
+    client = aioredis.Redis.from_url(redis_url)
+    LedgerConsumer(broker, client, ingest, metrics, settings.consumer)
+    return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms)

@@ -1,0 +1,186 @@
+"""The `consent-ledger` command: up, demo, verify, export.
+
+Exit codes of `verify`: 0 intact, 1 damaged, 2 usage error (bad arguments, unreadable file).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .config import ConfigError, Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Consent and disclosure ledger")
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INTACT, EXIT_DAMAGED, EXIT_USAGE = 0, 1, 2
+
+
+def _settings(**kw: object) -> Settings:
+    return Settings(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def up(
+    dev: Annotated[
+        bool, typer.Option("--dev", help="Development mode: local keys, embedded defaults")
+    ] = False,
+    port: Annotated[int | None, typer.Option(help="HTTP port (LEDGER_HTTP_PORT)")] = None,
+) -> None:
+    """Run the ledger consumer, the notifier and the HTTP API."""
+    from .runner import run_up
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(http_port=port, **({"dev_mode": True} if dev else {}))
+    try:
+        settings.keys()
+    except ConfigError as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    run_up(settings)
+
+
+@app.command()
+def consume() -> None:
+    """Run only the ledger consumer (one replica); needs LEDGER_REDIS_URL."""
+    from .runner import run_consumer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings()
+    if not settings.redis_url:
+        err.print("[red]usage:[/red] LEDGER_REDIS_URL must be set for `consume`")
+        raise typer.Exit(EXIT_USAGE)
+    run_consumer(settings)
+
+
+def _redis_url(settings: Settings) -> str:
+    if settings.redis_url:
+        return settings.redis_url
+    url_file = settings.home / "redis.url"
+    if url_file.exists():
+        return url_file.read_text().strip()
+    err.print("[red]no broker:[/red] set LEDGER_REDIS_URL, or start `consent-ledger up` first")
+    raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def demo(
+    subjects: Annotated[int, typer.Option(min=1, max=10_000, help="How many residents")] = 5,
+    seed: Annotated[int | None, typer.Option(help="Random seed for repeatable events")] = None,
+) -> None:
+    """Publish realistic events from the seeds' scenarios to the running ledger's broker."""
+    from ledger_contracts import LedgerPublisher
+
+    from .demo import demo_events
+
+    settings = _settings()
+    events = demo_events(subjects, seed)
+    LedgerPublisher(_redis_url(settings)).publish_many(events)
+    kinds: dict[str, int] = {}
+    for e in events:
+        kinds[e.event_type] = kinds.get(e.event_type, 0) + 1
+    out.print(f"published {len(events)} events: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("--out", "-o", help="File to write (JSON lines)")],
+    database_url: Annotated[str | None, typer.Option(help="Overrides LEDGER_DATABASE_URL")] = None,
+) -> None:
+    """Write every chain to a file that `verify --export` checks offline."""
+    from .app.export import write_export
+    from .bootstrap import build_store
+
+    store = build_store(_settings(database_url=database_url), run_migrations=False)
+    total = sum(h.length for h in store.heads())
+    with _progress() as progress, output.open("w", encoding="utf-8") as fh:
+        task = progress.add_task("exporting", total=total)
+        n = write_export(store, fh, lambda k: progress.advance(task, k))
+    out.print(f"exported {n} entries to {output}")
+
+
+@app.command()
+def verify(
+    export_file: Annotated[
+        Path | None, typer.Option("--export", help="Verify this export file offline")
+    ] = None,
+    database_url: Annotated[str | None, typer.Option(help="Overrides LEDGER_DATABASE_URL")] = None,
+) -> None:
+    """Recompute every chain from genesis. Exit 0 intact, 1 damaged, 2 usage error."""
+    from .core.verify import IntegrityError, verify_chain
+
+    if export_file is not None:
+        from .app.export import ExportError, read_export
+
+        if not export_file.is_file():
+            err.print(f"[red]usage:[/red] no such file: {export_file}")
+            raise typer.Exit(EXIT_USAGE)
+        try:
+            with export_file.open(encoding="utf-8") as fh:
+                chains = [(c.chain, c.length, c.entries) for c in read_export(fh)]
+        except (ExportError, UnicodeDecodeError) as exc:
+            err.print(f"[red]usage:[/red] {export_file}: {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    else:
+        from .bootstrap import build_store
+
+        store = build_store(_settings(database_url=database_url), run_migrations=False)
+        heads = {h.chain: h.length for h in store.heads()}
+        names = sorted(set(heads) | set(store.chains()))
+        chains = [(c, heads.get(c, 0), store.iter_entries(c)) for c in names]  # type: ignore[misc]
+    damaged = False
+    with _progress() as progress:
+        task = progress.add_task("verifying", total=sum(n for _, n, _ in chains))
+        for chain, length, entries in chains:
+
+            def counted(it=entries):  # type: ignore[no-untyped-def]
+                for e in it:
+                    progress.advance(task)
+                    yield e
+
+            try:
+                report = verify_chain(chain, counted(), expected_length=length)
+            except IntegrityError as exc:
+                damaged = True
+                out.print(
+                    f"DAMAGED chain {exc.chain!r}: first bad entry {exc.position}: "
+                    f"{exc.damage} ({exc.detail})"
+                )
+                continue
+            out.print(f"intact  chain {chain!r}: {report.length} entries, head {report.head_hash.hex()}")
+    if not chains:
+        out.print("intact  (the ledger is empty)")
+    raise typer.Exit(EXIT_DAMAGED if damaged else EXIT_INTACT)
+
+
+def main() -> None:  # noqa: D103
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        sys.exit(EXIT_USAGE)
+
+
+if __name__ == "__main__":
+    main()

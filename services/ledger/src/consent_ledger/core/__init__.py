@@ -1,0 +1,1 @@
+"""Pure ledger logic: standard library and cryptography only."""

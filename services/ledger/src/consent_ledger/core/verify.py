@@ -1,0 +1,132 @@
+"""Recompute a chain and name the first damage. Pure: callers fetch, this decides.
+
+Spec: docs/ledger-format.md §4 ("Verifying a chain").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .hashing import entry_hash, genesis_hash
+
+__all__ = ["ChainReport", "Damage", "IntegrityError", "StoredEntry", "verify_chain"]
+
+
+class Damage(StrEnum):
+    PAYLOAD_CHANGED = "payload-changed"
+    ENTRY_DELETED = "entry-deleted"
+    ENTRIES_REORDERED = "entries-reordered"
+    ENTRY_INSERTED = "entry-inserted"
+    HASH_EDITED = "hash-field-edited"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    body: bytes
+    entry_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    chain: str
+    length: int
+    head_hash: bytes
+
+
+class IntegrityError(Exception):
+    """The chain is damaged. `position` is the 0-based place of the first bad entry."""
+
+    def __init__(
+        self,
+        chain: str,
+        position: int,
+        damage: Damage,
+        detail: str,
+        expected: bytes | None = None,
+        found: bytes | None = None,
+    ) -> None:
+        super().__init__(f"chain {chain!r}, entry {position}: {damage}: {detail}")
+        self.chain = chain
+        self.position = position
+        self.damage = damage
+        self.detail = detail
+        self.expected = expected
+        self.found = found
+
+
+def _seq_of(body: bytes, chain: str) -> int | None:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict) or doc.get("chain") != chain:
+        return None
+    seq = doc.get("seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
+def verify_chain(
+    chain: str,
+    entries: Iterable[StoredEntry],
+    expected_length: int | None = None,
+) -> ChainReport:
+    """Recompute every hash from genesis; raise IntegrityError at the first damage.
+
+    `entries` in stored order. `expected_length`, when given (the stored chain head),
+    detects entries deleted from the end.
+    """
+    it: Iterator[StoredEntry] = iter(entries)
+    prev = prev_prev = genesis_hash(chain)
+    position = 0
+    pending: StoredEntry | None = next(it, None)
+    while pending is not None:
+        current, pending = pending, next(it, None)
+        seq = _seq_of(current.body, chain)
+        computed = entry_hash(prev, current.body)
+        if seq == position and computed == current.entry_hash:
+            prev_prev, prev, position = prev, computed, position + 1
+            continue
+        _diagnose(chain, position, seq, current, pending, it, prev, prev_prev, computed)
+    if expected_length is not None and position < expected_length:
+        raise IntegrityError(
+            chain,
+            position,
+            Damage.ENTRY_DELETED,
+            f"the chain head records {expected_length} entries, only {position} are stored",
+        )
+    return ChainReport(chain, position, prev)
+
+
+def _diagnose(
+    chain: str,
+    p: int,
+    seq: int | None,
+    cur: StoredEntry,
+    nxt: StoredEntry | None,
+    rest: Iterator[StoredEntry],
+    prev: bytes,
+    prev_prev: bytes,
+    computed: bytes,
+) -> None:
+    def fail(damage: Damage, detail: str, at: int = p) -> IntegrityError:
+        return IntegrityError(chain, at, damage, detail, expected=computed, found=cur.entry_hash)
+
+    if seq is None:
+        raise fail(Damage.PAYLOAD_CHANGED, "the body is not a valid entry of this chain")
+    if seq == p:
+        if nxt is not None and _seq_of(nxt.body, chain) == p and entry_hash(prev, nxt.body) == nxt.entry_hash:
+            raise fail(Damage.ENTRY_INSERTED, f"an extra entry claims seq {p}; the next one is genuine")
+        if nxt is not None and entry_hash(computed, nxt.body) == nxt.entry_hash:
+            raise fail(Damage.HASH_EDITED, "the body is intact but its stored hash was changed")
+        raise fail(Damage.PAYLOAD_CHANGED, "the body no longer matches its hash")
+    if seq > p:
+        later = [nxt, *rest] if nxt is not None else []
+        if any(_seq_of(e.body, chain) == p for e in later):
+            raise fail(Damage.ENTRIES_REORDERED, f"entry with seq {seq} stored where seq {p} belongs")
+        raise fail(Damage.ENTRY_DELETED, f"entries with seq {p}..{seq - 1} are missing")
+    if p > 0 and entry_hash(prev_prev, cur.body) == cur.entry_hash:
+        raise fail(Damage.ENTRY_INSERTED, f"entry {p - 1} was inserted before seq {seq}", at=p - 1)
+    raise fail(Damage.ENTRY_INSERTED, f"seq {seq} appears again at position {p}")

@@ -1,0 +1,57 @@
+"""Event bodies for tests, as a producer in any language would send them (plain dicts)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+VALID_BSN = "111222333"  # passes the elfproef
+OTHER_BSN = "123456782"  # passes the elfproef
+INVALID_BSN = "123456789"  # fails the elfproef
+
+
+def disclosure(bsn: str = VALID_BSN, event_id: str | None = None, **over: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "event_id": event_id or str(uuid.uuid4()),
+        "event_type": "disclosure.recorded",
+        "schema_version": 1,
+        "occurred_at": "2026-03-01T09:30:00+01:00",
+        "producer": "gemeente-noordoostpolder.participatie",
+        "controller": "werkcorporatie",
+        "processing_activity": "re-integratietraject",
+        "data": {
+            "subject": {"bsn": bsn},
+            "recipient": {"party_id": "uwv", "category": "uwv", "name": "UWV"},
+            "data_categories": ["naw", "bsn", "gezondheid"],
+            "channel": "suwinet",
+            "purpose": "Ondersteuning bieden voor clienten op weg naar maximale participatie",
+            "legal_basis": {"gdpr_article_6_1": "c", "statute": "Wet SUWI art. 54"},
+            "disclosed_by": "medewerker-17",
+            "details": "Voortgangsrapportage traject",
+        },
+    }
+    body.update(over)
+    return body
+
+
+def consent(
+    kind: str = "given",
+    bsn: str = VALID_BSN,
+    purpose: str = "photo-website",
+    occurred_at: str = "2026-03-01T09:30:00+01:00",
+    event_id: str | None = None,
+    **data_over: Any,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"subject": {"bsn": bsn}, "purpose": purpose}
+    if kind in ("given", "refused"):
+        data.update(method="paper-form", notice_version="toestemmingsformulier-foto-2026")
+    data.update(data_over)
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "event_type": f"consent.{kind}",
+        "occurred_at": occurred_at,
+        "producer": "website-team",
+        "controller": "werkcorporatie",
+        "processing_activity": "website-en-social-media",
+        "data": data,
+    }

@@ -1,0 +1,48 @@
+"""Run the real ledger consumer (FastStream on a real Redis) inside the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from consent_ledger.adapters.consumer import ensure_groups
+from consent_ledger.bootstrap import Ledger, build_ledger
+from consent_ledger.config import ConsumerSettings, Settings
+
+from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY, REDIS_URL
+
+
+def settings_for(database_url: str, home: Path, **consumer: object) -> Settings:
+    return Settings(
+        home=home,
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        pseudonym_key=PSEUDONYM_KEY,
+        encryption_key=ENCRYPTION_KEY,
+        consumer=ConsumerSettings(**{"poll_ms": 20, **consumer}),  # type: ignore[arg-type]
+    )
+
+
+@asynccontextmanager
+async def running_ledger(settings: Settings) -> AsyncIterator[Ledger]:
+    ledger = build_ledger(settings, REDIS_URL)
+    await ensure_groups(ledger.redis)
+    await ledger.broker.start()
+    try:
+        yield ledger
+    finally:
+        await ledger.broker.stop()
+        await ledger.redis.aclose()
+        ledger.store.engine.dispose()
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.05)
