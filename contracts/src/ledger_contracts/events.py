@@ -36,6 +36,10 @@ __all__ = [
     "PhoneDisclosureDecided",
     "PhoneDisclosureRequested",
     "Recipient",
+    "RegistryNumberRevoked",
+    "RegistryNumberVerified",
+    "RegistryPartyChanged",
+    "RegistryPersonChanged",
     "SCHEMA_VERSION",
 ]
 
@@ -158,7 +162,10 @@ class PhoneRequestData(_Strict):
     subject: SubjectRef
     caller_party_id: Identifier
     caller_person_id: Identifier | None = None
-    calling_number: E164 | None = None
+    calling_number: E164 | None = Field(default=None, description="The number the call came from")
+    given_number: E164 | None = Field(
+        default=None, description="A number the caller asked to be called back on; used only if verified"
+    )
     topic: Identifier
     data_categories: list[DataCategory] = Field(min_length=1, max_length=32)
     requested_by: Identifier = Field(description="Employee taking the call")
@@ -166,16 +173,26 @@ class PhoneRequestData(_Strict):
 
 class PhoneDecisionData(_Strict):
     request_id: Identifier
+    decision_id: Identifier
+    subject: SubjectRef
     decision: Literal["allow", "deny", "call-back"]
-    reason: Identifier
+    basis: Literal["policy", "callback", "management-override"] = Field(
+        description="The policy, a callback outcome, or a management override (art. 8 lid 3, last sentence)"
+    )
+    reason: Identifier = Field(description="Machine-readable reason, e.g. 'topic-not-allowed'")
     policy_version: Identifier
+    decided_by: Identifier = Field(description="Employee or manager; the policy itself is 'policy'")
     callback_number: E164 | None = Field(default=None, description="Verified number only")
+    callback_deadline: AwareDatetime | None = None
+    note: Text | None = Field(default=None, description="A manager's written reason; stored sealed")
 
 
 class CallbackData(_Strict):
     request_id: Identifier
     task_id: Identifier
+    subject: SubjectRef
     recorded_by: Identifier
+    cause: Literal["confirmed", "not-confirmed", "deadline-passed"]
     reason: Text | None = None
 
 
@@ -199,6 +216,70 @@ class CallbackFailed(Envelope):
     data: CallbackData
 
 
+# --- known-party registry (regulation art. 8 lid 3), owned by the notifier -------------------
+
+
+class RegistryTopic(_Strict):
+    topic: Identifier
+    label: Text
+    legal_basis: LegalBasis
+
+
+class RegistryPartyData(_Strict):
+    party_id: Identifier
+    name: Text
+    category: RecipientCategory
+    topics: list[RegistryTopic] = Field(max_length=64)
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    always_call_back: bool = False
+    changed_by: Identifier
+
+
+class RegistryPersonData(_Strict):
+    person_id: Identifier
+    party_id: Identifier
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    changed_by: Identifier
+
+
+class RegistryNumberData(_Strict):
+    person_id: Identifier
+    party_id: Identifier
+    number: E164
+    verified_by: Identifier
+    verified_at: AwareDatetime
+    valid_until: AwareDatetime | None = None
+
+
+class RegistryRevocationData(_Strict):
+    person_id: Identifier
+    party_id: Identifier
+    number: E164
+    revoked_by: Identifier
+
+
+class RegistryPartyChanged(Envelope):
+    event_type: Literal["registry.party-changed"] = "registry.party-changed"
+    data: RegistryPartyData
+
+
+class RegistryPersonChanged(Envelope):
+    event_type: Literal["registry.person-changed"] = "registry.person-changed"
+    data: RegistryPersonData
+
+
+class RegistryNumberVerified(Envelope):
+    event_type: Literal["registry.number-verified"] = "registry.number-verified"
+    data: RegistryNumberData
+
+
+class RegistryNumberRevoked(Envelope):
+    event_type: Literal["registry.number-revoked"] = "registry.number-revoked"
+    data: RegistryRevocationData
+
+
 _ALL = (
     DisclosureRecorded,
     ConsentGiven,
@@ -209,6 +290,10 @@ _ALL = (
     PhoneDisclosureDecided,
     CallbackConfirmed,
     CallbackFailed,
+    RegistryPartyChanged,
+    RegistryPersonChanged,
+    RegistryNumberVerified,
+    RegistryNumberRevoked,
 )
 
 EVENT_TYPES: dict[str, type[Envelope]] = {cls.model_fields["event_type"].default: cls for cls in _ALL}
@@ -222,7 +307,11 @@ Event = Annotated[
     | PhoneDisclosureRequested
     | PhoneDisclosureDecided
     | CallbackConfirmed
-    | CallbackFailed,
+    | CallbackFailed
+    | RegistryPartyChanged
+    | RegistryPersonChanged
+    | RegistryNumberVerified
+    | RegistryNumberRevoked,
     Field(discriminator="event_type"),
 ]
 

@@ -29,6 +29,7 @@ MAX_EVENT_BYTES = 64 * 1024
 
 
 def stream_for(event_type: str) -> str:
-    """The stream a producer publishes an event type to."""
+    """The stream a producer publishes an event type to; the notifier's phone and registry events go to
+    the phone stream."""
     family = event_type.split(".", 1)[0]
     return {"disclosure": DISCLOSURE_STREAM, "consent": CONSENT_STREAM}.get(family, PHONE_STREAM)

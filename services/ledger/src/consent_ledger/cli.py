@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from consent_notifier.cli import build_cli
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -39,6 +40,11 @@ def _progress() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
+
+
+users_app, registry_app = build_cli(lambda: _settings().home)
+app.add_typer(users_app, name="users")
+app.add_typer(registry_app, name="registry")
 
 
 @app.command()

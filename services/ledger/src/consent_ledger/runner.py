@@ -7,12 +7,19 @@ import contextlib
 import logging
 
 import uvicorn
-from consent_notifier import NotifierService
+from consent_notifier.adapters.http import create_notifier_app
+from consent_notifier.adapters.outbox import OutboxRelay
+from consent_notifier.app.actors import Actor
+from consent_notifier.bootstrap import build_notifier
+from consent_notifier.config import NotifierSettings
+from consent_notifier.core.roles import Role
+from consent_notifier.service import NotifierService, background
 from ledger_contracts.streams import NOTIFIER_GROUP
 
 from .adapters.consumer import ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.http import HttpDeps, create_app
+from .adapters.subject_directory import LedgerSubjectDirectory
 from .app.consent_query import ConsentQuery
 from .bootstrap import build_ledger
 from .config import Settings
@@ -20,6 +27,7 @@ from .config import Settings
 __all__ = ["run_consumer", "run_up"]
 
 log = logging.getLogger("consent_ledger")
+NOTIFIER_PATH = "/telefoon"  # the employee's worklist page and the notifier API
 
 
 def run_up(settings: Settings) -> None:
@@ -38,20 +46,32 @@ def run_up(settings: Settings) -> None:
 
 async def _serve(settings: Settings, redis_url: str) -> None:
     ledger = build_ledger(settings, redis_url)
-    NotifierService(ledger.broker, f"notifier-{settings.consumer.consumer_name}", ledger.metrics.registry)
+    notifier = build_notifier(
+        NotifierSettings(),
+        settings.home,
+        LedgerSubjectDirectory(ledger.store, ledger.pseudonyms),
+        ledger.metrics.registry,
+    )
+    seeded = notifier.admin.seed(Actor("system", frozenset({Role.ADMINISTRATOR}), "service"))
+    if seeded:
+        log.info("known-party registry seeded from art. 8 lid 3: %s", ", ".join(seeded))
+    NotifierService(ledger.broker, f"notifier-{settings.consumer.consumer_name}", notifier)
     await ensure_groups(ledger.redis)
     await ensure_groups(ledger.redis, NOTIFIER_GROUP)
     app = create_app(
         HttpDeps(ledger.store, ledger.redis, ledger.metrics, ConsentQuery(ledger.store, ledger.pseudonyms))
     )
+    app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="info")
     )
     for head in ledger.store.heads():
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
     await ledger.broker.start()
+    relay = OutboxRelay(notifier.store, ledger.redis, notifier.metrics)
+    chores = asyncio.create_task(background(notifier, relay))
     log.info(
-        "ledger up: database %s, broker %s, http://%s:%d",
+        "ledger up: database %s, broker %s, http://%s:%d (worklist page: /telefoon/)",
         ledger.store.engine.url.render_as_string(hide_password=True),
         redis_url,
         settings.http_host,
@@ -60,6 +80,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     try:
         await server.serve()
     finally:
+        chores.cancel()
         await ledger.broker.stop()
         await ledger.redis.aclose()
         ledger.store.engine.dispose()

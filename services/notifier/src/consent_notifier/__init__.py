@@ -1,5 +1,1 @@
-"""Notifier: the phone rule (regulation art. 8 lid 3). Skeleton until its own issue."""
-
-from .service import NotifierService
-
-__all__ = ["NotifierService"]
+"""Notifier: the phone rule of the privacy regulation, art. 8 lid 3, with callback verification."""

@@ -205,6 +205,13 @@ class SqlLedgerStore:
             row = conn.execute(q).mappings().first()
             return (_fact(row), row["chain"], row["seq"]) if row else None
 
+    def has_subject(self, pseudonym: str) -> bool:
+        """True when any entry is about this subject."""
+        with self.engine.connect() as conn:
+            table = LedgerEntryRow.__table__
+            query = select(table.c.seq).where(table.c.subject == pseudonym)  # type: ignore[attr-defined]
+            return conn.execute(query.limit(1)).first() is not None
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger_contracts import Event
+from ledger_contracts import Event, SubjectRef
 from ledger_contracts.vocabulary import DataCategory
 
 from ..core.canonical import canonical_bytes
@@ -17,8 +17,8 @@ from ..core.pseudonyms import Pseudonymizer
 __all__ = ["PERSONAL_FIELDS", "PreparedEvent", "prepare_event"]
 
 # Free-text fields that may describe the person: stored only sealed under the subject's key.
-PERSONAL_FIELDS = ("details", "reason")
-_TIME_FIELDS = ("valid_until",)
+PERSONAL_FIELDS = ("details", "reason", "note")
+_TIME_FIELDS = ("valid_from", "valid_until", "verified_at", "callback_deadline")
 _CONSENT_TYPES = frozenset({"consent.given", "consent.refused", "consent.withdrawn", "consent.expired"})
 
 
@@ -42,16 +42,18 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
     doc = event.model_dump(mode="json", exclude_none=True)
     doc["occurred_at"] = rfc3339_utc(event.occurred_at)
     data: dict[str, Any] = doc["data"]
-    subject_ref = event.data.subject
-    subject = subject_ref.pseudonym or pseudonyms.pseudonym(subject_ref.bsn or "")
-    data["subject"] = {"pseudonym": subject}
+    subject_ref: SubjectRef | None = getattr(event.data, "subject", None)
+    subject = None
+    if subject_ref is not None:  # registry events are about parties, not about a data subject
+        subject = subject_ref.pseudonym or pseudonyms.pseudonym(subject_ref.bsn or "")
+        data["subject"] = {"pseudonym": subject}
     for name in _TIME_FIELDS:
         value = getattr(event.data, name, None)
         if value is not None:
             data[name] = rfc3339_utc(value)
     if "data_categories" in data:
         data["data_categories"] = _data_categories(data["data_categories"])
-    personal = {k: data.pop(k) for k in PERSONAL_FIELDS if k in data}
+    personal = {k: data.pop(k) for k in PERSONAL_FIELDS if k in data} if subject else {}
     content_mac = pseudonyms.content_mac(canonical_bytes({"event": doc, "personal": personal}, checked=False))
     consent = None
     if event.event_type in _CONSENT_TYPES:

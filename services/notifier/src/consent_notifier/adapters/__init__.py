@@ -1,0 +1,1 @@
+"""Adapters: SQL store, HTTP API and page, broker consumer, outbox relay, metrics."""

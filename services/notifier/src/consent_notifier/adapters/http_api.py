@@ -1,0 +1,314 @@
+"""The notifier's JSON API: phone requests and decisions, callbacks, override, the registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ..app.access import AccessRefused
+from ..app.actors import Actor
+from ..app.desk import RequestInput
+from ..app.errors import Conflict, Forbidden, InputError, NotFound, NotifierError
+from ..app.ports import StoredRequest
+from ..core.reasons import explain
+from ..core.registry import Party, Topic
+from ..core.roles import Permission
+from .auth import actor_for, refused
+from .deps import NotifierDeps
+
+__all__ = ["STATUS", "api_router", "decision_out"]
+
+STATUS: dict[type[NotifierError], int] = {InputError: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
+
+
+def _deps(request: Request) -> NotifierDeps:
+    return request.app.state.notifier  # type: ignore[no-any-return]
+
+
+Deps = Annotated[NotifierDeps, Depends(_deps)]
+
+
+def _actor(request: Request, deps: Deps) -> Actor:
+    try:
+        return actor_for(request, deps.credentials, deps.metrics)
+    except AccessRefused as exc:
+        raise ApiRefusal(401, "unauthenticated", exc.reason) from None
+
+
+ActorDep = Annotated[Actor, Depends(_actor)]
+
+
+class ApiRefusal(Exception):
+    def __init__(self, status: int, error: str, message: str, field: str | None = None) -> None:
+        self.status, self.error, self.message, self.field = status, error, message, field
+
+
+def refusal_response(exc: ApiRefusal) -> JSONResponse:
+    return JSONResponse(
+        {"error": exc.error, "message": exc.message, "field": exc.field}, status_code=exc.status
+    )
+
+
+def _call(request: Request, deps: NotifierDeps, fn, *args):  # type: ignore[no-untyped-def]
+    try:
+        return fn(*args)
+    except NotifierError as exc:
+        if isinstance(exc, Forbidden):
+            refused("forbidden-role", request, deps.metrics)
+        raise ApiRefusal(STATUS.get(type(exc), 400), exc.code, exc.message, exc.field) from None
+
+
+# --- models -----------------------------------------------------------------------------------
+
+
+class PhoneRequestIn(BaseModel):
+    request_id: str | None = Field(default=None, description="Client-chosen; a resubmission is harmless")
+    subject: str = Field(description="BSN or pseudonym of the person asked about; never stored raw")
+    party_id: str
+    person_id: str | None = None
+    calling_number: str | None = Field(default=None, description="The number the call came from")
+    given_number: str | None = Field(default=None, description="A callback number the caller gave")
+    topic: str
+    data_categories: list[str] = Field(min_length=1)
+
+
+class CallbackOut(BaseModel):
+    task_id: str
+    number: str
+    deadline: datetime
+    state: str
+
+
+class DecisionStep(BaseModel):
+    decision_id: str
+    decision: str
+    reason: str
+    basis: str
+    decided_by: str
+    decided_at: datetime
+
+
+class DecisionOut(BaseModel):
+    request_id: str
+    decision: Literal["allow", "deny", "call-back"]
+    reason: str
+    explanation: str
+    basis: str
+    policy_version: str
+    decided_at: datetime
+    party_id: str
+    topic: str
+    subject: str = Field(description="The subject's pseudonym")
+    requested_by: str
+    callback: CallbackOut | None
+    history: list[DecisionStep]
+
+
+class OutcomeIn(BaseModel):
+    outcome: Literal["confirmed", "failed"]
+
+
+class OverrideIn(BaseModel):
+    note: str = Field(description="The management's written reason")
+
+
+class TopicIo(BaseModel):
+    topic: str
+    label: str
+    gdpr_basis: Literal["a", "b", "c", "d", "e", "f"]
+    statute: str | None = None
+
+
+class PartyIo(BaseModel):
+    party_id: str
+    name: str
+    category: str
+    topics: list[TopicIo]
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    always_call_back: bool = False
+
+
+class PersonIn(BaseModel):
+    person_id: str
+    display_name: str
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+
+
+class NumberIn(BaseModel):
+    number: str
+    valid_until: AwareDatetime | None = None
+
+
+def decision_out(s: StoredRequest) -> DecisionOut:
+    d, t = s.current, s.task
+    return DecisionOut(
+        request_id=s.request.request_id,
+        decision=d.verdict,  # type: ignore[arg-type]
+        reason=d.reason,
+        explanation=explain(d.reason),
+        basis=d.basis,
+        policy_version=d.policy_version,
+        decided_at=d.decided_at,
+        party_id=s.request.party_id,
+        topic=s.request.topic,
+        subject=s.request.subject,
+        requested_by=s.request.requested_by,
+        callback=CallbackOut(task_id=t.task_id, number=t.number, deadline=t.deadline, state=t.state)
+        if t
+        else None,
+        history=[
+            DecisionStep(
+                decision_id=x.decision_id,
+                decision=x.verdict,
+                reason=x.reason,
+                basis=x.basis,
+                decided_by=x.decided_by,
+                decided_at=x.decided_at,
+            )
+            for x in s.decisions
+        ],
+    )
+
+
+def _party_io(p: Party) -> PartyIo:
+    return PartyIo(
+        party_id=p.party_id,
+        name=p.name,
+        category=p.category,
+        valid_from=p.valid_from,
+        valid_until=p.valid_until,
+        always_call_back=p.always_call_back,
+        topics=[
+            TopicIo(topic=t.topic_id, label=t.label, gdpr_basis=t.gdpr_basis, statute=t.statute)  # type: ignore[arg-type]
+            for t in p.topics
+        ],
+    )
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+api_router = APIRouter(prefix="/api/v1")
+
+
+@api_router.post("/phone-requests", response_model=DecisionOut, status_code=201)
+def submit(
+    body: PhoneRequestIn, request: Request, response: Response, deps: Deps, actor: ActorDep
+) -> DecisionOut:
+    inp = RequestInput(
+        subject=body.subject,
+        party_id=body.party_id,
+        topic=body.topic,
+        data_categories=tuple(body.data_categories),
+        person_id=body.person_id,
+        calling_number=body.calling_number,
+        given_number=body.given_number,
+        request_id=body.request_id,
+    )
+    stored, new = _call(request, deps, deps.desk.submit, inp, actor)
+    if new:
+        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    else:
+        response.status_code = 200
+    return decision_out(stored)
+
+
+@api_router.get("/phone-requests/{request_id}", response_model=DecisionOut)
+def get_request(request_id: str, request: Request, deps: Deps, actor: ActorDep) -> DecisionOut:
+    _call(request, deps, actor.require, Permission.VIEW_DECISIONS)
+    with deps.store.transaction() as tx:
+        stored = tx.request(request_id)
+    if stored is None:
+        raise ApiRefusal(404, "not-found", f"no request {request_id}", "request_id")
+    return decision_out(stored)
+
+
+@api_router.get("/phone-requests", response_model=list[DecisionOut])
+def list_requests(request: Request, deps: Deps, actor: ActorDep, limit: int = 50) -> list[DecisionOut]:
+    _call(request, deps, actor.require, Permission.VIEW_DECISIONS)
+    mine = None if Permission.OVERRIDE in _perms(actor) else actor.principal_id
+    return [decision_out(s) for s in deps.store.recent(mine, min(max(limit, 1), 500))]
+
+
+def _perms(actor: Actor) -> set[Permission]:
+    from ..core.roles import GRANTS
+
+    return {p for r in actor.roles for p in GRANTS[r]}
+
+
+@api_router.post("/callbacks/{task_id}/outcome", response_model=DecisionOut)
+def record_outcome(
+    task_id: str, body: OutcomeIn, request: Request, deps: Deps, actor: ActorDep
+) -> DecisionOut:
+    stored, changed = _call(request, deps, deps.desk.record_callback, task_id, body.outcome, actor)
+    if changed:
+        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    return decision_out(stored)
+
+
+@api_router.post("/phone-requests/{request_id}/override", response_model=DecisionOut)
+def override(request_id: str, body: OverrideIn, request: Request, deps: Deps, actor: ActorDep) -> DecisionOut:
+    stored, changed = _call(request, deps, deps.desk.override, request_id, body.note, actor)
+    if changed:
+        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    return decision_out(stored)
+
+
+@api_router.get("/parties", response_model=list[PartyIo])
+def parties(request: Request, deps: Deps, actor: ActorDep) -> list[PartyIo]:
+    _call(request, deps, actor.require, Permission.VIEW_REGISTRY)
+    return [_party_io(p) for p in deps.store.parties()]
+
+
+@api_router.put("/parties/{party_id}", response_model=PartyIo)
+def put_party(party_id: str, body: PartyIo, request: Request, deps: Deps, actor: ActorDep) -> PartyIo:
+    if body.party_id != party_id:
+        raise ApiRefusal(422, "invalid-input", "party_id in the path and the body differ", "party_id")
+    party = Party(
+        party_id,
+        body.name,
+        body.category,
+        tuple(Topic(t.topic, t.label, t.gdpr_basis, t.statute) for t in body.topics),
+        body.valid_from,
+        body.valid_until,
+        body.always_call_back,
+    )
+    return _party_io(_call(request, deps, deps.admin.put_party, party, actor))
+
+
+@api_router.post("/parties/{party_id}/persons", status_code=201)
+def put_person(
+    party_id: str, body: PersonIn, request: Request, deps: Deps, actor: ActorDep
+) -> dict[str, str]:
+    person = _call(
+        request,
+        deps,
+        lambda: deps.admin.put_person(
+            body.person_id, party_id, body.display_name, actor, body.valid_from, body.valid_until
+        ),
+    )
+    return {"person_id": person.person_id, "party_id": person.party_id}
+
+
+@api_router.post("/persons/{person_id}/numbers", status_code=201)
+def verify_number(
+    person_id: str, body: NumberIn, request: Request, deps: Deps, actor: ActorDep
+) -> dict[str, str]:
+    n = _call(request, deps, deps.admin.verify_number, person_id, body.number, actor, body.valid_until)
+    return {
+        "person_id": person_id,
+        "number": n.number,
+        "verified_by": n.verified_by,
+        "verified_at": n.verified_at.isoformat(),
+    }
+
+
+@api_router.delete("/persons/{person_id}/numbers/{number}", status_code=204)
+def revoke_number(person_id: str, number: str, request: Request, deps: Deps, actor: ActorDep) -> Response:
+    _call(request, deps, deps.admin.revoke_number, person_id, number, actor)
+    return Response(status_code=204)

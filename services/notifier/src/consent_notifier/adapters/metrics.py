@@ -1,0 +1,39 @@
+"""Prometheus metrics of the notifier, on the registry the composition root hands in."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+__all__ = ["NotifierMetrics"]
+
+
+class NotifierMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.decisions = Counter(
+            "notifier_phone_decisions", "Phone decisions made", ["decision", "reason"], registry=registry
+        )
+        self.access_refused = Counter(
+            "notifier_access_refused",
+            "Requests refused for lack of a valid credential or role",
+            ["reason"],
+            registry=registry,
+        )
+        self.outbox_pending = Gauge(
+            "notifier_outbox_pending", "Outbox messages not yet delivered", registry=registry
+        )
+        self.outbox_failed = Gauge(
+            "notifier_outbox_failed", "Outbox messages given up after all retries", registry=registry
+        )
+        self.outbox_delivered = Counter(
+            "notifier_outbox_delivered", "Outbox messages delivered", ["target"], registry=registry
+        )
+        self.outbox_errors = Counter(
+            "notifier_outbox_delivery_errors", "Failed delivery attempts", ["target"], registry=registry
+        )
+        self.phone_events = Counter(
+            "notifier_phone_events_seen",
+            "Phone events read from the stream",
+            ["event_type"],
+            registry=registry,
+        )

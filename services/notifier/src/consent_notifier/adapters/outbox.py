@@ -1,0 +1,88 @@
+"""Delivers the outbox at least once: events to the ledger's Redis streams, notices to webhooks.
+
+A message is marked delivered only after XADD or a 2xx answer; a failure is retried with
+exponential backoff and given up (counted as failed) after `max_attempts`. The ledger is
+idempotent on event id, so a message delivered twice makes one entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import redis.asyncio as aioredis
+from ledger_contracts.streams import EVENT_FIELD
+
+from .metrics import NotifierMetrics
+from .sql_store import OutboxMessage, SqlNotifierStore
+
+__all__ = ["OutboxRelay"]
+
+log = logging.getLogger("consent_notifier.outbox")
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: SqlNotifierStore,
+        redis: aioredis.Redis,
+        metrics: NotifierMetrics,
+        http: httpx.AsyncClient | None = None,
+        max_attempts: int = 12,
+        first_delay: timedelta = timedelta(seconds=1),
+        batch: int = 200,
+    ) -> None:
+        self.store, self.redis, self.metrics = store, redis, metrics
+        self.http = http or httpx.AsyncClient(timeout=10)
+        self.max_attempts, self.first_delay, self.batch = max_attempts, first_delay, batch
+
+    async def deliver_due(self) -> int:
+        """One pass over the due messages; returns how many were delivered."""
+        now = datetime.now(UTC)
+        due = await asyncio.to_thread(self.store.outbox_due, now, self.batch)
+        delivered: list[int] = []
+        for msg in due:
+            try:
+                await self._deliver(msg)
+            except Exception as exc:  # any failure: retry later, never lose the message
+                self.metrics.outbox_errors.labels(target=msg.target).inc()
+                attempts = msg.attempts + 1
+                next_at = None
+                if attempts < self.max_attempts:
+                    next_at = now + self.first_delay * (2 ** (attempts - 1))
+                else:
+                    log.error(
+                        "outbox message %d to %s given up after %d attempts", msg.id, msg.target, attempts
+                    )
+                await asyncio.to_thread(
+                    self.store.outbox_retry, msg.id, type(exc).__name__ + ": " + str(exc), next_at, now
+                )
+            else:
+                delivered.append(msg.id)
+                self.metrics.outbox_delivered.labels(target=msg.target).inc()
+        await asyncio.to_thread(self.store.outbox_delivered, delivered, datetime.now(UTC))
+        pending, failed = await asyncio.to_thread(self.store.outbox_counts)
+        self.metrics.outbox_pending.set(pending)
+        self.metrics.outbox_failed.set(failed)
+        return len(delivered)
+
+    async def _deliver(self, msg: OutboxMessage) -> None:
+        if msg.target == "stream":
+            await self.redis.xadd(msg.destination, {EVENT_FIELD: msg.payload})
+        elif msg.target == "webhook":
+            resp = await self.http.post(
+                msg.destination, content=msg.payload, headers={"content-type": "application/json"}
+            )
+            resp.raise_for_status()
+        else:
+            raise ValueError(f"unknown outbox target {msg.target!r}")
+
+    async def run(self, poll_seconds: float = 0.5) -> None:
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("outbox pass failed; trying again")
+            await asyncio.sleep(poll_seconds)

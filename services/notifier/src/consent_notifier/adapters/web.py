@@ -1,0 +1,240 @@
+"""The employee's worklist page (Dutch): ask for a decision, see it, record the callback outcome;
+management overrides a denial. Server-rendered HTML, no script needed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from ledger_contracts.vocabulary import DataCategory
+
+from ..app.access import AccessRefused
+from ..app.actors import Actor
+from ..app.desk import RequestInput
+from ..app.errors import Forbidden, NotifierError
+from ..core.reasons import explain
+from ..core.roles import Permission, allowed
+from .auth import SESSION_COOKIE, actor_for, refused
+from .deps import NotifierDeps
+from .http_api import STATUS
+
+__all__ = ["web_router"]
+
+try:
+    TZ: Any = ZoneInfo("Europe/Amsterdam")
+except Exception:  # no time zone database: show UTC
+    TZ = UTC
+
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+templates.env.globals.update(
+    explain=explain,
+    tz=TZ,
+    verdict_nl={"allow": "Toegestaan", "deny": "Geweigerd", "call-back": "Terugbellen"},
+    basis_nl={"policy": "beleid", "callback": "terugbelcontrole", "management-override": "directiebesluit"},
+)
+web_router = APIRouter()
+
+
+class LoginRequired(Exception):
+    pass
+
+
+def _deps(request: Request) -> NotifierDeps:
+    return request.app.state.notifier  # type: ignore[no-any-return]
+
+
+Deps = Annotated[NotifierDeps, Depends(_deps)]
+
+
+def _actor(request: Request, deps: Deps) -> Actor:
+    if request.headers.get("authorization") is None and SESSION_COOKIE not in request.cookies:
+        raise LoginRequired
+    try:
+        return actor_for(request, deps.credentials, deps.metrics)
+    except AccessRefused:
+        raise LoginRequired from None
+
+
+ActorDep = Annotated[Actor, Depends(_actor)]
+
+
+def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def _worklist(
+    request: Request, deps: NotifierDeps, actor: Actor, status: int = 200, error: str | None = None
+):  # type: ignore[no-untyped-def]
+    parties = deps.store.parties()
+    topics = sorted({(t.topic_id, t.label) for p in parties for t in p.topics})
+    mine = None if allowed(actor.roles, Permission.OVERRIDE) else actor.principal_id
+    return _page(
+        request,
+        "worklist.html",
+        status,
+        actor=actor,
+        error=error,
+        parties=parties,
+        topics=topics,
+        persons=deps.store.persons(),
+        party_names={p.party_id: p.name for p in parties},
+        categories=[c.value for c in DataCategory],
+        new_request_id=uuid.uuid4().hex,
+        recent=list(deps.store.recent(mine, 25)) if allowed(actor.roles, Permission.VIEW_DECISIONS) else [],
+        can_request=allowed(actor.roles, Permission.REQUEST_DECISION),
+    )
+
+
+def _request_page(
+    request: Request,
+    deps: NotifierDeps,
+    actor: Actor,
+    request_id: str,
+    status: int = 200,
+    error: str | None = None,
+) -> HTMLResponse:
+    with deps.store.transaction() as tx:
+        stored = tx.request(request_id)
+        if stored is None:
+            return _worklist(request, deps, actor, 404, "Deze telefoonvraag bestaat niet.")  # type: ignore[no-any-return]
+        party = tx.party(stored.request.party_id)
+        person = tx.person(stored.request.person_id) if stored.request.person_id else None
+    return _page(
+        request,
+        "request.html",
+        status,
+        actor=actor,
+        error=error,
+        s=stored,
+        party_name=party.name if party else stored.request.party_id,
+        person_name=person.display_name if person else None,
+        can_record=allowed(actor.roles, Permission.RECORD_CALLBACK),
+        can_override=allowed(actor.roles, Permission.OVERRIDE),
+    )
+
+
+def _error_nl(exc: NotifierError) -> str:
+    return f"Niet verwerkt, er is niets veranderd: {exc.message}"
+
+
+@web_router.get("/inloggen", response_class=HTMLResponse, name="web_login_form")
+def login_form(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", actor=None)
+
+
+@web_router.post("/inloggen", name="web_login")
+def login(
+    request: Request, deps: Deps, user_id: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> Response:
+    try:
+        token = deps.credentials.login(user_id, password)
+    except AccessRefused as exc:
+        refused(exc.reason, request, deps.metrics)
+        return _page(request, "login.html", 401, actor=None, error="Gebruikersnaam of wachtwoord onjuist.")
+    response = RedirectResponse(request.url_for("web_worklist"), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=int(deps.credentials.session_lifetime.total_seconds()),
+    )
+    return response
+
+
+@web_router.post("/uitloggen", name="web_logout")
+def logout(request: Request, deps: Deps) -> Response:
+    if token := request.cookies.get(SESSION_COOKIE):
+        deps.credentials.logout(token)
+    response = RedirectResponse(request.url_for("web_login_form"), status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@web_router.get("/", response_class=HTMLResponse, name="web_worklist")
+def worklist(request: Request, deps: Deps, actor: ActorDep) -> HTMLResponse:
+    return _worklist(request, deps, actor)  # type: ignore[no-any-return]
+
+
+@web_router.post("/verzoeken", name="web_submit")
+def submit(
+    request: Request,
+    deps: Deps,
+    actor: ActorDep,
+    subject: Annotated[str, Form()] = "",
+    party_id: Annotated[str, Form()] = "",
+    topic: Annotated[str, Form()] = "",
+    data_categories: Annotated[list[str] | None, Form()] = None,
+    person_id: Annotated[str, Form()] = "",
+    calling_number: Annotated[str, Form()] = "",
+    given_number: Annotated[str, Form()] = "",
+    request_id: Annotated[str, Form()] = "",
+) -> Response:
+    inp = RequestInput(
+        subject,
+        party_id,
+        topic,
+        tuple(data_categories or ()),
+        person_id or None,
+        calling_number or None,
+        given_number or None,
+        request_id or None,
+    )
+    try:
+        stored, new = deps.desk.submit(inp, actor)
+    except NotifierError as exc:
+        if isinstance(exc, Forbidden):
+            refused("forbidden-role", request, deps.metrics)
+        return _worklist(request, deps, actor, STATUS.get(type(exc), 400), _error_nl(exc))  # type: ignore[no-any-return]
+    if new:
+        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    return RedirectResponse(
+        request.url_for("web_request", request_id=stored.request.request_id), status_code=303
+    )
+
+
+@web_router.get("/verzoeken/{request_id}", response_class=HTMLResponse, name="web_request")
+def show_request(request_id: str, request: Request, deps: Deps, actor: ActorDep) -> HTMLResponse:
+    if not allowed(actor.roles, Permission.VIEW_DECISIONS):
+        refused("forbidden-role", request, deps.metrics)
+        return _worklist(request, deps, actor, 403, "U mag geen beslissingen inzien.")  # type: ignore[no-any-return]
+    return _request_page(request, deps, actor, request_id)
+
+
+@web_router.post("/terugbellen/{task_id}", name="web_outcome")
+def outcome(
+    task_id: str, request: Request, deps: Deps, actor: ActorDep, outcome: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        stored, changed = deps.desk.record_callback(task_id, outcome, actor)
+    except NotifierError as exc:
+        if isinstance(exc, Forbidden):
+            refused("forbidden-role", request, deps.metrics)
+        return _worklist(request, deps, actor, STATUS.get(type(exc), 400), _error_nl(exc))  # type: ignore[no-any-return]
+    if changed:
+        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    return RedirectResponse(
+        request.url_for("web_request", request_id=stored.request.request_id), status_code=303
+    )
+
+
+@web_router.post("/verzoeken/{request_id}/directiebesluit", name="web_override")
+def override(
+    request_id: str, request: Request, deps: Deps, actor: ActorDep, note: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        stored, changed = deps.desk.override(request_id, note, actor)
+    except NotifierError as exc:
+        if isinstance(exc, Forbidden):
+            refused("forbidden-role", request, deps.metrics)
+        return _request_page(request, deps, actor, request_id, STATUS.get(type(exc), 400), _error_nl(exc))
+    if changed:
+        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    return RedirectResponse(request.url_for("web_request", request_id=request_id), status_code=303)

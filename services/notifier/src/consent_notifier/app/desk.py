@@ -1,0 +1,263 @@
+"""Use cases of the employee on the phone: ask for a decision, record a callback, and the
+management override. Each runs in one transaction that also fills the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ledger_contracts.vocabulary import DataCategory
+
+from ..core.callbacks import CallbackTask, Outcome, OutcomeConflict, Transition, expire, record_outcome
+from ..core.phones import PhoneNumberError, normalise_number
+from ..core.policy import PhonePolicy, PhoneRequest
+from ..core.reasons import Reason, Verdict
+from ..core.roles import Permission
+from .actors import Actor
+from .errors import Conflict, InputError, NotFound
+from .events import EventFactory
+from .ports import Clock, NotifierStore, NotifierTx, StoredDecision, StoredRequest, SubjectDirectory
+
+__all__ = ["PhoneDesk", "RequestInput"]
+
+MIN_NOTE_LENGTH = 10
+_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    subject: str  # BSN or pseudonym, as typed
+    party_id: str
+    topic: str
+    data_categories: tuple[str, ...]
+    person_id: str | None = None
+    calling_number: str | None = None
+    given_number: str | None = None
+    request_id: str | None = None  # chosen by the client to make a double submission harmless
+
+
+def _identifier(value: str | None, field: str, required: bool = True) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InputError(f"{field} is required", field)
+        return None
+    if len(value) > 100 or not set(value) <= _ID_CHARS:
+        raise InputError(f"{field} must be letters, digits and . _ : - (at most 100)", field)
+    return value
+
+
+def _number(value: str | None, field: str) -> str | None:
+    if not (value or "").strip():
+        return None
+    try:
+        return normalise_number(value or "")
+    except PhoneNumberError as exc:
+        raise InputError(f"{field}: {exc}", field) from None
+
+
+class PhoneDesk:
+    def __init__(
+        self,
+        store: NotifierStore,
+        directory: SubjectDirectory,
+        policy: PhonePolicy,
+        events: EventFactory,
+        clock: Clock,
+        callback_window: timedelta,
+    ) -> None:
+        self.store, self.directory, self.policy, self.events = store, directory, policy, events
+        self.clock, self.callback_window = clock, callback_window
+
+    # --- ask ---------------------------------------------------------------------------------
+
+    def submit(self, inp: RequestInput, actor: Actor) -> tuple[StoredRequest, bool]:
+        """(the request with its decision, True if new). Raises InputError or Conflict."""
+        actor.require(Permission.REQUEST_DECISION)
+        request_id = _identifier(inp.request_id, "request_id", required=False) or uuid.uuid4().hex
+        party_id = _identifier(inp.party_id, "party_id")
+        topic = _identifier(inp.topic, "topic")
+        person_id = _identifier(inp.person_id, "person_id", required=False)
+        calling, given = (
+            _number(inp.calling_number, "calling_number"),
+            _number(inp.given_number, "given_number"),
+        )
+        if not inp.data_categories:
+            raise InputError(
+                "data_categories: name at least one category of data asked for", "data_categories"
+            )
+        try:
+            categories = frozenset(DataCategory(c) for c in inp.data_categories)
+        except ValueError:
+            raise InputError("data_categories: unknown category", "data_categories") from None
+        if not (inp.subject or "").strip():
+            raise InputError("subject is required", "subject")
+        try:
+            lookup = self.directory.lookup(inp.subject.strip())
+        except ValueError as exc:
+            raise InputError(f"subject: {exc}", "subject") from None
+        now = self.clock.now()
+        request = PhoneRequest(
+            request_id=request_id,
+            subject=lookup.pseudonym,
+            subject_known=lookup.known,
+            party_id=party_id or "",
+            person_id=person_id,
+            calling_number=calling,
+            given_number=given,
+            topic=topic or "",
+            data_categories=frozenset(str(c) for c in categories),
+            special_categories=any(c.special for c in categories),
+            requested_by=actor.principal_id,
+            at=now,
+        )
+        fingerprint = _fingerprint(request)
+        with self.store.transaction() as tx:
+            existing = tx.request(request_id, lock=True)
+            if existing is not None:
+                if existing.fingerprint != fingerprint:
+                    raise Conflict(
+                        f"request {request_id} was already submitted with other content", "request_id"
+                    )
+                return existing, False
+            facts = tx.facts(request.party_id, person_id, now)
+            decision = self.policy.decide(request, facts)
+            task = None
+            if decision.verdict is Verdict.CALL_BACK and decision.callback_number:
+                task = CallbackTask(
+                    f"{request_id}.cb", request_id, decision.callback_number, now + self.callback_window
+                )
+            stored = StoredDecision(
+                f"{request_id}.d1",
+                request_id,
+                1,
+                decision.verdict,
+                decision.reason,
+                "policy",
+                decision.policy_version,
+                "policy",
+                now,
+                decision.callback_number,
+            )
+            tx.add_request(request, fingerprint)
+            tx.add_decision(stored)
+            if task:
+                tx.put_task(task)
+            items = [self.events.requested(request), *self.events.decided(request, stored, task)]
+            if decision.verdict is Verdict.ALLOW and facts.party:
+                items.append(self.events.disclosed(request, stored, facts.party))
+            tx.enqueue(items)
+            return StoredRequest(request, fingerprint, (stored,), task), True
+
+    # --- callback ----------------------------------------------------------------------------
+
+    def record_callback(self, task_id: str, outcome: str, actor: Actor) -> tuple[StoredRequest, bool]:
+        """(the request with its final decision, True if this call changed it)."""
+        actor.require(Permission.RECORD_CALLBACK)
+        try:
+            wanted = Outcome(outcome)
+        except ValueError:
+            raise InputError("outcome must be 'confirmed' or 'failed'", "outcome") from None
+        with self.store.transaction() as tx:
+            stored = tx.request_for_task(task_id)
+            if stored is None or stored.task is None:
+                raise NotFound(f"no callback task {task_id}", "task_id")
+            try:
+                transition = record_outcome(stored.task, wanted, self.clock.now(), actor.principal_id)
+            except OutcomeConflict as exc:
+                raise Conflict(str(exc), "outcome") from None
+            return self._close(tx, stored, transition)
+
+    def expire_due(self) -> int:
+        """Close every callback task whose deadline passed; returns how many."""
+        closed = 0
+        with self.store.transaction() as tx:
+            for task_id in tx.due_tasks(self.clock.now()):
+                stored = tx.request_for_task(task_id)
+                if stored and stored.task and (transition := expire(stored.task, self.clock.now())):
+                    self._close(tx, stored, transition)
+                    closed += 1
+        return closed
+
+    def _close(self, tx: NotifierTx, stored: StoredRequest, t: Transition) -> tuple[StoredRequest, bool]:
+        if not t.changed:
+            return stored, False
+        r = stored.request
+        seq = len(stored.decisions) + 1
+        decision = StoredDecision(
+            f"{r.request_id}.d{seq}",
+            r.request_id,
+            seq,
+            t.verdict,
+            t.reason,
+            "callback",
+            stored.current.policy_version,
+            t.task.recorded_by or "notifier",
+            t.task.closed_at or self.clock.now(),
+            t.task.number,
+        )
+        tx.put_task(t.task)
+        tx.add_decision(decision)
+        items = [self.events.callback_closed(r, t.task), *self.events.decided(r, decision, None)]
+        party = tx.party(r.party_id)
+        if t.verdict is Verdict.ALLOW and party:
+            items.append(self.events.disclosed(r, decision, party))
+        tx.enqueue(items)
+        return StoredRequest(r, stored.fingerprint, (*stored.decisions, decision), t.task), True
+
+    # --- management override (art. 8 lid 3: "tenzij de directie in een concreet geval anders beslist")
+
+    def override(self, request_id: str, note: str, actor: Actor) -> tuple[StoredRequest, bool]:
+        actor.require(Permission.OVERRIDE)
+        note = (note or "").strip()
+        if len(note) < MIN_NOTE_LENGTH:
+            raise InputError(f"note: give the written reason (at least {MIN_NOTE_LENGTH} characters)", "note")
+        with self.store.transaction() as tx:
+            stored = tx.request(request_id, lock=True)
+            if stored is None:
+                raise NotFound(f"no request {request_id}", "request_id")
+            if stored.current.reason == Reason.MANAGEMENT_OVERRIDE:
+                return stored, False
+            if stored.current.verdict != Verdict.DENY:
+                raise Conflict(
+                    f"only a denied request can be overridden; this one is {stored.current.verdict}"
+                )
+            r, now = stored.request, self.clock.now()
+            seq = len(stored.decisions) + 1
+            decision = StoredDecision(
+                f"{request_id}.d{seq}",
+                request_id,
+                seq,
+                Verdict.ALLOW,
+                Reason.MANAGEMENT_OVERRIDE,
+                "management-override",
+                stored.current.policy_version,
+                actor.principal_id,
+                now,
+                None,
+                note,
+            )
+            tx.add_decision(decision)
+            items = self.events.decided(r, decision, None)
+            party = tx.party(r.party_id)
+            if party:
+                items.append(self.events.disclosed(r, decision, party))
+            tx.enqueue(items)
+            return StoredRequest(r, stored.fingerprint, (*stored.decisions, decision), stored.task), True
+
+
+def _fingerprint(r: PhoneRequest) -> str:
+    content = [
+        r.subject,
+        r.party_id,
+        r.person_id,
+        r.calling_number,
+        r.given_number,
+        r.topic,
+        sorted(r.data_categories),
+        r.requested_by,
+    ]
+    return hashlib.sha256(json.dumps(content).encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""The phone rule itself: registry, policy, callback tasks, roles. Standard library and phonenumbers only."""

@@ -1,0 +1,29 @@
+"""Phone numbers, normalised to E.164 (ITU-T E.164) with the phonenumbers library."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+__all__ = ["DEFAULT_REGION", "PhoneNumberError", "mask_number", "normalise_number"]
+
+DEFAULT_REGION = "NL"  # numbers written the Dutch way, e.g. 0527 123 456
+
+
+class PhoneNumberError(ValueError):
+    """Not a valid phone number; the message says why, without repeating the number."""
+
+
+def normalise_number(text: str, region: str = DEFAULT_REGION) -> str:
+    """'0527-123456', '+31 527 123 456' -> '+31527123456'. Raises PhoneNumberError."""
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneNumberError(f"not a phone number ({exc.error_type.name.lower()})") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise PhoneNumberError("not a valid phone number for its country")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_number(e164: str) -> str:
+    """For logs and lists that only need to tell numbers apart: '+31527123456' -> '+31******456'."""
+    return e164[:3] + "*" * max(len(e164) - 6, 0) + e164[-3:]

@@ -1,0 +1,242 @@
+"""The phone rule as composable objects that fail closed.
+
+A policy is a list of gates and a list of doubts. Every gate must pass, or the request is
+denied with that gate's reason. If any doubt holds, the caller is called back, but only on a
+number verified in the registry. Only a request that passes every gate with no doubt is
+allowed. A policy with no gates refuses everything, and a rule that raises denies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from .reasons import Reason, Verdict
+from .registry import KnownPerson, Party, in_force
+
+__all__ = [
+    "Decision",
+    "Facts",
+    "PhonePolicy",
+    "PhoneRequest",
+    "Rule",
+    "default_policy",
+]
+
+POLICY_NAME = "art8-lid3"
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneRequest:
+    request_id: str
+    subject: str  # the subject's pseudonym
+    subject_known: bool
+    party_id: str
+    person_id: str | None
+    calling_number: str | None  # E.164; None when withheld
+    given_number: str | None  # a number the caller asked to be called back on
+    topic: str
+    data_categories: frozenset[str]
+    special_categories: bool
+    requested_by: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the registry and the history say about a request, fetched before deciding."""
+
+    party: Party | None
+    person: KnownPerson | None  # only a person registered at the claimed party
+    earlier_contact: bool  # this person's identity was confirmed before (callback or allow)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    reason: Reason
+    policy_version: str
+    callback_number: str | None = None
+
+
+class Rule(Protocol):
+    name: str
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        """The reason this rule refuses (gate) or doubts (doubt), or None."""
+
+
+# --- gates: each must pass, or deny -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartyIsNamed:
+    name: str = "party-is-named-in-art-8-lid-3"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        if facts.party is None:
+            return Reason.UNKNOWN_PARTY
+        if not in_force(facts.party.valid_from, facts.party.valid_until, request.at):
+            return Reason.PARTY_NOT_IN_FORCE
+        return None
+
+
+@dataclass(frozen=True)
+class TopicIsAllowed:
+    name: str = "topic-is-allowed-for-party"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        return None if facts.party and facts.party.topic(request.topic) else Reason.TOPIC_NOT_ALLOWED
+
+
+@dataclass(frozen=True)
+class SubjectIsKnown:
+    name: str = "subject-is-registered"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        return None if request.subject_known else Reason.UNKNOWN_SUBJECT
+
+
+@dataclass(frozen=True)
+class PersonIsKnown:
+    name: str = "caller-is-known-person-of-party"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        person = facts.person
+        if person is None or person.party_id != request.party_id:
+            return Reason.UNKNOWN_PERSON
+        if not in_force(person.valid_from, person.valid_until, request.at):
+            return Reason.PERSON_EXPIRED
+        return None
+
+
+@dataclass(frozen=True)
+class PersonHasVerifiedNumber:
+    name: str = "person-has-verified-number"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        if facts.person is None or not facts.person.numbers:
+            return Reason.NO_VERIFIED_NUMBER
+        return None if facts.person.valid_numbers(request.at) else Reason.NUMBER_EXPIRED
+
+
+@dataclass(frozen=True)
+class GivenNumberIsVerified:
+    """A number the caller gives is used only when the registry verified it for this person."""
+
+    name: str = "given-number-is-verified"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        if request.given_number is None:
+            return None
+        valid = {n.number for n in facts.person.valid_numbers(request.at)} if facts.person else set()
+        return None if request.given_number in valid else Reason.GIVEN_NUMBER_NOT_VERIFIED
+
+
+# --- doubts about identity: call back ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallingNumberNotVerified:
+    name: str = "calling-number-is-not-verified"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        valid = {n.number for n in facts.person.valid_numbers(request.at)} if facts.person else set()
+        return None if request.calling_number in valid else Reason.CALLING_NUMBER_NOT_VERIFIED
+
+
+@dataclass(frozen=True)
+class FirstContact:
+    name: str = "first-contact-with-person"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        return None if facts.earlier_contact else Reason.FIRST_CONTACT
+
+
+@dataclass(frozen=True)
+class SpecialCategoriesAsked:
+    name: str = "special-categories-asked"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        return Reason.SPECIAL_CATEGORIES if request.special_categories else None
+
+
+@dataclass(frozen=True)
+class AlwaysCallBack:
+    """Configured: every party (parties=None) or the listed ones, and parties flagged in the registry."""
+
+    parties: frozenset[str] | None = frozenset()
+    name: str = "always-call-back"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        configured = self.parties is None or request.party_id in self.parties
+        flagged = facts.party is not None and facts.party.always_call_back
+        return Reason.ALWAYS_CALL_BACK if configured or flagged else None
+
+    def __repr__(self) -> str:  # stable across processes: the policy version hashes it
+        parties = "all" if self.parties is None else sorted(self.parties)
+        return f"AlwaysCallBack(parties={parties})"
+
+
+# --- the policy -------------------------------------------------------------------------------
+
+
+class PhonePolicy:
+    def __init__(self, gates: Sequence[Rule], doubts: Sequence[Rule]) -> None:
+        self.gates = tuple(gates)
+        self.doubts = tuple(doubts)
+        self.version = f"{POLICY_NAME}.{hashlib.sha256(self.describe().encode()).hexdigest()[:12]}"
+
+    def describe(self) -> str:
+        """One line per rule with its configuration; the version is a hash of this text."""
+        lines = [f"gate {r!r}" for r in self.gates] + [f"doubt {r!r}" for r in self.doubts]
+        return "\n".join(lines)
+
+    def decide(self, request: PhoneRequest, facts: Facts) -> Decision:
+        if not self.gates:
+            return Decision(Verdict.DENY, Reason.POLICY_EMPTY, self.version)
+        try:
+            for gate in self.gates:
+                if (reason := gate.check(request, facts)) is not None:
+                    return Decision(Verdict.DENY, reason, self.version)
+            doubts = [r for d in self.doubts if (r := d.check(request, facts)) is not None]
+        except Exception:  # a broken rule must never allow
+            return Decision(Verdict.DENY, Reason.POLICY_ERROR, self.version)
+        if not doubts:
+            return Decision(Verdict.ALLOW, Reason.ALLOWED, self.version)
+        number = self._callback_number(request, facts)
+        if number is None:
+            return Decision(Verdict.DENY, Reason.NO_VERIFIED_NUMBER, self.version)
+        return Decision(Verdict.CALL_BACK, doubts[0], self.version, number)
+
+    @staticmethod
+    def _callback_number(request: PhoneRequest, facts: Facts) -> str | None:
+        """The given number if the registry verified it, else the person's latest verified number."""
+        valid = facts.person.valid_numbers(request.at) if facts.person else []
+        if request.given_number is not None:
+            return request.given_number if request.given_number in {n.number for n in valid} else None
+        return valid[0].number if valid else None
+
+
+def default_policy(always_call_back: frozenset[str] | None = frozenset()) -> PhonePolicy:
+    """Art. 8 lid 3: named party, its topic, a registered subject, a known person with a verified
+    number; doubt (unverified calling number, first contact, special categories, configured) -> call back."""
+    return PhonePolicy(
+        gates=[
+            PartyIsNamed(),
+            TopicIsAllowed(),
+            SubjectIsKnown(),
+            PersonIsKnown(),
+            PersonHasVerifiedNumber(),
+            GivenNumberIsVerified(),
+        ],
+        doubts=[
+            CallingNumberNotVerified(),
+            FirstContact(),
+            SpecialCategoriesAsked(),
+            AlwaysCallBack(always_call_back),
+        ],
+    )
