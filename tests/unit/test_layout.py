@@ -20,3 +20,7 @@ def test_core_imports_no_framework():
 
 def test_notifier_never_imports_the_ledger():
     assert imports(ROOT / "services/notifier", "consent_ledger") == []
+
+
+def test_notifier_core_imports_no_framework():
+    assert imports(ROOT / "services/notifier/src/consent_notifier/core", FRAMEWORKS) == []

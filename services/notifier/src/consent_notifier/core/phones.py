@@ -17,8 +17,8 @@ def normalise_number(text: str, region: str = DEFAULT_REGION) -> str:
     """'0527-123456', '+31 527 123 456' -> '+31527123456'. Raises PhoneNumberError."""
     try:
         parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as exc:
-        raise PhoneNumberError(f"not a phone number ({exc.error_type.name.lower()})") from None
+    except phonenumbers.NumberParseException:
+        raise PhoneNumberError("not a phone number") from None
     if not phonenumbers.is_valid_number(parsed):
         raise PhoneNumberError("not a valid phone number for its country")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

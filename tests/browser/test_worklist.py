@@ -1,0 +1,130 @@
+"""Done-when of the notifier: through `consent-ledger up`, an employee opens the worklist page in
+a real headless Chromium, submits a phone request, is told to call back on the registry's
+number, records the outcome, and `consent-ledger verify` shows the decision on the intact ledger."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+
+import httpx
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import wait_until
+from tests.integration.test_cli import CLI, free_port, run
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def up(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
+    env.update(LEDGER_HOME=str(tmp_path / "home"), LEDGER_HTTP_PORT=str(port))
+    proc = subprocess.Popen(
+        CLI + ["up", "--dev"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(healthy, timeout=60, what="consent-ledger up")
+        yield env, f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def entries(env, kind: str) -> list[bytes]:
+    with sqlite3.connect(f"{env['LEDGER_HOME']}/ledger.db") as conn:
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT body FROM ledger_entry WHERE CAST(body AS TEXT) LIKE ?", (f'%"event_type":"{kind}"%',)
+            )
+        ]
+
+
+@pytest.mark.browser
+def test_employee_is_told_to_call_back_and_the_outcome_lands_on_the_ledger(up):
+    env, base = up
+    assert run(["users", "add", "beheer1", "--role", "administrator"], env).returncode == 0
+    added = run(
+        ["users", "add", "mdw1", "--role", "employee", "--password-stdin"], env, input=PASSWORD + "\n"
+    )
+    assert added.returncode == 0, added.stderr
+    person = run(
+        ["registry", "add-person", "uwv-jansen", "--party", "uwv", "--name", "J. Jansen", "--by", "beheer1"],
+        env,
+    )
+    assert person.returncode == 0, person.stdout + person.stderr
+    assert (
+        run(["registry", "verify-number", "uwv-jansen", "0527 123 456", "--by", "beheer1"], env).returncode
+        == 0
+    )
+    refused = run(["registry", "add-person", "x", "--party", "uwv", "--name", "X", "--by", "mdw1"], env)
+    assert refused.returncode == 2 and "administrator" in refused.stderr
+    assert run(["demo", "--subjects", "1", "--seed", "3"], env).returncode == 0
+    from consent_ledger.demo import demo_events
+
+    bsn = next(e.data.subject.bsn for e in demo_events(1, seed=3) if e.data.subject.bsn)
+    wait_until(lambda: len(entries(env, "disclosure.recorded")) >= 1, what="the demo on the ledger")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(f"{base}/telefoon/")
+        assert page.url.endswith("/telefoon/inloggen")  # nobody gets in without a personal user id
+        page.get_by_label("Gebruikersnaam").fill("mdw1")
+        page.get_by_label("Wachtwoord").fill("wrong password")
+        page.get_by_role("button", name="Inloggen").click()
+        assert page.get_by_role("alert").inner_text() == "Gebruikersnaam of wachtwoord onjuist."
+        page.get_by_label("Gebruikersnaam").fill("mdw1")
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        page.get_by_role("button", name="Inloggen").click()
+        assert page.get_by_role("heading", name="Werklijst").is_visible()
+
+        page.get_by_label("BSN van de betrokkene").fill(bsn)
+        page.get_by_label("Partij van de beller").select_option("uwv")
+        page.get_by_label("Bekende persoon").select_option("uwv-jansen")
+        page.get_by_label("Onderwerp").select_option("werkloosheidsuitkering")
+        page.get_by_label("uitkering", exact=True).check()
+        page.get_by_label("Nummer waarvan gebeld wordt").fill("06 12345678")
+        page.get_by_role("button", name="Beslissing vragen").click()
+
+        status = page.get_by_role("status")
+        assert status.inner_text().strip() == "Terugbellen"
+        assert page.locator("[data-callback-number]").inner_text() == "+31527123456"  # the registry's number
+        assert "06 12345678" not in page.content() and bsn not in page.content()  # no more than needed
+        page.get_by_role("button", name="Identiteit bevestigd").click()
+        assert page.get_by_role("status").inner_text().strip() == "Toegestaan"
+        assert "Teruggebeld op het geverifieerde nummer" in page.content()
+
+        page.goto(f"{base}/telefoon/")
+        page.get_by_label("BSN van de betrokkene").fill("123456789")  # fails the elfproef
+        page.get_by_label("Partij van de beller").select_option("uwv")
+        page.get_by_label("Onderwerp").select_option("werkloosheidsuitkering")
+        page.get_by_label("uitkering", exact=True).check()
+        page.get_by_role("button", name="Beslissing vragen").click()
+        assert "elfproef" in page.get_by_role("alert").inner_text()
+        rows = page.locator("table tbody tr")
+        assert rows.count() == 1 and "Toegestaan" in rows.first.inner_text()
+        browser.close()
+
+    wait_until(
+        lambda: len(entries(env, "phone.disclosure-decided")) == 2, what="both decisions on the ledger"
+    )
+    assert len(entries(env, "phone.callback-confirmed")) == 1
+    phone = [b for b in entries(env, "disclosure.recorded") if b'"channel":"phone"' in b]
+    assert len(phone) == 1
+    verified = run(["verify"], env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "intact" in verified.stdout and "werkkrachtcentrale" in verified.stdout
