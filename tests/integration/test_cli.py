@@ -54,7 +54,9 @@ def test_up_demo_verify_tamper(tmp_path):
 
         def entries() -> int:
             with sqlite3.connect(db) as conn:
-                return conn.execute("SELECT count(*) FROM ledger_entry").fetchone()[0]
+                return conn.execute(
+                    "SELECT count(*) FROM ledger_entry WHERE chain = 'werkcorporatie'"
+                ).fetchone()[0]
 
         wait_until(lambda: entries() == 19, what="the demo's 19 entries")
         ok = run(["verify"], env)
@@ -71,7 +73,7 @@ def test_up_demo_verify_tamper(tmp_path):
     with sqlite3.connect(db) as conn:  # the database administrator edits one entry by hand
         # the three streams are read in no fixed order, so find a disclosure rather than assume its seq
         seq, body = conn.execute(
-            "SELECT seq, body FROM ledger_entry WHERE seq > 1 AND CAST(body AS TEXT) LIKE '%\"channel\":\"%' "
+            'SELECT seq, body FROM ledger_entry WHERE seq > 1 AND CAST(body AS TEXT) LIKE \'%"channel":"%\' '
             "ORDER BY seq LIMIT 1"
         ).fetchone()
         edited = body.replace(b'"channel":"', b'"channel":"x')
