@@ -4,7 +4,7 @@ outbox, delivered by `consent-ledger up`."""
 
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -132,8 +132,6 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 

@@ -69,10 +69,7 @@ class NotifierService:
         except NotifierError as exc:
             log.warning("phone request %s not decided: %s", d.request_id, exc.code)
             return
-        if new:
-            self.deps.metrics.decisions.labels(
-                decision=stored.current.verdict, reason=stored.current.reason
-            ).inc()
+        self.deps.metrics.count_decision(stored, new)
 
 
 async def background(deps: NotifierDeps, relay: Any, every: float = 0.5) -> None:

@@ -16,7 +16,7 @@ from ..app.errors import Conflict, Forbidden, InputError, NotFound, NotifierErro
 from ..app.ports import StoredRequest
 from ..core.reasons import explain
 from ..core.registry import Party, Topic
-from ..core.roles import Permission
+from ..core.roles import Permission, allowed
 from .auth import actor_for, refused
 from .deps import NotifierDeps
 
@@ -211,9 +211,8 @@ def submit(
         request_id=body.request_id,
     )
     stored, new = _call(request, deps, deps.desk.submit, inp, actor)
-    if new:
-        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
-    else:
+    deps.metrics.count_decision(stored, new)
+    if not new:
         response.status_code = 200
     return decision_out(stored)
 
@@ -231,14 +230,8 @@ def get_request(request_id: str, request: Request, deps: Deps, actor: ActorDep) 
 @api_router.get("/phone-requests", response_model=list[DecisionOut])
 def list_requests(request: Request, deps: Deps, actor: ActorDep, limit: int = 50) -> list[DecisionOut]:
     _call(request, deps, actor.require, Permission.VIEW_DECISIONS)
-    mine = None if Permission.OVERRIDE in _perms(actor) else actor.principal_id
+    mine = None if allowed(actor.roles, Permission.OVERRIDE) else actor.principal_id
     return [decision_out(s) for s in deps.store.recent(mine, min(max(limit, 1), 500))]
-
-
-def _perms(actor: Actor) -> set[Permission]:
-    from ..core.roles import GRANTS
-
-    return {p for r in actor.roles for p in GRANTS[r]}
 
 
 @api_router.post("/callbacks/{task_id}/outcome", response_model=DecisionOut)
@@ -246,16 +239,14 @@ def record_outcome(
     task_id: str, body: OutcomeIn, request: Request, deps: Deps, actor: ActorDep
 ) -> DecisionOut:
     stored, changed = _call(request, deps, deps.desk.record_callback, task_id, body.outcome, actor)
-    if changed:
-        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    deps.metrics.count_decision(stored, changed)
     return decision_out(stored)
 
 
 @api_router.post("/phone-requests/{request_id}/override", response_model=DecisionOut)
 def override(request_id: str, body: OverrideIn, request: Request, deps: Deps, actor: ActorDep) -> DecisionOut:
     stored, changed = _call(request, deps, deps.desk.override, request_id, body.note, actor)
-    if changed:
-        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
+    deps.metrics.count_decision(stored, changed)
     return decision_out(stored)
 
 

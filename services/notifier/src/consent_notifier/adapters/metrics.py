@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from ..app.ports import StoredRequest
+
 __all__ = ["NotifierMetrics"]
 
 
@@ -37,3 +39,8 @@ class NotifierMetrics:
             ["event_type"],
             registry=registry,
         )
+
+    def count_decision(self, stored: StoredRequest, changed: bool) -> None:
+        """Count the request's current decision, once: only when this call made it."""
+        if changed:
+            self.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()

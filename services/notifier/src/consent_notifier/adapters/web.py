@@ -4,6 +4,7 @@ management overrides a denial. Server-rendered HTML, no script needed."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from ..app.access import AccessRefused
 from ..app.actors import Actor
 from ..app.desk import RequestInput
 from ..app.errors import Forbidden, NotifierError
+from ..app.ports import StoredRequest
 from ..core.reasons import explain
 from ..core.roles import Permission, allowed
 from .auth import SESSION_COOKIE, actor_for, refused
@@ -119,8 +121,22 @@ def _request_page(
     )
 
 
-def _error_nl(exc: NotifierError) -> str:
-    return f"Niet verwerkt, er is niets veranderd: {exc.message}"
+def _decided(
+    request: Request,
+    deps: NotifierDeps,
+    act: Callable[[], tuple[StoredRequest, bool]],
+    on_error: Callable[[int, str], Response],
+) -> Response:
+    """Run a use case that decides; show the decision, or the page again with the refusal."""
+    try:
+        stored, changed = act()
+    except NotifierError as exc:
+        if isinstance(exc, Forbidden):
+            refused("forbidden-role", request, deps.metrics)
+        return on_error(STATUS.get(type(exc), 400), f"Niet verwerkt, er is niets veranderd: {exc.message}")
+    deps.metrics.count_decision(stored, changed)
+    url = request.url_for("web_request", request_id=stored.request.request_id)
+    return RedirectResponse(url, status_code=303)
 
 
 @web_router.get("/inloggen", response_class=HTMLResponse, name="web_login_form")
@@ -187,16 +203,11 @@ def submit(
         given_number or None,
         request_id or None,
     )
-    try:
-        stored, new = deps.desk.submit(inp, actor)
-    except NotifierError as exc:
-        if isinstance(exc, Forbidden):
-            refused("forbidden-role", request, deps.metrics)
-        return _worklist(request, deps, actor, STATUS.get(type(exc), 400), _error_nl(exc))  # type: ignore[no-any-return]
-    if new:
-        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
-    return RedirectResponse(
-        request.url_for("web_request", request_id=stored.request.request_id), status_code=303
+    return _decided(
+        request,
+        deps,
+        lambda: deps.desk.submit(inp, actor),
+        lambda st, msg: _worklist(request, deps, actor, st, msg),
     )
 
 
@@ -212,16 +223,11 @@ def show_request(request_id: str, request: Request, deps: Deps, actor: ActorDep)
 def outcome(
     task_id: str, request: Request, deps: Deps, actor: ActorDep, outcome: Annotated[str, Form()] = ""
 ) -> Response:
-    try:
-        stored, changed = deps.desk.record_callback(task_id, outcome, actor)
-    except NotifierError as exc:
-        if isinstance(exc, Forbidden):
-            refused("forbidden-role", request, deps.metrics)
-        return _worklist(request, deps, actor, STATUS.get(type(exc), 400), _error_nl(exc))  # type: ignore[no-any-return]
-    if changed:
-        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
-    return RedirectResponse(
-        request.url_for("web_request", request_id=stored.request.request_id), status_code=303
+    return _decided(
+        request,
+        deps,
+        lambda: deps.desk.record_callback(task_id, outcome, actor),
+        lambda st, msg: _worklist(request, deps, actor, st, msg),
     )
 
 
@@ -229,12 +235,9 @@ def outcome(
 def override(
     request_id: str, request: Request, deps: Deps, actor: ActorDep, note: Annotated[str, Form()] = ""
 ) -> Response:
-    try:
-        stored, changed = deps.desk.override(request_id, note, actor)
-    except NotifierError as exc:
-        if isinstance(exc, Forbidden):
-            refused("forbidden-role", request, deps.metrics)
-        return _request_page(request, deps, actor, request_id, STATUS.get(type(exc), 400), _error_nl(exc))
-    if changed:
-        deps.metrics.decisions.labels(decision=stored.current.verdict, reason=stored.current.reason).inc()
-    return RedirectResponse(request.url_for("web_request", request_id=request_id), status_code=303)
+    return _decided(
+        request,
+        deps,
+        lambda: deps.desk.override(request_id, note, actor),
+        lambda st, msg: _request_page(request, deps, actor, request_id, st, msg),
+    )

@@ -18,8 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..core.roles import Role
 from .actors import Actor
-from .desk import _identifier
 from .errors import InputError
+from .inputs import identifier
 from .ports import Clock, Credential, CredentialStore
 
 __all__ = ["AccessRefused", "Credentials", "MIN_PASSWORD_LENGTH"]
@@ -49,7 +49,7 @@ class Credentials:
 
     def add_user(self, user_id: str, roles: frozenset[Role], password: str | None = None) -> str:
         """Create or reset a user; returns the password (generated when none is given)."""
-        _identifier(user_id, "user_id")
+        identifier(user_id, "user_id")
         if not roles:
             raise InputError("a user needs at least one role", "roles")
         password = password or secrets.token_urlsafe(18)
@@ -62,7 +62,7 @@ class Credentials:
 
     def add_service(self, service_id: str, roles: frozenset[Role]) -> str:
         """Create or rotate a service credential; returns its token, shown once."""
-        _identifier(service_id, "service_id")
+        identifier(service_id, "service_id")
         if not roles:
             raise InputError("a service needs at least one role", "roles")
         token = f"{SERVICE_TOKEN_PREFIX}.{service_id}.{secrets.token_urlsafe(32)}"

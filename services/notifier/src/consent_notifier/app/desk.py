@@ -12,19 +12,18 @@ from datetime import timedelta
 from ledger_contracts.vocabulary import DataCategory
 
 from ..core.callbacks import CallbackTask, Outcome, OutcomeConflict, Transition, expire, record_outcome
-from ..core.phones import PhoneNumberError, normalise_number
 from ..core.policy import PhonePolicy, PhoneRequest
 from ..core.reasons import Reason, Verdict
 from ..core.roles import Permission
 from .actors import Actor
 from .errors import Conflict, InputError, NotFound
 from .events import EventFactory
+from .inputs import identifier, phone_number
 from .ports import Clock, NotifierStore, NotifierTx, StoredDecision, StoredRequest, SubjectDirectory
 
 __all__ = ["PhoneDesk", "RequestInput"]
 
 MIN_NOTE_LENGTH = 10
-_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 
 
 @dataclass(frozen=True)
@@ -37,26 +36,6 @@ class RequestInput:
     calling_number: str | None = None
     given_number: str | None = None
     request_id: str | None = None  # chosen by the client to make a double submission harmless
-
-
-def _identifier(value: str | None, field: str, required: bool = True) -> str | None:
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise InputError(f"{field} is required", field)
-        return None
-    if len(value) > 100 or not set(value) <= _ID_CHARS:
-        raise InputError(f"{field} must be letters, digits and . _ : - (at most 100)", field)
-    return value
-
-
-def _number(value: str | None, field: str) -> str | None:
-    if not (value or "").strip():
-        return None
-    try:
-        return normalise_number(value or "")
-    except PhoneNumberError as exc:
-        raise InputError(f"{field}: {exc}", field) from None
 
 
 class PhoneDesk:
@@ -77,13 +56,13 @@ class PhoneDesk:
     def submit(self, inp: RequestInput, actor: Actor) -> tuple[StoredRequest, bool]:
         """(the request with its decision, True if new). Raises InputError or Conflict."""
         actor.require(Permission.REQUEST_DECISION)
-        request_id = _identifier(inp.request_id, "request_id", required=False) or uuid.uuid4().hex
-        party_id = _identifier(inp.party_id, "party_id")
-        topic = _identifier(inp.topic, "topic")
-        person_id = _identifier(inp.person_id, "person_id", required=False)
+        request_id = identifier(inp.request_id, "request_id", required=False) or uuid.uuid4().hex
+        party_id = identifier(inp.party_id, "party_id")
+        topic = identifier(inp.topic, "topic")
+        person_id = identifier(inp.person_id, "person_id", required=False)
         calling, given = (
-            _number(inp.calling_number, "calling_number"),
-            _number(inp.given_number, "given_number"),
+            phone_number(inp.calling_number, "calling_number"),
+            phone_number(inp.given_number, "given_number"),
         )
         if not inp.data_categories:
             raise InputError(

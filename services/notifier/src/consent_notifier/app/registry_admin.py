@@ -9,13 +9,12 @@ from datetime import datetime
 from ledger_contracts.vocabulary import GdprBasis, RecipientCategory
 
 from ..core.art8 import ART_8_LID_3
-from ..core.phones import PhoneNumberError, normalise_number
 from ..core.registry import KnownPerson, Party, VerifiedNumber
 from ..core.roles import Permission
 from .actors import Actor
-from .desk import _identifier
 from .errors import InputError, NotFound
 from .events import EventFactory
+from .inputs import identifier, phone_number
 from .ports import Clock, NotifierStore
 
 __all__ = ["RegistryAdmin"]
@@ -45,11 +44,11 @@ class RegistryAdmin:
 
     def put_party(self, party: Party, actor: Actor) -> Party:
         actor.require(Permission.EDIT_REGISTRY)
-        _identifier(party.party_id, "party_id")
+        identifier(party.party_id, "party_id")
         try:
             RecipientCategory(party.category)
             for t in party.topics:
-                _identifier(t.topic_id, "topic")
+                identifier(t.topic_id, "topic")
                 GdprBasis(t.gdpr_basis)
         except ValueError as exc:
             raise InputError(f"party: {exc}", "party") from None
@@ -81,7 +80,7 @@ class RegistryAdmin:
         valid_until: datetime | None = None,
     ) -> KnownPerson:
         actor.require(Permission.EDIT_REGISTRY)
-        _identifier(person_id, "person_id")
+        identifier(person_id, "person_id")
         display_name = (display_name or "").strip()
         if not display_name or len(display_name) > 200:
             raise InputError("display_name is required (at most 200 characters)", "display_name")
@@ -103,10 +102,7 @@ class RegistryAdmin:
     ) -> VerifiedNumber:
         """The administrator verified `number` for the person (who, when, until when are recorded)."""
         actor.require(Permission.EDIT_REGISTRY)
-        try:
-            e164 = normalise_number(number)
-        except PhoneNumberError as exc:
-            raise InputError(f"number: {exc}", "number") from None
+        e164 = phone_number(number, "number", required=True) or ""
         now = self.clock.now()
         if valid_until is not None and valid_until <= now:
             raise InputError("valid_until must lie in the future", "valid_until")
@@ -121,10 +117,7 @@ class RegistryAdmin:
 
     def revoke_number(self, person_id: str, number: str, actor: Actor) -> None:
         actor.require(Permission.EDIT_REGISTRY)
-        try:
-            e164 = normalise_number(number)
-        except PhoneNumberError as exc:
-            raise InputError(f"number: {exc}", "number") from None
+        e164 = phone_number(number, "number", required=True) or ""
         now = self.clock.now()
         with self.store.transaction() as tx:
             person = tx.person(person_id)
