@@ -61,6 +61,10 @@ def test_employee_is_told_to_call_back_and_the_outcome_lands_on_the_ledger(up):
         ["users", "add", "mdw1", "--role", "employee", "--password-stdin"], env, input=PASSWORD + "\n"
     )
     assert added.returncode == 0, added.stderr
+    boss = run(
+        ["users", "add", "directeur1", "--role", "management", "--password-stdin"], env, input=PASSWORD + "\n"
+    )
+    assert boss.returncode == 0, boss.stderr
     person = run(
         ["registry", "add-person", "uwv-jansen", "--party", "uwv", "--name", "J. Jansen", "--by", "beheer1"],
         env,
@@ -104,6 +108,10 @@ def test_employee_is_told_to_call_back_and_the_outcome_lands_on_the_ledger(up):
         assert status.inner_text().strip() == "Terugbellen"
         assert page.locator("[data-callback-number]").inner_text() == "+31527123456"  # the registry's number
         assert "06 12345678" not in page.content() and bsn not in page.content()  # no more than needed
+        page.get_by_role("link", name="Terug naar de werklijst").click()
+        waiting = page.locator("[data-open-callback]")  # "my open callbacks" on the worklist
+        assert waiting.count() == 1 and "+31527123456" in waiting.inner_text()
+        waiting.get_by_role("link").click()
         page.get_by_role("button", name="Identiteit bevestigd").click()
         assert page.get_by_role("status").inner_text().strip() == "Toegestaan"
         assert "Teruggebeld op het geverifieerde nummer" in page.content()
@@ -115,16 +123,41 @@ def test_employee_is_told_to_call_back_and_the_outcome_lands_on_the_ledger(up):
         page.get_by_label("uitkering", exact=True).check()
         page.get_by_role("button", name="Beslissing vragen").click()
         assert "elfproef" in page.get_by_role("alert").inner_text()
-        rows = page.locator("table tbody tr")
+        rows = page.locator("section[aria-labelledby=recent] tbody tr")
         assert rows.count() == 1 and "Toegestaan" in rows.first.inner_text()
+        assert page.locator("[data-open-callback]").count() == 0
+
+        # an employer is not in art. 8 lid 3: denied, and only management may decide otherwise
+        page.get_by_label("BSN van de betrokkene").fill(bsn)
+        page.get_by_label("Partij van de beller").select_option("niet-genoemd")
+        page.get_by_label("Onderwerp").select_option("werkloosheidsuitkering")
+        page.get_by_label("uitkering", exact=True).check()
+        page.get_by_role("button", name="Beslissing vragen").click()
+        assert page.get_by_role("status").inner_text().strip() == "Geweigerd"
+        assert page.get_by_role("button", name="Toch toestaan").count() == 0  # not for an employee
+        denied_url = page.url
+        page.context.clear_cookies()
+
+        page.goto(f"{base}/telefoon/inloggen")
+        page.get_by_label("Gebruikersnaam").fill("directeur1")
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        page.get_by_role("button", name="Inloggen").click()
+        page.goto(denied_url)
+        page.get_by_label("Schriftelijke motivering").fill("Directiebesluit 2026-114: werkhervatting")
+        page.get_by_label("Soort ontvanger").select_option("werkgever")
+        page.get_by_label("Naam ontvanger").fill("Bouwbedrijf Emmeloord")
+        page.get_by_label("Grondslag (AVG art. 6 lid 1)").select_option("e")
+        page.get_by_role("button", name="Toch toestaan").click()
+        assert page.get_by_role("status").inner_text().strip() == "Toegestaan"
+        assert "directiebesluit" in page.content()
         browser.close()
 
     wait_until(
-        lambda: len(entries(env, "phone.disclosure-decided")) == 2, what="both decisions on the ledger"
+        lambda: len(entries(env, "phone.disclosure-decided")) == 4, what="all four decisions on the ledger"
     )
     assert len(entries(env, "phone.callback-confirmed")) == 1
     phone = [b for b in entries(env, "disclosure.recorded") if b'"channel":"phone"' in b]
-    assert len(phone) == 1
+    assert len(phone) == 2 and sum(b'"category":"werkgever"' in b for b in phone) == 1
     verified = run(["verify"], env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "intact" in verified.stdout and "werkkrachtcentrale" in verified.stdout

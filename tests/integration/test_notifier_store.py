@@ -11,7 +11,7 @@ import redis.asyncio as aioredis
 from consent_notifier.adapters.metrics import NotifierMetrics
 from consent_notifier.adapters.outbox import OutboxRelay
 from consent_notifier.app.actors import Actor
-from consent_notifier.app.desk import RequestInput
+from consent_notifier.app.desk import OverrideInput, RequestInput
 from consent_notifier.app.errors import Conflict, Forbidden, InputError, NotFound
 from consent_notifier.app.ports import OutboxItem, SubjectLookup
 from consent_notifier.bootstrap import build_notifier
@@ -116,21 +116,61 @@ def test_override_only_by_management_with_a_written_reason(notifier):
     deps, _ = notifier
     denied, _ = deps.desk.submit(ask(party_id="werkgever-bouwbedrijf-emmeloord"), EMPLOYEE)
     assert (denied.current.verdict, denied.current.reason) == ("deny", "unknown-party")
+    rid = denied.request.request_id
     with pytest.raises(Forbidden):
-        deps.desk.override(denied.request.request_id, "Ik vind het wel goed zo", EMPLOYEE)
+        deps.desk.override(rid, OverrideInput("Ik vind het wel goed zo"), EMPLOYEE)
     with pytest.raises(InputError):
-        deps.desk.override(denied.request.request_id, "kort", MANAGER)
-    over, changed = deps.desk.override(denied.request.request_id, "Directiebesluit 2026-114: spoed", MANAGER)
+        deps.desk.override(rid, OverrideInput("kort"), MANAGER)
+    # the party is not in the registry: the manager must say who receives it and on which basis
+    before = rows(deps, "notifier_outbox")
+    with pytest.raises(InputError) as info:
+        deps.desk.override(rid, OverrideInput("Directiebesluit 2026-114: spoed"), MANAGER)
+    assert info.value.field == "recipient_category" and "not in the registry" in str(info.value)
+    with pytest.raises(InputError) as info:
+        deps.desk.override(rid, OverrideInput("Directiebesluit 2026-114: spoed", "werkgever"), MANAGER)
+    assert info.value.field == "gdpr_basis"
+    assert rows(deps, "notifier_outbox") == before
+    decision = OverrideInput("Directiebesluit 2026-114: spoed", "werkgever", "Bouwbedrijf Emmeloord", "e")
+    over, changed = deps.desk.override(rid, decision, MANAGER)
     assert changed and (over.current.verdict, over.current.basis, over.current.decided_by) == (
         "allow",
         "management-override",
         "directeur1",
     )
-    again, changed = deps.desk.override(denied.request.request_id, "Directiebesluit 2026-114: spoed", MANAGER)
+    disclosure = [e for e in outbox_events(deps) if e.event_type == "disclosure.recorded"]
+    assert len(disclosure) == 1  # the override is an allow, so the ledger records what went out
+    to = disclosure[0].data
+    assert (to.recipient.category, to.recipient.name, to.legal_basis.gdpr_article_6_1) == (
+        "werkgever",
+        "Bouwbedrijf Emmeloord",
+        "e",
+    )
+    assert "directiebesluit" in to.legal_basis.statute and to.channel == "phone"
+    again, changed = deps.desk.override(rid, decision, MANAGER)
     assert not changed and len(again.decisions) == 2
     pending, _ = deps.desk.submit(ask(), EMPLOYEE)
     with pytest.raises(Conflict, match="only a denied request"):
-        deps.desk.override(pending.request.request_id, "Directiebesluit 2026-115", MANAGER)
+        deps.desk.override(pending.request.request_id, OverrideInput("Directiebesluit 2026-115"), MANAGER)
+
+
+def test_override_for_a_registered_topic_takes_the_registry_basis(notifier):
+    deps, _ = notifier
+    failed, _ = deps.desk.submit(ask(), EMPLOYEE)
+    deps.desk.record_callback(failed.task.task_id, "failed", EMPLOYEE)
+    deps.desk.override(failed.request.request_id, OverrideInput("Directiebesluit 2026-116"), MANAGER)
+    (to,) = [e.data for e in outbox_events(deps) if e.event_type == "disclosure.recorded"]
+    assert (to.recipient.party_id, to.recipient.category, to.legal_basis.gdpr_article_6_1) == (
+        "uwv",
+        "uwv",
+        "c",
+    )
+    assert to.legal_basis.statute.startswith("Wet SUWI art. 54")
+
+
+def outbox_events(deps) -> list:
+    with deps.store.engine.connect() as conn:
+        payloads = conn.execute(text("SELECT payload FROM notifier_outbox WHERE target = 'stream'")).scalars()
+        return [parse_event(p) for p in payloads]
 
 
 def test_roles_and_bad_input_change_nothing(notifier):

@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from ledger_contracts.vocabulary import GdprBasis, RecipientCategory
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ..app.access import AccessRefused
 from ..app.actors import Actor
-from ..app.desk import RequestInput
+from ..app.desk import OverrideInput, RequestInput
 from ..app.errors import Conflict, Forbidden, InputError, NotFound, NotifierError
 from ..app.ports import StoredRequest
 from ..core.reasons import explain
@@ -114,6 +115,11 @@ class OutcomeIn(BaseModel):
 
 class OverrideIn(BaseModel):
     note: str = Field(description="The management's written reason")
+    recipient_category: RecipientCategory | None = Field(
+        None, description="Needed when the party is not in the registry or the topic is not allowed for it"
+    )
+    recipient_name: str | None = Field(None, max_length=500)
+    gdpr_basis: GdprBasis | None = Field(None, description="GDPR art. 6(1) letter; needed as above")
 
 
 class TopicIo(BaseModel):
@@ -245,7 +251,8 @@ def record_outcome(
 
 @api_router.post("/phone-requests/{request_id}/override", response_model=DecisionOut)
 def override(request_id: str, body: OverrideIn, request: Request, deps: Deps, actor: ActorDep) -> DecisionOut:
-    stored, changed = _call(request, deps, deps.desk.override, request_id, body.note, actor)
+    inp = OverrideInput(body.note, body.recipient_category, body.recipient_name, body.gdpr_basis)
+    stored, changed = _call(request, deps, deps.desk.override, request_id, inp, actor)
     deps.metrics.count_decision(stored, changed)
     return decision_out(stored)
 

@@ -360,6 +360,18 @@ class SqlNotifierStore:
                 query = query.where(PhoneRequestRow.requested_by == requested_by)
             return iter([tx._stored(r) for r in tx.s.exec(query).all()])
 
+    def open_callbacks(self, requested_by: str | None) -> list[StoredRequest]:
+        with self.transaction() as tx:
+            query = (
+                select(PhoneRequestRow)
+                .join(CallbackTaskRow, col(CallbackTaskRow.request_id) == col(PhoneRequestRow.request_id))
+                .where(CallbackTaskRow.state == TaskState.PENDING.value)
+                .order_by(col(CallbackTaskRow.deadline))
+            )
+            if requested_by:
+                query = query.where(PhoneRequestRow.requested_by == requested_by)
+            return [tx._stored(r) for r in tx.s.exec(query).all()]
+
     # --- outbox ------------------------------------------------------------------------------
 
     def outbox_due(self, now: datetime, limit: int) -> list[OutboxMessage]:

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from ledger_contracts.vocabulary import DataCategory
+from ledger_contracts.vocabulary import DataCategory, GdprBasis, RecipientCategory
 
 from ..app.access import AccessRefused
 from ..app.actors import Actor
-from ..app.desk import RequestInput
+from ..app.desk import OverrideInput, RequestInput
 from ..app.errors import Forbidden, NotifierError
 from ..app.ports import StoredRequest
 from ..core.reasons import explain
@@ -41,6 +41,14 @@ templates.env.globals.update(
     basis_nl={"policy": "beleid", "callback": "terugbelcontrole", "management-override": "directiebesluit"},
 )
 web_router = APIRouter()
+GDPR_BASIS_NL = {
+    GdprBasis.CONSENT: "a – toestemming",
+    GdprBasis.CONTRACT: "b – overeenkomst",
+    GdprBasis.LEGAL_OBLIGATION: "c – wettelijke verplichting",
+    GdprBasis.VITAL_INTERESTS: "d – vitaal belang",
+    GdprBasis.PUBLIC_TASK: "e – taak van algemeen belang",
+    GdprBasis.LEGITIMATE_INTEREST: "f – gerechtvaardigd belang",
+}
 
 
 class LoginRequired(Exception):
@@ -89,6 +97,9 @@ def _worklist(
         categories=[c.value for c in DataCategory],
         new_request_id=uuid.uuid4().hex,
         recent=list(deps.store.recent(mine, 25)) if allowed(actor.roles, Permission.VIEW_DECISIONS) else [],
+        open_callbacks=deps.store.open_callbacks(mine)
+        if allowed(actor.roles, Permission.RECORD_CALLBACK)
+        else [],
         can_request=allowed(actor.roles, Permission.REQUEST_DECISION),
     )
 
@@ -118,6 +129,9 @@ def _request_page(
         person_name=person.display_name if person else None,
         can_record=allowed(actor.roles, Permission.RECORD_CALLBACK),
         can_override=allowed(actor.roles, Permission.OVERRIDE),
+        needs_recipient=party is None or party.topic(stored.request.topic) is None,
+        recipient_categories=list(RecipientCategory),
+        gdpr_bases=GDPR_BASIS_NL,
     )
 
 
@@ -233,11 +247,19 @@ def outcome(
 
 @web_router.post("/verzoeken/{request_id}/directiebesluit", name="web_override")
 def override(
-    request_id: str, request: Request, deps: Deps, actor: ActorDep, note: Annotated[str, Form()] = ""
+    request_id: str,
+    request: Request,
+    deps: Deps,
+    actor: ActorDep,
+    note: Annotated[str, Form()] = "",
+    recipient_category: Annotated[str, Form()] = "",
+    recipient_name: Annotated[str, Form()] = "",
+    gdpr_basis: Annotated[str, Form()] = "",
 ) -> Response:
+    inp = OverrideInput(note, recipient_category or None, recipient_name or None, gdpr_basis or None)
     return _decided(
         request,
         deps,
-        lambda: deps.desk.override(request_id, note, actor),
+        lambda: deps.desk.override(request_id, inp, actor),
         lambda st, msg: _request_page(request, deps, actor, request_id, st, msg),
     )

@@ -9,19 +9,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ledger_contracts.vocabulary import DataCategory
+from ledger_contracts.vocabulary import DataCategory, GdprBasis, RecipientCategory
 
 from ..core.callbacks import CallbackTask, Outcome, OutcomeConflict, Transition, expire, record_outcome
 from ..core.policy import PhonePolicy, PhoneRequest
 from ..core.reasons import Reason, Verdict
+from ..core.registry import Party
 from ..core.roles import Permission
 from .actors import Actor
 from .errors import Conflict, InputError, NotFound
-from .events import EventFactory
+from .events import DisclosureTo, EventFactory
 from .inputs import identifier, phone_number
 from .ports import Clock, NotifierStore, NotifierTx, StoredDecision, StoredRequest, SubjectDirectory
 
-__all__ = ["PhoneDesk", "RequestInput"]
+__all__ = ["OverrideInput", "PhoneDesk", "RequestInput"]
 
 MIN_NOTE_LENGTH = 10
 
@@ -36,6 +37,18 @@ class RequestInput:
     calling_number: str | None = None
     given_number: str | None = None
     request_id: str | None = None  # chosen by the client to make a double submission harmless
+
+
+@dataclass(frozen=True)
+class OverrideInput:
+    """The management's decision. The recipient and legal basis are needed only when the registry
+    cannot supply them (a party not in it, or a topic not allowed for it): the ledger's disclosure
+    record must say who received what and on which basis, and nothing here guesses that."""
+
+    note: str
+    recipient_category: str | None = None
+    recipient_name: str | None = None
+    gdpr_basis: str | None = None  # letter of GDPR art. 6(1)
 
 
 class PhoneDesk:
@@ -127,7 +140,8 @@ class PhoneDesk:
                 tx.put_task(task)
             items = [self.events.requested(request), *self.events.decided(request, stored, task)]
             if decision.verdict is Verdict.ALLOW and facts.party:
-                items.append(self.events.disclosed(request, stored, facts.party))
+                to = DisclosureTo.registered(facts.party, request.topic)
+                items.append(self.events.disclosed(request, stored, to))
             tx.enqueue(items)
             return StoredRequest(request, fingerprint, (stored,), task), True
 
@@ -182,16 +196,16 @@ class PhoneDesk:
         tx.add_decision(decision)
         items = [self.events.callback_closed(r, t.task), *self.events.decided(r, decision, None)]
         party = tx.party(r.party_id)
-        if t.verdict is Verdict.ALLOW and party:
-            items.append(self.events.disclosed(r, decision, party))
+        if t.verdict is Verdict.ALLOW and party and party.topic(r.topic):
+            items.append(self.events.disclosed(r, decision, DisclosureTo.registered(party, r.topic)))
         tx.enqueue(items)
         return StoredRequest(r, stored.fingerprint, (*stored.decisions, decision), t.task), True
 
     # --- management override (art. 8 lid 3: "tenzij de directie in een concreet geval anders beslist")
 
-    def override(self, request_id: str, note: str, actor: Actor) -> tuple[StoredRequest, bool]:
+    def override(self, request_id: str, inp: OverrideInput, actor: Actor) -> tuple[StoredRequest, bool]:
         actor.require(Permission.OVERRIDE)
-        note = (note or "").strip()
+        note = (inp.note or "").strip()
         if len(note) < MIN_NOTE_LENGTH:
             raise InputError(f"note: give the written reason (at least {MIN_NOTE_LENGTH} characters)", "note")
         with self.store.transaction() as tx:
@@ -205,6 +219,7 @@ class PhoneDesk:
                     f"only a denied request can be overridden; this one is {stored.current.verdict}"
                 )
             r, now = stored.request, self.clock.now()
+            recipient = _override_recipient(inp, tx.party(r.party_id), r)
             seq = len(stored.decisions) + 1
             decision = StoredDecision(
                 f"{request_id}.d{seq}",
@@ -220,12 +235,35 @@ class PhoneDesk:
                 note,
             )
             tx.add_decision(decision)
-            items = self.events.decided(r, decision, None)
-            party = tx.party(r.party_id)
-            if party:
-                items.append(self.events.disclosed(r, decision, party))
+            items = [*self.events.decided(r, decision, None), self.events.disclosed(r, decision, recipient)]
             tx.enqueue(items)
             return StoredRequest(r, stored.fingerprint, (*stored.decisions, decision), stored.task), True
+
+
+def _override_recipient(inp: OverrideInput, party: Party | None, r: PhoneRequest) -> DisclosureTo:
+    """Who receives the data and on which basis: from the registry when it knows the party and the
+    topic, else from what the manager stated; refused when neither says it."""
+    topic = party.topic(r.topic) if party else None
+    if party and topic and not (inp.recipient_category or inp.gdpr_basis):
+        return DisclosureTo.registered(party, r.topic)
+    unknown = "is not in the registry" if party is None else f"may not be told about {r.topic!r}"
+    try:
+        category = RecipientCategory(inp.recipient_category or (party.category if party else ""))
+    except ValueError:
+        raise InputError(
+            f"recipient_category: party {r.party_id!r} {unknown}; name the category of recipient "
+            f"({', '.join(c.value for c in RecipientCategory)})",
+            "recipient_category",
+        ) from None
+    try:
+        basis = GdprBasis(inp.gdpr_basis or (topic.gdpr_basis if topic else ""))
+    except ValueError:
+        raise InputError(
+            f"gdpr_basis: party {r.party_id!r} {unknown}; name the basis of GDPR art. 6(1) as a letter a-f",
+            "gdpr_basis",
+        ) from None
+    name = (inp.recipient_name or "").strip() or (party.name if party else r.party_id)
+    return DisclosureTo(r.party_id, category, name[:500], basis, topic.statute if topic else None, r.topic)
 
 
 def _fingerprint(r: PhoneRequest) -> str:

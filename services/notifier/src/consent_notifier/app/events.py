@@ -40,7 +40,34 @@ from ..core.policy import PhoneRequest
 from ..core.registry import KnownPerson, Party, VerifiedNumber
 from .ports import OutboxItem, StoredDecision
 
-__all__ = ["EventFactory"]
+__all__ = ["DisclosureTo", "EventFactory"]
+
+
+@dataclass(frozen=True)
+class DisclosureTo:
+    """Who receives the data by phone and on which legal basis, as the disclosure record says it."""
+
+    party_id: str
+    category: RecipientCategory
+    name: str
+    gdpr_basis: GdprBasis
+    statute: str | None
+    topic_label: str
+
+    @classmethod
+    def registered(cls, party: Party, topic_id: str) -> DisclosureTo:
+        """From the registry: an allow by policy or callback always has its party and topic there."""
+        topic = party.topic(topic_id)
+        if topic is None:
+            raise ValueError(f"party {party.party_id} has no topic {topic_id}")
+        return cls(
+            party.party_id,
+            RecipientCategory(party.category),
+            party.name[:500],
+            GdprBasis(topic.gdpr_basis),
+            topic.statute,
+            topic.label,
+        )
 
 
 @dataclass(frozen=True)
@@ -111,21 +138,17 @@ class EventFactory:
         ]
         return items
 
-    def disclosed(self, r: PhoneRequest, d: StoredDecision, party: Party) -> OutboxItem:
-        topic = party.topic(r.topic)
-        basis = LegalBasis(
-            gdpr_article_6_1=GdprBasis(topic.gdpr_basis) if topic else GdprBasis.PUBLIC_TASK,
-            statute=f"{topic.statute if topic and topic.statute else ''}; {REGULATION}".lstrip("; "),
-        )
+    def disclosed(self, r: PhoneRequest, d: StoredDecision, to: DisclosureTo) -> OutboxItem:
+        statute = "; ".join(filter(None, [to.statute, REGULATION]))
+        if d.basis == "management-override":
+            statute += " (directiebesluit)"
         data = DisclosureData(
             subject=SubjectRef(pseudonym=r.subject),
-            recipient=Recipient(
-                party_id=party.party_id, category=RecipientCategory(party.category), name=party.name[:500]
-            ),
+            recipient=Recipient(party_id=to.party_id, category=to.category, name=to.name),
             data_categories=sorted(DataCategory(c) for c in r.data_categories),
             channel=Channel.PHONE,
-            purpose=f"Telefonische inlichtingen: {topic.label if topic else r.topic}",
-            legal_basis=basis,
+            purpose=f"Telefonische inlichtingen: {to.topic_label}",
+            legal_basis=LegalBasis(gdpr_article_6_1=to.gdpr_basis, statute=statute),
             disclosed_by=r.requested_by,
         )
         return self._item(
