@@ -95,6 +95,9 @@ def test_employee_is_told_to_call_back_and_the_outcome_lands_on_the_ledger(up):
         page.get_by_label("Wachtwoord").fill(PASSWORD)
         page.get_by_role("button", name="Inloggen").click()
         assert page.get_by_role("heading", name="Werklijst").is_visible()
+        forged = {"subject": bsn, "party_id": "uwv", "topic": "werkloosheidsuitkering"}
+        forged_post = page.request.post(f"{base}/telefoon/verzoeken", form=forged, max_redirects=0)
+        assert forged_post.status == 403  # the session cookie alone is not enough: no form token
 
         page.get_by_label("BSN van de betrokkene").fill(bsn)
         page.get_by_label("Partij van de beller").select_option("uwv")

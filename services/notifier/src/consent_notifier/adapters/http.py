@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from .deps import NotifierDeps
 from .http_api import ApiRefusal, api_router, refusal_response
-from .web import LoginRequired, web_router
+from .web import FormTokenMismatch, LoginRequired, form_token_mismatch, web_router
 
 __all__ = ["create_notifier_app"]
 
@@ -25,5 +25,9 @@ def create_notifier_app(deps: NotifierDeps) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(request.url_for("web_login_form"), status_code=303)
+
+    @app.exception_handler(FormTokenMismatch)
+    async def _form_token(request: Request, exc: FormTokenMismatch) -> Response:
+        return form_token_mismatch(request)
 
     return app

@@ -3,6 +3,8 @@ management overrides a denial. Server-rendered HTML, no script needed."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from datetime import UTC
@@ -55,6 +57,10 @@ class LoginRequired(Exception):
     pass
 
 
+class FormTokenMismatch(Exception):
+    pass
+
+
 def _deps(request: Request) -> NotifierDeps:
     return request.app.state.notifier  # type: ignore[no-any-return]
 
@@ -74,8 +80,31 @@ def _actor(request: Request, deps: Deps) -> Actor:
 ActorDep = Annotated[Actor, Depends(_actor)]
 
 
+def csrf_token(request: Request) -> str:
+    """Bound to the session: a page from another site cannot know it (on top of SameSite=Strict)."""
+    session = request.cookies.get(SESSION_COOKIE, "")
+    return hashlib.sha256(b"notifier-form\0" + session.encode()).hexdigest() if session else ""
+
+
+def _form_actor(request: Request, deps: Deps, csrf: Annotated[str, Form()] = "") -> Actor:
+    """The actor of a form post; a session's post must carry the page's form token."""
+    actor = _actor(request, deps)
+    if request.headers.get("authorization") is None and not hmac.compare_digest(csrf, csrf_token(request)):
+        refused("form-token-mismatch", request, deps.metrics)
+        raise FormTokenMismatch
+    return actor
+
+
+FormActorDep = Annotated[Actor, Depends(_form_actor)]
+
+
+def form_token_mismatch(request: Request) -> HTMLResponse:
+    message = "Het formulier hoort niet bij deze sessie; er is niets veranderd. Open de pagina opnieuw."
+    return _page(request, "login.html", 403, actor=None, error=message)
+
+
 def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, ctx, status_code=status)
+    return templates.TemplateResponse(request, name, {"csrf": csrf_token(request), **ctx}, status_code=status)
 
 
 def _worklist(
@@ -197,7 +226,7 @@ def worklist(request: Request, deps: Deps, actor: ActorDep) -> HTMLResponse:
 def submit(
     request: Request,
     deps: Deps,
-    actor: ActorDep,
+    actor: FormActorDep,
     subject: Annotated[str, Form()] = "",
     party_id: Annotated[str, Form()] = "",
     topic: Annotated[str, Form()] = "",
@@ -235,7 +264,7 @@ def show_request(request_id: str, request: Request, deps: Deps, actor: ActorDep)
 
 @web_router.post("/terugbellen/{task_id}", name="web_outcome")
 def outcome(
-    task_id: str, request: Request, deps: Deps, actor: ActorDep, outcome: Annotated[str, Form()] = ""
+    task_id: str, request: Request, deps: Deps, actor: FormActorDep, outcome: Annotated[str, Form()] = ""
 ) -> Response:
     return _decided(
         request,
@@ -250,7 +279,7 @@ def override(
     request_id: str,
     request: Request,
     deps: Deps,
-    actor: ActorDep,
+    actor: FormActorDep,
     note: Annotated[str, Form()] = "",
     recipient_category: Annotated[str, Form()] = "",
     recipient_name: Annotated[str, Form()] = "",
