@@ -1,6 +1,7 @@
 """Event contracts for the consent and disclosure ledger."""
 
 from .events import (
+    CONSENT_EVENT_TYPES,
     EVENT_ADAPTER,
     EVENT_TYPES,
     SCHEMA_VERSION,
@@ -8,7 +9,10 @@ from .events import (
     CallbackFailed,
     ConsentExpired,
     ConsentGiven,
+    ConsentRecipientNotified,
     ConsentRefused,
+    ConsentRenewed,
+    ConsentRevoked,
     ConsentWithdrawn,
     DisclosureRecorded,
     Event,
@@ -27,9 +31,13 @@ __all__ = [
     "AsyncLedgerPublisher",
     "CallbackConfirmed",
     "CallbackFailed",
+    "CONSENT_EVENT_TYPES",
     "ConsentExpired",
     "ConsentGiven",
+    "ConsentRecipientNotified",
     "ConsentRefused",
+    "ConsentRenewed",
+    "ConsentRevoked",
     "ConsentWithdrawn",
     "DisclosureRecorded",
     "Event",

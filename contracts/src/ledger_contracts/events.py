@@ -24,9 +24,13 @@ from .vocabulary import (
 __all__ = [
     "CallbackConfirmed",
     "CallbackFailed",
+    "CONSENT_EVENT_TYPES",
     "ConsentExpired",
     "ConsentGiven",
+    "ConsentRecipientNotified",
     "ConsentRefused",
+    "ConsentRenewed",
+    "ConsentRevoked",
     "ConsentWithdrawn",
     "DisclosureRecorded",
     "EVENT_ADAPTER",
@@ -148,8 +152,49 @@ class ConsentWithdrawn(Envelope):
 
 
 class ConsentExpired(Envelope):
+    """Published by the ledger's expiry scheduler at the consent's valid-until; the event id is
+    'expiry.<id of the grant that expired>', so publishing it twice records it once."""
+
     event_type: Literal["consent.expired"] = "consent.expired"
     data: ConsentChangeData
+
+
+class ConsentRevocationData(_Strict):
+    subject: SubjectRef
+    purpose: ConsentPurpose
+    revoked_by: Identifier = Field(
+        description="The party that revoked it, not the person (DPV ConsentRevoked)"
+    )
+    reason: Text | None = None
+
+
+class ConsentRevoked(Envelope):
+    event_type: Literal["consent.revoked"] = "consent.revoked"
+    data: ConsentRevocationData
+
+
+class ConsentRenewed(Envelope):
+    """A new expression of the same consent, with its own evidence (DPV RenewedConsentGiven)."""
+
+    event_type: Literal["consent.renewed"] = "consent.renewed"
+    data: ConsentData
+
+
+class ConsentNoticeData(_Strict):
+    """GDPR art. 19: a party that relied on a consent was told it no longer holds."""
+
+    subject: SubjectRef
+    purpose: ConsentPurpose
+    cause: Literal["withdrawn", "revoked", "expired"]
+    consent_event_id: Identifier = Field(description="The withdrawal, revocation or expiry event")
+    recipient: Recipient
+    via: Literal["webhook", "stream"]
+    destination: Text = Field(description="The webhook address or broker stream it was delivered to")
+
+
+class ConsentRecipientNotified(Envelope):
+    event_type: Literal["consent.recipient-notified"] = "consent.recipient-notified"
+    data: ConsentNoticeData
 
 
 # --- phone (regulation art. 8 lid 3) ---------------------------------------------------------
@@ -286,6 +331,9 @@ _ALL = (
     ConsentRefused,
     ConsentWithdrawn,
     ConsentExpired,
+    ConsentRevoked,
+    ConsentRenewed,
+    ConsentRecipientNotified,
     PhoneDisclosureRequested,
     PhoneDisclosureDecided,
     CallbackConfirmed,
@@ -298,12 +346,27 @@ _ALL = (
 
 EVENT_TYPES: dict[str, type[Envelope]] = {cls.model_fields["event_type"].default: cls for cls in _ALL}
 
+# The events that change a consent's state (DPV consent status), as opposed to notices about it.
+CONSENT_EVENT_TYPES = frozenset(
+    {
+        "consent.given",
+        "consent.refused",
+        "consent.withdrawn",
+        "consent.revoked",
+        "consent.expired",
+        "consent.renewed",
+    }
+)
+
 Event = Annotated[
     DisclosureRecorded
     | ConsentGiven
     | ConsentRefused
     | ConsentWithdrawn
     | ConsentExpired
+    | ConsentRevoked
+    | ConsentRenewed
+    | ConsentRecipientNotified
     | PhoneDisclosureRequested
     | PhoneDisclosureDecided
     | CallbackConfirmed

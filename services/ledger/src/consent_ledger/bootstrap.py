@@ -9,9 +9,11 @@ from faststream.redis import RedisBroker
 
 from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
+from .adapters.sql_clients import SqlClientStore
 from .adapters.sql_engine import make_engine, migrate
 from .adapters.sql_store import SqlLedgerStore
 from .app.append import BatchAppender
+from .app.clients import ApiClients
 from .app.ingest import IngestService
 from .config import Settings
 from .core.pseudonyms import Pseudonymizer
@@ -28,6 +30,7 @@ class Ledger:
     redis: aioredis.Redis
     ingest: IngestService
     pseudonyms: Pseudonymizer
+    clients: ApiClients
 
 
 def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
@@ -46,4 +49,5 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
     broker = RedisBroker(redis_url, logger=None)
     client = aioredis.Redis.from_url(redis_url)
     LedgerConsumer(broker, client, ingest, metrics, settings.consumer)
-    return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms)
+    clients = ApiClients(SqlClientStore(store.engine))
+    return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms, clients)

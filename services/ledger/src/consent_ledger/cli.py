@@ -47,6 +47,54 @@ app.add_typer(users_app, name="users")
 app.add_typer(registry_app, name="registry")
 
 
+clients_app = typer.Typer(no_args_is_help=True, help="Clients of the consent questions, with scopes")
+app.add_typer(clients_app, name="clients")
+
+
+def _clients():  # type: ignore[no-untyped-def]
+    from .adapters.sql_clients import SqlClientStore
+    from .app.clients import ApiClients
+    from .bootstrap import build_store
+
+    return ApiClients(SqlClientStore(build_store(_settings()).engine))
+
+
+@clients_app.command("add")
+def clients_add(
+    client_id: Annotated[str, typer.Argument(help="e.g. nieuwsbrief, website, accountant")],
+    scope: Annotated[
+        list[str], typer.Option("--scope", help="consent:check (yes/no), consent:status, consent:history")
+    ],
+) -> None:
+    """Create a client, or rotate its token; prints the token once."""
+    from datetime import UTC, datetime
+
+    try:
+        token = _clients().add(client_id, scope, datetime.now(UTC))
+    except ValueError as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    err.print(f"client {client_id} with {', '.join(sorted(scope))}; the token is shown only now:")
+    print(token)
+
+
+@clients_app.command("list")
+def clients_list() -> None:
+    for c in _clients().store.clients():
+        state = f"disabled {c.disabled_at:%Y-%m-%d}" if c.disabled_at else "active"
+        out.print(f"{c.client_id}\t{' '.join(sorted(c.scopes))}\t{state}")
+
+
+@clients_app.command("disable")
+def clients_disable(client_id: str) -> None:
+    from datetime import UTC, datetime
+
+    if not _clients().disable(client_id, datetime.now(UTC)):
+        err.print(f"[red]refused:[/red] no active client {client_id}")
+        raise typer.Exit(EXIT_USAGE)
+    out.print(f"client {client_id} disabled")
+
+
 @app.command()
 def up(
     dev: Annotated[

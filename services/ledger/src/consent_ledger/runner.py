@@ -18,6 +18,7 @@ from ledger_contracts.streams import NOTIFIER_GROUP
 
 from .adapters.consumer import ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
+from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
 from .adapters.subject_directory import LedgerSubjectDirectory
 from .app.consent_query import ConsentQuery
@@ -58,9 +59,8 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     NotifierService(ledger.broker, f"notifier-{settings.consumer.consumer_name}", notifier)
     await ensure_groups(ledger.redis)
     await ensure_groups(ledger.redis, NOTIFIER_GROUP)
-    app = create_app(
-        HttpDeps(ledger.store, ledger.redis, ledger.metrics, ConsentQuery(ledger.store, ledger.pseudonyms))
-    )
+    query = ConsentQuery(ledger.store, ledger.pseudonyms)
+    app = create_app(HttpDeps(ledger.store, ledger.redis, ledger.metrics, query, ledger.clients))
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="info")
@@ -70,6 +70,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     await ledger.broker.start()
     relay = OutboxRelay(notifier.store, ledger.redis, notifier.metrics)
     chores = asyncio.create_task(background(notifier, relay))
+    expiry = asyncio.create_task(ExpiryScheduler(ledger.store, ledger.redis, ledger.metrics).run())
     log.info(
         "ledger up: database %s, broker %s, http://%s:%d (worklist page: /telefoon/)",
         ledger.store.engine.url.render_as_string(hide_password=True),
@@ -81,6 +82,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         await server.serve()
     finally:
         chores.cancel()
+        expiry.cancel()
         await ledger.broker.stop()
         await ledger.redis.aclose()
         ledger.store.engine.dispose()

@@ -12,6 +12,7 @@ from .adapters.metrics import NotifierMetrics
 from .adapters.sql_engine import make_engine, migrate
 from .adapters.sql_store import SqlNotifierStore
 from .app.access import Credentials
+from .app.consent_notices import ConsentNotices
 from .app.desk import PhoneDesk
 from .app.events import EventFactory
 from .app.ports import SubjectDirectory
@@ -53,4 +54,5 @@ def build_notifier(
         admin=RegistryAdmin(store, events, clock),  # type: ignore[arg-type]
         credentials=Credentials(store, clock),  # type: ignore[arg-type]
         metrics=NotifierMetrics(registry),
+        notices=ConsentNotices(store, directory, settings.recipients(), clock),  # type: ignore[arg-type]
     )

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from ledger_contracts.vocabulary import ConsentPurpose, RecipientCategory
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["NotifierSettings"]
+from .core.consent_recipients import DEFAULT_CONSENT_RECIPIENTS, ConsentRecipient
+
+__all__ = ["NotifierSettings", "RecipientSetting"]
+
+
+class RecipientSetting(BaseModel):
+    party_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1, max_length=500)
+    category: RecipientCategory
+    webhook: str | None = Field(default=None, description="Else the broker stream ledger.notices.<party_id>")
 
 
 class NotifierSettings(BaseSettings):
@@ -25,6 +35,18 @@ class NotifierSettings(BaseSettings):
     )
     webhooks: list[str] = Field(default_factory=list, description="URLs that receive each decision notice")
     outbox_max_attempts: int = Field(default=12, ge=1)
+    consent_recipients: dict[ConsentPurpose, list[RecipientSetting]] | None = Field(
+        default=None,
+        description="Per consent purpose, the parties told when it ends (default: processing register)",
+    )
+
+    def recipients(self) -> dict[str, tuple[ConsentRecipient, ...]]:
+        if self.consent_recipients is None:
+            return DEFAULT_CONSENT_RECIPIENTS
+        return {
+            str(purpose): tuple(ConsentRecipient(r.party_id, r.name, r.category, r.webhook) for r in parties)
+            for purpose, parties in self.consent_recipients.items()
+        }
 
     def resolved_database_url(self, home: Path) -> str:
         return self.database_url or f"sqlite:///{(home / 'notifier.db').resolve()}"

@@ -13,10 +13,11 @@ from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from ledger_contracts import EventRefused, parse_event
 from ledger_contracts.events import PhoneDisclosureRequested
-from ledger_contracts.streams import NOTIFIER_GROUP, PHONE_STREAM
+from ledger_contracts.streams import CONSENT_STREAM, EVENT_FIELD, NOTIFIER_GROUP, PHONE_STREAM
 
 from .adapters.deps import NotifierDeps
 from .app.actors import Actor
+from .app.consent_notices import ENDING_EVENTS
 from .app.desk import RequestInput
 from .app.errors import NotifierError
 from .core.roles import Role
@@ -33,9 +34,28 @@ class NotifierService:
         self.deps, self.producer = deps, producer
         sub = StreamSub(PHONE_STREAM, group=NOTIFIER_GROUP, consumer=consumer, batch=True, max_records=100)
         broker.subscriber(stream=sub, ack_policy=AckPolicy.ACK)(self._on_batch)
+        consent = StreamSub(
+            CONSENT_STREAM, group=NOTIFIER_GROUP, consumer=consumer, batch=True, max_records=100
+        )
+        broker.subscriber(stream=consent, ack_policy=AckPolicy.ACK)(self._on_consent_batch)
+
+    async def _on_consent_batch(self, body: list[Any]) -> None:
+        """Withdrawal, revocation and expiry: tell the parties that relied on the consent. A failure
+        leaves the batch unacknowledged, so it is delivered again (the notices are idempotent)."""
+        for entry in body:
+            item = _event_of(entry)
+            if isinstance(item, dict) and item.get("event_type") in ENDING_EVENTS:
+                try:
+                    event = parse_event(json.dumps(item))
+                except EventRefused as exc:
+                    log.warning("consent event not noticed: %s", exc.reason)  # the ledger dead-letters it
+                    continue
+                n = await asyncio.to_thread(self.deps.notices.consent_ended, event)  # type: ignore[arg-type]
+                self.deps.metrics.consent_notices.inc(n)
 
     async def _on_batch(self, body: list[Any]) -> None:
-        for item in body:
+        for entry in body:
+            item = _event_of(entry)
             kind = item.get("event_type", "unknown") if isinstance(item, dict) else "unreadable"
             self.deps.metrics.phone_events.labels(event_type=str(kind)[:64]).inc()
             if kind == "phone.disclosure-requested" and item.get("producer") != self.producer:
@@ -70,6 +90,17 @@ class NotifierService:
             log.warning("phone request %s not decided: %s", d.request_id, exc.code)
             return
         self.deps.metrics.count_decision(stored, new)
+
+
+def _event_of(entry: Any) -> Any:
+    """A stream entry's `event` field (docs/wire-format.md) as a dict; None when unreadable."""
+    raw = entry.get(EVENT_FIELD) if isinstance(entry, dict) else entry
+    if isinstance(raw, bytes | str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+    return raw
 
 
 async def background(deps: NotifierDeps, relay: Any, every: float = 0.5) -> None:

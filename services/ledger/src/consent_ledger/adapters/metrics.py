@@ -41,3 +41,20 @@ class LedgerMetrics:
             "ledger_consumer_lag", "Entries not yet acknowledged by the ledger group", ["stream"], registry=r
         )
         self.reclaimed = Counter("ledger_entries_reclaimed", "Pending entries reclaimed", registry=r)
+        self.consent_queries = Counter(
+            "ledger_consent_queries",
+            "Consent questions answered, by endpoint, client and answer",
+            ["endpoint", "client", "answer"],
+            registry=r,
+        )
+        self.consent_bulk_subjects = Counter(
+            "ledger_consent_bulk_subjects", "Subjects asked about in bulk requests", ["client"], registry=r
+        )
+        self.consent_refused = Counter(
+            "ledger_consent_query_refused", "Consent questions refused, by reason", ["reason"], registry=r
+        )
+        self.expiries_published = Counter(
+            "ledger_consent_expiries_published",
+            "consent.expired events published by the scheduler",
+            registry=r,
+        )

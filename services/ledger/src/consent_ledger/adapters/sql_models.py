@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ChainHeadRow", "ConsentStateRow", "EventIndexRow", "LedgerEntryRow", "SubjectKeyRow"]
+__all__ = [
+    "ApiClientRow",
+    "ChainHeadRow",
+    "ConsentStateRow",
+    "EventIndexRow",
+    "LedgerEntryRow",
+    "SubjectKeyRow",
+]
 
 
 class LedgerEntryRow(SQLModel, table=True):
@@ -60,6 +67,19 @@ class ConsentStateRow(SQLModel, table=True):
     event_type: str = Field(max_length=64)
     occurred_at: str = Field(max_length=40, description="fixed-width UTC, sortable")
     event_id: str = Field(max_length=128)
-    valid_until: str | None = Field(default=None, max_length=40)
+    valid_until: str | None = Field(default=None, max_length=40, index=True)
     chain: str = Field(max_length=128)
     seq: int
+
+
+class ApiClientRow(SQLModel, table=True):
+    """A system that asks about consent (newsletter system, website, auditor's tool), with its scopes.
+    Only the SHA-256 of its random token is kept."""
+
+    __tablename__ = "api_client"
+
+    client_id: str = Field(primary_key=True, max_length=64)
+    token_sha256: str = Field(max_length=64, unique=True)
+    scopes: str = Field(max_length=200, description="space-separated")
+    created_at: str = Field(max_length=40)
+    disabled_at: str | None = Field(default=None, max_length=40)

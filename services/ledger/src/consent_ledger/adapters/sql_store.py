@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ledger_contracts import CONSENT_EVENT_TYPES
 from sqlalchemy import Connection, Engine, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..app.consent_query import HistoryEntry
+from ..app.expiry import DueExpiry
 from ..app.ports import ConsentKey, IndexRow
-from ..core.consent_state import ConsentFact
+from ..core.consent_state import GRANTING, ConsentFact
 from ..core.entries import AppendedEntry, ChainHead
 from ..core.verify import StoredEntry
 from .sql_models import ChainHeadRow, ConsentStateRow, EventIndexRow, LedgerEntryRow, SubjectKeyRow
@@ -24,6 +28,7 @@ INDEX = EventIndexRow.__table__  # type: ignore[attr-defined]
 KEY = SubjectKeyRow.__table__  # type: ignore[attr-defined]
 CONSENT = ConsentStateRow.__table__  # type: ignore[attr-defined]
 _CHUNK = 500  # bound for IN (...) lists
+_BULK_CHUNK = 5000  # the bulk status read: fewer round trips, under SQLite's variable limit
 
 
 def fixed_utc(moment: datetime) -> str:
@@ -33,6 +38,10 @@ def fixed_utc(moment: datetime) -> str:
 
 def parse_fixed_utc(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def parse_rfc3339(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
@@ -204,6 +213,75 @@ class SqlLedgerStore:
             q = select(CONSENT).where(CONSENT.c.subject == subject, CONSENT.c.purpose == purpose)
             row = conn.execute(q).mappings().first()
             return (_fact(row), row["chain"], row["seq"]) if row else None
+
+    def consent_facts_for(self, subjects: list[str], purpose: str) -> dict[str, ConsentFact]:
+        out: dict[str, ConsentFact] = {}
+        cols = (CONSENT.c.subject, CONSENT.c.event_type, CONSENT.c.occurred_at, CONSENT.c.event_id)
+        with self.engine.connect() as conn:
+            for i in range(0, len(subjects), _BULK_CHUNK):
+                chunk = subjects[i : i + _BULK_CHUNK]
+                q = select(*cols, CONSENT.c.valid_until).where(
+                    CONSENT.c.purpose == purpose, CONSENT.c.subject.in_(chunk)
+                )
+                for subject, kind, at, eid, until in conn.execute(q):
+                    out[subject] = ConsentFact(
+                        kind, parse_fixed_utc(at), eid, parse_fixed_utc(until) if until else None
+                    )
+        return out
+
+    def consent_history(self, subject: str) -> list[HistoryEntry]:
+        """The subject's consent events and notices, from the entries themselves (not a projection)."""
+        q = (
+            select(ENTRY.c.chain, ENTRY.c.seq, ENTRY.c.body)
+            .where(ENTRY.c.subject == subject, ENTRY.c.kind == "event")
+            .order_by(ENTRY.c.recorded_at, ENTRY.c.chain, ENTRY.c.seq)
+        )
+        out = []
+        with self.engine.connect() as conn:
+            for chain, seq, body in conn.execute(q):
+                doc = json.loads(bytes(body))
+                event = doc["event"]
+                kind = event["event_type"]
+                if not kind.startswith("consent."):
+                    continue
+                data = event["data"]
+                fact = None
+                if kind in CONSENT_EVENT_TYPES:
+                    until = data.get("valid_until")
+                    fact = ConsentFact(
+                        kind,
+                        parse_rfc3339(event["occurred_at"]),
+                        event["event_id"],
+                        parse_rfc3339(until) if until else None,
+                    )
+                out.append(HistoryEntry(chain, seq, doc["recorded_at"], event, fact, data["purpose"]))
+        return out
+
+    def expiring(self, now: datetime, limit: int = 500) -> list[DueExpiry]:
+        """Grants whose valid-until has passed while they still stand."""
+        q = (
+            select(CONSENT, ENTRY.c.body)
+            .join(ENTRY, (ENTRY.c.chain == CONSENT.c.chain) & (ENTRY.c.seq == CONSENT.c.seq))
+            .where(
+                CONSENT.c.event_type.in_(sorted(GRANTING)),
+                CONSENT.c.valid_until.is_not(None),
+                CONSENT.c.valid_until <= fixed_utc(now),
+            )
+            .order_by(CONSENT.c.valid_until)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).mappings().all()
+        return [
+            DueExpiry(
+                r["subject"],
+                r["purpose"],
+                _fact(r),
+                r["chain"],
+                json.loads(bytes(r["body"]))["event"]["processing_activity"],
+            )
+            for r in rows
+        ]
 
     def has_subject(self, pseudonym: str) -> bool:
         """True when any entry is about this subject."""

@@ -1,21 +1,47 @@
-"""Use case: may we, now? Fail closed."""
+"""Use cases of the newsletter system, the website team and the auditor: may we, now or on a
+given day; for many subjects at once; and one subject's consent history. Fail closed."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from ledger_contracts.subjects import SubjectRef
+from ledger_contracts.subjects import PSEUDONYM_PATTERN, SubjectRef, is_valid_bsn
 
-from ..core.consent_state import ConsentFact, ConsentStatus, decide_status
+from ..core.consent_state import ConsentFact, ConsentStatus, decide_status, state_at
 from ..core.pseudonyms import Pseudonymizer
 
-__all__ = ["ConsentAnswer", "ConsentQuery"]
+__all__ = [
+    "MAX_BULK",
+    "ConsentAnswer",
+    "ConsentQuery",
+    "ConsentReader",
+    "HistoryEntry",
+    "SubjectRefused",
+]
+
+MAX_BULK = 10_000
+_PSEUDONYM = re.compile(PSEUDONYM_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One consent-related entry of a subject, as the ledger holds it (without sealed text)."""
+
+    chain: str
+    seq: int
+    recorded_at: str
+    event: dict[str, Any]
+    fact: ConsentFact | None  # None for a notice (consent.recipient-notified)
+    purpose: str
 
 
 class ConsentReader(Protocol):
     def consent_fact(self, subject: str, purpose: str) -> tuple[ConsentFact, str, int] | None: ...
+    def consent_facts_for(self, subjects: list[str], purpose: str) -> dict[str, ConsentFact]: ...
+    def consent_history(self, subject: str) -> list[HistoryEntry]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +53,20 @@ class ConsentAnswer:
     location: tuple[str, int] | None  # (chain, seq) of the entry it rests on
 
 
+class SubjectRefused(ValueError):
+    """A subject that is neither a BSN passing the elfproef nor a ledger pseudonym."""
+
+    def __init__(self, index: int | None, value: str) -> None:
+        where = f"subjects[{index}]" if index is not None else "subject"
+        shown = (
+            "a 9-digit number failing the elfproef"
+            if len(value) == 9 and value.isdigit()
+            else "neither a BSN (9 digits) nor a pseudonym"
+        )
+        super().__init__(f"{where}: {shown}; expected a BSN or a ledger pseudonym 'p<version>-<64 hex>'")
+        self.field = where
+
+
 class ConsentQuery:
     def __init__(self, reader: ConsentReader, pseudonyms: Pseudonymizer) -> None:
         self._reader = reader
@@ -35,7 +75,47 @@ class ConsentQuery:
     def subject_pseudonym(self, ref: SubjectRef) -> str:
         return ref.pseudonym or self._pseudonyms.pseudonym(ref.bsn or "")
 
-    def status(self, subject: str, purpose: str, now: datetime) -> ConsentAnswer:
-        found = self._reader.consent_fact(subject, purpose)
-        fact, location = (found[0], (found[1], found[2])) if found else (None, None)
-        return ConsentAnswer(subject, purpose, now, decide_status(fact, now), location)
+    def pseudonym_of(self, value: str, index: int | None = None) -> str:
+        """A BSN (9 digits) or a pseudonym, as sent; raises SubjectRefused."""
+        if _PSEUDONYM.fullmatch(value):
+            return value
+        if len(value) == 9 and value.isdigit() and is_valid_bsn(value):
+            return self._pseudonyms.pseudonym(value)
+        raise SubjectRefused(index, value)
+
+    def status(
+        self, subject: str, purpose: str, at: datetime, as_of: datetime | None = None
+    ) -> ConsentAnswer:
+        """Now (`as_of` None) from the current-state projection; on a past or future moment from the
+        subject's whole history, by event time."""
+        moment = as_of or at
+        found = None if as_of else self._reader.consent_fact(subject, purpose)
+        if found is None or found[0].occurred_at > moment:
+            return self._from_history(subject, purpose, moment)
+        fact, chain, seq = found
+        return ConsentAnswer(subject, purpose, moment, decide_status(fact, moment), (chain, seq))
+
+    def _from_history(self, subject: str, purpose: str, at: datetime) -> ConsentAnswer:
+        entries = [h for h in self._reader.consent_history(subject) if h.fact and h.purpose == purpose]
+        status = state_at((h.fact for h in entries if h.fact), at)
+        where = next(((h.chain, h.seq) for h in entries if status.basis is h.fact), None)
+        return ConsentAnswer(subject, purpose, at, status, where)
+
+    def allowed_now(self, subjects: list[str], purpose: str, now: datetime) -> list[bool]:
+        """One answer per subject (pseudonyms), in order: the newsletter system's yes/no."""
+        if len(subjects) > MAX_BULK:
+            raise ValueError(f"subjects: at most {MAX_BULK} in one request")
+        facts = self._reader.consent_facts_for(list(set(subjects)), purpose)
+        answers: dict[str, bool] = {}
+        for s in subjects:
+            if s not in answers:
+                fact = facts.get(s)
+                if fact is not None and fact.occurred_at > now:
+                    answers[s] = self._from_history(s, purpose, now).status.allowed
+                else:
+                    answers[s] = decide_status(fact, now).allowed
+        return [answers[s] for s in subjects]
+
+    def history(self, subject: str) -> list[HistoryEntry]:
+        """Every consent event and notice about the subject, in ledger order (for the auditor)."""
+        return self._reader.consent_history(subject)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger_contracts import Event, SubjectRef
+from ledger_contracts import CONSENT_EVENT_TYPES, Event, SubjectRef
 from ledger_contracts.vocabulary import DataCategory
 
 from ..core.canonical import canonical_bytes
@@ -19,7 +19,6 @@ __all__ = ["PERSONAL_FIELDS", "PreparedEvent", "prepare_event"]
 # Free-text fields that may describe the person: stored only sealed under the subject's key.
 PERSONAL_FIELDS = ("details", "reason", "note")
 _TIME_FIELDS = ("valid_from", "valid_until", "verified_at", "callback_deadline")
-_CONSENT_TYPES = frozenset({"consent.given", "consent.refused", "consent.withdrawn", "consent.expired"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +55,7 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
     personal = {k: data.pop(k) for k in PERSONAL_FIELDS if k in data} if subject else {}
     content_mac = pseudonyms.content_mac(canonical_bytes({"event": doc, "personal": personal}, checked=False))
     consent = None
-    if event.event_type in _CONSENT_TYPES:
+    if event.event_type in CONSENT_EVENT_TYPES:
         valid_until: datetime | None = getattr(event.data, "valid_until", None)
         fact = ConsentFact(event.event_type, event.occurred_at, event.event_id, valid_until)
         consent = (str(data["purpose"]), fact)

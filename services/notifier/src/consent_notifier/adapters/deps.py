@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..app.access import Credentials
+from ..app.consent_notices import ConsentNotices
 from ..app.desk import PhoneDesk
 from ..app.registry_admin import RegistryAdmin
 from .metrics import NotifierMetrics
@@ -20,3 +21,4 @@ class NotifierDeps:
     admin: RegistryAdmin
     credentials: Credentials
     metrics: NotifierMetrics
+    notices: ConsentNotices

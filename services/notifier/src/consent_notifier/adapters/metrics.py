@@ -39,6 +39,11 @@ class NotifierMetrics:
             ["event_type"],
             registry=registry,
         )
+        self.consent_notices = Counter(
+            "notifier_consent_notices",
+            "Notices enqueued to parties that relied on a consent that ended",
+            registry=registry,
+        )
 
     def count_decision(self, stored: StoredRequest, changed: bool) -> None:
         """Count the request's current decision, once: only when this call made it."""

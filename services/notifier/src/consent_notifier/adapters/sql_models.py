@@ -132,6 +132,9 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_column=_ts(index=True))
     delivered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     failed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    then_item: str | None = Field(
+        default=None, sa_column=Column(Text, nullable=True), description="JSON of the follow-up OutboxItem"
+    )
     last_error: str | None = Field(default=None, max_length=500)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -327,9 +328,16 @@ class SqlNotifierTx:
                         payload=item.payload,
                         created_at=now,
                         next_attempt_at=now,
+                        then_item=json.dumps(_item_json(item.then)) if item.then else None,
                     )
                 )
         self.s.flush()
+
+
+def _item_json(item: OutboxItem) -> dict[str, str]:
+    if item.then is not None:
+        raise ValueError("a follow-up cannot have a follow-up of its own")
+    return {"key": item.key, "target": item.target, "destination": item.destination, "payload": item.payload}
 
 
 class SqlNotifierStore:
@@ -389,9 +397,17 @@ class SqlNotifierStore:
             return [OutboxMessage(r.id or 0, r.target, r.destination, r.payload, r.attempts) for r in rows]
 
     def outbox_delivered(self, ids: list[int], at: datetime) -> None:
+        """Mark delivered and, in the same transaction, enqueue each one's follow-up."""
         if ids:
             with self.transaction() as tx:
                 tx.s.exec(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(delivered_at=at))  # type: ignore[call-overload]
+                follow = tx.s.exec(
+                    select(OutboxRow.then_item).where(
+                        col(OutboxRow.id).in_(ids), col(OutboxRow.then_item).is_not(None)
+                    )
+                ).all()
+                if follow:
+                    tx.enqueue([OutboxItem(**json.loads(f)) for f in follow if f])
 
     def outbox_retry(self, msg_id: int, error: str, next_at: datetime | None, at: datetime) -> None:
         """Schedule another attempt at `next_at`, or give up (failed) when it is None."""

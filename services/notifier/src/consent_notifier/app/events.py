@@ -40,7 +40,13 @@ from ..core.policy import PhoneRequest
 from ..core.registry import KnownPerson, Party, VerifiedNumber
 from .ports import OutboxItem, StoredDecision
 
-__all__ = ["DisclosureTo", "EventFactory"]
+__all__ = ["DisclosureTo", "EventFactory", "outbox_item"]
+
+
+def outbox_item(event: Envelope) -> OutboxItem:
+    """An event for the ledger's streams; its key makes enqueuing it twice deliver it once."""
+    stream, fields = encode_event(event)  # type: ignore[arg-type]
+    return OutboxItem(f"stream:{event.event_id}", "stream", stream, fields[EVENT_FIELD].decode())
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,7 @@ class EventFactory:
         }
 
     def _item(self, event: Envelope) -> OutboxItem:
-        stream, fields = encode_event(event)  # type: ignore[arg-type]
-        return OutboxItem(f"stream:{event.event_id}", "stream", stream, fields[EVENT_FIELD].decode())
+        return outbox_item(event)
 
     def requested(self, r: PhoneRequest) -> OutboxItem:
         data = PhoneRequestData(

@@ -75,6 +75,7 @@ class OutboxItem:
     target: str  # "stream" or "webhook"
     destination: str  # stream name or URL
     payload: str  # JSON
+    then: OutboxItem | None = None  # enqueued only once this one is delivered (e.g. its ledger record)
 
 
 class NotifierTx(Protocol):

@@ -1,0 +1,280 @@
+"""The consent questions over HTTP: status, as-of, bulk, history. Authenticated clients with
+scopes; every answer and every refusal counted. Fail closed: no record means not allowed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from ledger_contracts.subjects import SubjectRef
+from ledger_contracts.vocabulary import ConsentPurpose
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ..app.clients import ApiClients, Client, ClientRefused, Scope
+from ..app.consent_query import MAX_BULK, ConsentAnswer, ConsentQuery, HistoryEntry, SubjectRefused
+from ..core.consent_state import DPV_STATE
+from .metrics import LedgerMetrics
+
+__all__ = ["ConsentApiDeps", "ConsentRefusal", "consent_router", "refusal_response"]
+
+log = logging.getLogger("consent_ledger.access")
+
+
+class ConsentApiDeps:
+    def __init__(self, query: ConsentQuery, clients: ApiClients, metrics: LedgerMetrics) -> None:
+        self.query, self.clients, self.metrics = query, clients, metrics
+
+
+class ConsentRefusal(Exception):
+    def __init__(self, status: int, error: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.error, self.detail, self.field = status, error, detail, field
+
+
+class Refusal(BaseModel):
+    error: str = Field(description="Machine-readable reason")
+    detail: str
+    field: str | None = None
+
+
+def refusal_response(exc: ConsentRefusal) -> JSONResponse:
+    body = Refusal(error=exc.error, detail=exc.detail, field=exc.field)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(body.model_dump(exclude_none=True), exc.status, headers=headers)
+
+
+# --- models ---------------------------------------------------------------------------------
+
+
+class ConsentRecord(BaseModel):
+    """The ledger entry an answer rests on."""
+
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    valid_until: datetime | None
+    chain: str
+    seq: int
+
+
+class ConsentStatusOut(BaseModel):
+    subject: str = Field(description="The subject's pseudonym")
+    purpose: ConsentPurpose
+    allowed: bool
+    as_of: datetime
+    reason: str | None = Field(
+        None, description="consent:status only: no-consent-record, given, renewed, refused, withdrawn, …"
+    )
+    state: str | None = Field(None, description="consent:status only: the DPV consent status that holds")
+    record: ConsentRecord | None = Field(None, description="consent:status only")
+
+
+class ConsentQueryIn(BaseModel):
+    subject: SubjectRef
+    purpose: ConsentPurpose
+    as_of: AwareDatetime | None = Field(None, description="Ask about this moment instead of now")
+
+
+class BulkIn(BaseModel):
+    purpose: ConsentPurpose
+    subjects: list[Annotated[str, Field(max_length=80)]] = Field(
+        min_length=1, max_length=MAX_BULK, description="BSNs or ledger pseudonyms"
+    )
+
+
+class BulkOut(BaseModel):
+    purpose: ConsentPurpose
+    as_of: datetime
+    allowed: list[bool] = Field(description="One answer per subject, in the order asked")
+    count_allowed: int
+
+
+class HistoryIn(BaseModel):
+    subject: SubjectRef
+
+
+class HistoryItem(BaseModel):
+    chain: str
+    seq: int
+    recorded_at: str
+    event_type: str
+    event_id: str
+    occurred_at: str
+    purpose: ConsentPurpose
+    state: str | None = Field(None, description="DPV status the event expresses; none for a notice")
+    data: dict[str, Any] = Field(description="The event's data as the ledger holds it (sealed text left out)")
+
+
+class HistoryOut(BaseModel):
+    subject: str
+    entries: list[HistoryItem]
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+def _deps(request: Request) -> ConsentApiDeps:
+    return request.app.state.consent  # type: ignore[no-any-return]
+
+
+Deps = Annotated[ConsentApiDeps, Depends(_deps)]
+
+
+def _client(request: Request, d: Deps) -> Client:
+    try:
+        return d.clients.authenticate(request.headers.get("authorization"))
+    except ClientRefused as exc:
+        _refused(d, exc.reason, request)
+        raise ConsentRefusal(401, exc.reason, str(exc)) from None
+
+
+ClientDep = Annotated[Client, Depends(_client)]
+
+
+def _refused(d: ConsentApiDeps, reason: str, request: Request) -> None:
+    d.metrics.consent_refused.labels(reason=reason).inc()
+    log.warning("consent query refused: %s on %s %s", reason, request.method, request.url.path)
+
+
+def _require(client: Client, scope: Scope, d: ConsentApiDeps, request: Request) -> None:
+    if not client.may(scope):
+        _refused(d, "missing-scope", request)
+        raise ConsentRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {scope}")
+
+
+def _pseudonym(d: ConsentApiDeps, value: str, request: Request) -> str:
+    try:
+        return d.query.pseudonym_of(value)
+    except SubjectRefused as exc:
+        _refused(d, "invalid-subject", request)
+        raise ConsentRefusal(422, "invalid-subject", str(exc), exc.field) from None
+
+
+def _out(answer: ConsentAnswer, client: Client) -> ConsentStatusOut:
+    out = ConsentStatusOut(
+        subject=answer.subject,
+        purpose=ConsentPurpose(answer.purpose),
+        allowed=answer.status.allowed,
+        as_of=answer.as_of,
+    )
+    if not client.may(Scope.STATUS):
+        return out  # the yes/no and nothing more
+    f = answer.status.basis
+    out.reason, out.state = answer.status.reason, answer.status.state
+    if f is not None and answer.location is not None:
+        out.record = ConsentRecord(
+            event_id=f.event_id,
+            event_type=f.event_type,
+            occurred_at=f.occurred_at,
+            valid_until=f.valid_until,
+            chain=answer.location[0],
+            seq=answer.location[1],
+        )
+    return out
+
+
+def _answered(d: ConsentApiDeps, endpoint: str, client: Client, answer: ConsentAnswer) -> ConsentStatusOut:
+    d.metrics.consent_queries.labels(endpoint, client.client_id, str(answer.status.allowed).lower()).inc()
+    return _out(answer, client)
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+consent_router = APIRouter(
+    prefix="/v1",
+    tags=["consent"],
+    responses={401: {"model": Refusal}, 403: {"model": Refusal}, 422: {"model": Refusal}},
+)
+
+
+@consent_router.get(
+    "/consents/{subject}/{purpose}", response_model=ConsentStatusOut, response_model_exclude_none=True
+)
+def consent_status(
+    subject: str,
+    purpose: ConsentPurpose,
+    request: Request,
+    d: Deps,
+    client: ClientDep,
+    as_of: Annotated[AwareDatetime | None, Query(description="Ask about this moment instead of now")] = None,
+) -> ConsentStatusOut:
+    """May we, now (or on `as_of`)? `subject` is a ledger pseudonym; a BSN goes in the body of
+    POST /v1/consents/query, never in a URL."""
+    _require(client, Scope.CHECK, d, request)
+    if subject.isdigit():
+        _refused(d, "bsn-in-url", request)
+        raise ConsentRefusal(
+            400, "bsn-in-url", "never put a BSN in a URL; POST /v1/consents/query", "subject"
+        )
+    pseudonym = _pseudonym(d, subject, request)
+    answer = d.query.status(pseudonym, purpose, datetime.now(UTC), as_of)
+    return _answered(d, "status", client, answer)
+
+
+@consent_router.post("/consents/query", response_model=ConsentStatusOut, response_model_exclude_none=True)
+def consent_query(body: ConsentQueryIn, request: Request, d: Deps, client: ClientDep) -> ConsentStatusOut:
+    """The same question with the subject (BSN or pseudonym) in the body."""
+    _require(client, Scope.CHECK, d, request)
+    subject = d.query.subject_pseudonym(body.subject)
+    answer = d.query.status(subject, body.purpose, datetime.now(UTC), body.as_of)
+    return _answered(d, "query", client, answer)
+
+
+@consent_router.post("/consents/bulk", response_model=BulkOut)
+def consent_bulk(body: BulkIn, request: Request, d: Deps, client: ClientDep) -> BulkOut:
+    """Who may be mailed: up to 10,000 subjects in one request, one yes/no each, in order."""
+    _require(client, Scope.CHECK, d, request)
+    try:
+        pseudonyms = [d.query.pseudonym_of(s, i) for i, s in enumerate(body.subjects)]
+    except SubjectRefused as exc:
+        _refused(d, "invalid-subject", request)
+        raise ConsentRefusal(422, "invalid-subject", str(exc), exc.field) from None
+    now = datetime.now(UTC)
+    answers = d.query.allowed_now(pseudonyms, body.purpose, now)
+    n = sum(answers)
+    d.metrics.consent_bulk_subjects.labels(client.client_id).inc(len(answers))
+    d.metrics.consent_queries.labels("bulk", client.client_id, "true").inc(n)
+    d.metrics.consent_queries.labels("bulk", client.client_id, "false").inc(len(answers) - n)
+    return BulkOut(purpose=body.purpose, as_of=now, allowed=answers, count_allowed=n)
+
+
+@consent_router.get("/subjects/{subject}/consents", response_model=HistoryOut)
+def history(subject: str, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
+    """One subject's consent history, every event and notice in ledger order (the auditor's view)."""
+    _require(client, Scope.HISTORY, d, request)
+    if subject.isdigit():
+        _refused(d, "bsn-in-url", request)
+        raise ConsentRefusal(
+            400, "bsn-in-url", "never put a BSN in a URL; POST /v1/consents/history", "subject"
+        )
+    return _history(d, client, _pseudonym(d, subject, request))
+
+
+@consent_router.post("/consents/history", response_model=HistoryOut)
+def history_query(body: HistoryIn, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
+    _require(client, Scope.HISTORY, d, request)
+    return _history(d, client, d.query.subject_pseudonym(body.subject))
+
+
+def _history(d: ConsentApiDeps, client: Client, subject: str) -> HistoryOut:
+    entries = d.query.history(subject)
+    d.metrics.consent_queries.labels("history", client.client_id, str(bool(entries)).lower()).inc()
+    return HistoryOut(subject=subject, entries=[_item(h) for h in entries])
+
+
+def _item(h: HistoryEntry) -> HistoryItem:
+    data = {k: v for k, v in h.event["data"].items() if k != "subject"}
+    return HistoryItem(
+        chain=h.chain,
+        seq=h.seq,
+        recorded_at=h.recorded_at,
+        event_type=h.event["event_type"],
+        event_id=h.event["event_id"],
+        occurred_at=h.event["occurred_at"],
+        purpose=ConsentPurpose(h.purpose),
+        state=DPV_STATE.get(h.event["event_type"]),
+        data=data,
+    )

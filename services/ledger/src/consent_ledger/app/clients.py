@@ -1,0 +1,113 @@
+"""Who may ask about consent, and what: API clients with scopes.
+
+The newsletter client gets `consent:check` (yes or no, nothing more); the website team
+`consent:status` (the answer with its reason and the entry it rests on); the auditor's tool
+`consent:history`. Only the SHA-256 of a client's random token is stored; it is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+__all__ = ["TOKEN_PREFIX", "ApiClients", "Client", "ClientRecord", "ClientRefused", "ClientStore", "Scope"]
+
+TOKEN_PREFIX = "lc"
+_CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class Scope(StrEnum):
+    CHECK = "consent:check"  # allowed yes/no, single and bulk
+    STATUS = "consent:status"  # plus the reason, DPV state and the record it rests on
+    HISTORY = "consent:history"  # one subject's consent history, for the auditor
+
+
+IMPLIED = {Scope.STATUS: {Scope.CHECK}}
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    client_id: str
+    scopes: frozenset[Scope]
+
+    def may(self, scope: Scope) -> bool:
+        return scope in self.scopes or any(scope in IMPLIED.get(s, ()) for s in self.scopes)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    client_id: str
+    token_sha256: str
+    scopes: frozenset[Scope]
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class ClientRefused(Exception):
+    """Why a request was not let in: no-credentials, malformed-token, unknown-token, disabled,
+    missing-scope. Never carries the token."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+class ClientStore(Protocol):
+    def put_client(self, record: ClientRecord) -> None: ...
+    def client_by_digest(self, digest: str) -> ClientRecord | None: ...
+    def clients(self) -> list[ClientRecord]: ...
+    def disable_client(self, client_id: str, at: datetime) -> bool: ...
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiClients:
+    def __init__(self, store: ClientStore, cache_seconds: float = 5.0) -> None:
+        self.store = store
+        self._cache: dict[str, tuple[float, Client]] = {}
+        self._cache_seconds = cache_seconds  # a disabled client is refused within this time
+
+    def add(self, client_id: str, scopes: list[str], at: datetime) -> str:
+        """Create or rotate a client; returns the token, shown once."""
+        if not _CLIENT_ID.fullmatch(client_id):
+            raise ValueError("client id: lowercase letters, digits and '-', at most 64")
+        try:
+            wanted = frozenset(Scope(s) for s in scopes)
+        except ValueError:
+            raise ValueError(f"scope: one of {', '.join(s.value for s in Scope)}") from None
+        if not wanted:
+            raise ValueError("give at least one --scope")
+        token = f"{TOKEN_PREFIX}.{client_id}.{secrets.token_urlsafe(32)}"
+        self.store.put_client(ClientRecord(client_id, _digest(token), wanted, at, None))
+        self._cache.clear()
+        return token
+
+    def disable(self, client_id: str, at: datetime) -> bool:
+        self._cache.clear()
+        return self.store.disable_client(client_id, at)
+
+    def authenticate(self, authorization: str | None) -> Client:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise ClientRefused("no-credentials", "send Authorization: Bearer <client token>")
+        token = authorization[7:].strip()
+        if token.count(".") < 2 or not token.startswith(TOKEN_PREFIX + "."):
+            raise ClientRefused("malformed-token", "not a ledger client token (lc.<client>.<secret>)")
+        digest = _digest(token)
+        hit = self._cache.get(digest)
+        if hit and time.monotonic() - hit[0] < self._cache_seconds:
+            return hit[1]
+        record = self.store.client_by_digest(digest)
+        if record is None:
+            raise ClientRefused("unknown-token", "unknown or rotated client token")
+        if record.disabled_at is not None:
+            raise ClientRefused("disabled", f"client {record.client_id} is disabled")
+        client = Client(record.client_id, record.scopes)
+        self._cache[digest] = (time.monotonic(), client)
+        return client
