@@ -8,11 +8,13 @@ one throw-away database per test) point the suite at the servers.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import redis
@@ -79,3 +81,29 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str =
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.05)
+
+
+@pytest.fixture
+def up(tmp_path):
+    """`consent-ledger up --dev` as a subprocess (embedded Redis, SQLite): (env, base URL)."""
+    from tests.integration.test_cli import CLI, free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
+    env.update(LEDGER_HOME=str(tmp_path / "home"), LEDGER_HTTP_PORT=str(port))
+    proc = subprocess.Popen(
+        CLI + ["up", "--dev"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(healthy, timeout=60, what="consent-ledger up")
+        yield env, f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(30)

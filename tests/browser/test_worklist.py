@@ -4,43 +4,17 @@ number, records the outcome, and `consent-ledger verify` shows the decision on t
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
-import subprocess
 
-import httpx
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import wait_until
-from tests.integration.test_cli import CLI, free_port, run
+from tests.integration.test_cli import run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture
-def up(tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
-    env.update(LEDGER_HOME=str(tmp_path / "home"), LEDGER_HTTP_PORT=str(port))
-    proc = subprocess.Popen(
-        CLI + ["up", "--dev"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(healthy, timeout=60, what="consent-ledger up")
-        yield env, f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def entries(env, kind: str) -> list[bytes]:
