@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+from http import HTTPStatus
 from typing import Annotated, Any
 
 import redis.asyncio as aioredis
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..app.clients import ApiClients
 from ..app.consent_query import ConsentQuery
-from .http_consent import ConsentApiDeps, ConsentRefusal, consent_router, refusal_response
+from .http_consent import (
+    ConsentApiDeps,
+    ConsentRefusal,
+    consent_router,
+    invalid_input_response,
+    refusal_response,
+)
 from .metrics import LedgerMetrics
 from .sql_store import SqlLedgerStore
 
@@ -49,7 +58,19 @@ def create_app(deps: HttpDeps) -> FastAPI:
     async def _refusal(request: Request, exc: ConsentRefusal) -> Response:
         return refusal_response(exc)
 
-    @app.get("/health")
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Framework refusals (unreadable JSON, unknown route) in the same shape as ours."""
+        error = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+        response = refusal_response(ConsentRefusal(exc.status_code, error, str(exc.detail)))
+        response.headers.update(exc.headers or {})  # e.g. Allow on 405
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return invalid_input_response(exc)
+
+    @app.get("/health", responses={503: {"description": "database or broker does not answer"}})
     async def health(d: Deps, response: Response) -> dict[str, Any]:
         checks: dict[str, str] = {}
         try:
@@ -66,7 +87,11 @@ def create_app(deps: HttpDeps) -> FastAPI:
         response.status_code = 200 if healthy else 503
         return {"status": "ok" if healthy else "unavailable", **checks}
 
-    @app.get("/metrics")
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "Prometheus"}},
+    )
     async def metrics(d: Deps) -> Response:
         await _refresh_lag(d)
         return Response(generate_latest(d.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -4,21 +4,23 @@ scopes; every answer and every refusal counted. Fail closed: no record means not
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from ledger_contracts.subjects import SubjectRef
+from ledger_contracts.subjects import PSEUDONYM_PATTERN, SubjectRef
 from ledger_contracts.vocabulary import ConsentPurpose
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
 from ..app.clients import ApiClients, Client, ClientRefused, Scope
 from ..app.consent_query import MAX_BULK, ConsentAnswer, ConsentQuery, HistoryEntry, SubjectRefused
 from ..core.consent_state import DPV_STATE
 from .metrics import LedgerMetrics
 
-__all__ = ["ConsentApiDeps", "ConsentRefusal", "consent_router", "refusal_response"]
+__all__ = ["ConsentApiDeps", "ConsentRefusal", "consent_router", "invalid_input_response", "refusal_response"]
 
 log = logging.getLogger("consent_ledger.access")
 
@@ -40,6 +42,14 @@ class Refusal(BaseModel):
     field: str | None = None
 
 
+def invalid_input_response(exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's own validation errors in the same shape as every other refusal."""
+    first = exc.errors()[0] if exc.errors() else {}
+    field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+    detail = f"{field}: {first.get('msg')}" if field else str(first.get("msg", "invalid request"))
+    return refusal_response(ConsentRefusal(422, "invalid-input", detail[:500], field))
+
+
 def refusal_response(exc: ConsentRefusal) -> JSONResponse:
     body = Refusal(error=exc.error, detail=exc.detail, field=exc.field)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -47,6 +57,18 @@ def refusal_response(exc: ConsentRefusal) -> JSONResponse:
 
 
 # --- models ---------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*$", re.I)
+
+
+def _rfc3339_only(value: object) -> object:
+    """Pydantic would read 0.5 as a Unix time; a moment must be written as an RFC 3339 date-time."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("a date-time with offset, e.g. 2026-03-01T12:00:00+01:00")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 
 
 class ConsentRecord(BaseModel):
@@ -75,7 +97,7 @@ class ConsentStatusOut(BaseModel):
 class ConsentQueryIn(BaseModel):
     subject: SubjectRef
     purpose: ConsentPurpose
-    as_of: AwareDatetime | None = Field(None, description="Ask about this moment instead of now")
+    as_of: Moment | None = Field(None, description="Ask about this moment instead of now")
 
 
 class BulkIn(BaseModel):
@@ -112,6 +134,11 @@ class HistoryOut(BaseModel):
     subject: str
     entries: list[HistoryItem]
 
+
+# The pattern is published for clients; the handler checks it, so a BSN gets its own refusal.
+PseudonymPath = Annotated[
+    str, Path(description="A ledger pseudonym, never a BSN", json_schema_extra={"pattern": PSEUDONYM_PATTERN})
+]
 
 # --- dependencies ---------------------------------------------------------------------------
 
@@ -186,7 +213,7 @@ def _answered(d: ConsentApiDeps, endpoint: str, client: Client, answer: ConsentA
 consent_router = APIRouter(
     prefix="/v1",
     tags=["consent"],
-    responses={401: {"model": Refusal}, 403: {"model": Refusal}, 422: {"model": Refusal}},
+    responses={s: {"model": Refusal} for s in (400, 401, 403, 422)},
 )
 
 
@@ -194,12 +221,12 @@ consent_router = APIRouter(
     "/consents/{subject}/{purpose}", response_model=ConsentStatusOut, response_model_exclude_none=True
 )
 def consent_status(
-    subject: str,
+    subject: PseudonymPath,
     purpose: ConsentPurpose,
     request: Request,
     d: Deps,
     client: ClientDep,
-    as_of: Annotated[AwareDatetime | None, Query(description="Ask about this moment instead of now")] = None,
+    as_of: Annotated[Moment | None, Query(description="Ask about this moment instead of now")] = None,
 ) -> ConsentStatusOut:
     """May we, now (or on `as_of`)? `subject` is a ledger pseudonym; a BSN goes in the body of
     POST /v1/consents/query, never in a URL."""
@@ -242,7 +269,7 @@ def consent_bulk(body: BulkIn, request: Request, d: Deps, client: ClientDep) -> 
 
 
 @consent_router.get("/subjects/{subject}/consents", response_model=HistoryOut)
-def history(subject: str, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
+def history(subject: PseudonymPath, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
     """One subject's consent history, every event and notice in ledger order (the auditor's view)."""
     _require(client, Scope.HISTORY, d, request)
     if subject.isdigit():
