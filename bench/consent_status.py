@@ -1,0 +1,193 @@
+"""Consent status over HTTP on loopback beside a raw baseline, in one process, as ratios.
+
+single:   p99 of one subject's status, GET /v1/consents/{pseudonym}/{purpose} with a client
+          token, over a kept-alive loopback connection to uvicorn; baseline: the same lookup as a
+          bare SQL query (SELECT … FROM consent_state WHERE subject = … AND purpose = …).
+bulk:     one POST /v1/consents/bulk of 10,000 subjects (median of several); baseline: the same
+          10,000 rows read with one bare SQL query (subject = ANY(…)).
+
+    uv run python bench/consent_status.py [--subjects 10000] [--requests 3000] [--sqlite]
+
+The consents are appended through the ledger's real append path (validation, pseudonyms,
+hash chain). Needs PostgreSQL (BENCH_POSTGRES_URL, an admin URL used to create a throw-away
+database) unless --sqlite. Targets (DESIGN.md): single p99 <= 2 ms; bulk 10,000 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+import uvicorn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from consent_ledger.adapters.http import HttpDeps, create_app  # noqa: E402
+from consent_ledger.app.consent_query import ConsentQuery  # noqa: E402
+from consent_ledger.app.ingest import RawEntry  # noqa: E402
+from consent_ledger.bootstrap import build_ledger  # noqa: E402
+from consent_ledger.config import Settings  # noqa: E402
+from consent_ledger.demo import make_bsn  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from tests.factories import consent  # noqa: E402
+
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PURPOSE = "newsletter-subscription"
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 1000) - 1] if len(values) > 1 else values[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--subjects", type=int, default=10_000)
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--sqlite", action="store_true")
+    args = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="bench-consent-"))
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    if args.sqlite:
+        db_url = f"sqlite:///{home / 'ledger.db'}"
+    else:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        db_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    try:
+        run(args, home, db_url)
+    finally:
+        if not args.sqlite:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def event(i: int, bsn: str) -> dict:
+    """Two in three have given consent, one in three has withdrawn it."""
+    return consent("given", bsn, PURPOSE, method="web") if i % 3 else consent("withdrawn", bsn, PURPOSE)
+
+
+def run(args: argparse.Namespace, home: Path, db_url: str) -> None:
+    settings = Settings(home=home, database_url=db_url, redis_url="redis://127.0.0.1:6379/10", dev_mode=True)
+    ledger = build_ledger(settings, settings.redis_url or "")
+    rng = __import__("random").Random(1)
+    bsns = list(dict.fromkeys(make_bsn(rng) for _ in range(args.subjects * 2)))[: args.subjects]
+    for start in range(0, len(bsns), 1000):  # through the real append path, 1,000 per transaction
+        batch = [
+            RawEntry("bench", f"{start + i}-0", {b"event": json.dumps(event(start + i, bsn)).encode()})
+            for i, bsn in enumerate(bsns[start : start + 1000])
+        ]
+        result = ledger.ingest.handle(batch)
+        assert not result.dead_letters, result.dead_letters[:1]
+    pseudonyms = [ledger.pseudonyms.pseudonym(b) for b in bsns]
+    token = ledger.clients.add("bench", ["consent:check"], datetime.now(UTC))
+    app = create_app(
+        HttpDeps(
+            ledger.store,
+            ledger.redis,
+            ledger.metrics,
+            ConsentQuery(ledger.store, ledger.pseudonyms),
+            ledger.clients,
+        )
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+
+    # --- single status ---------------------------------------------------------------------
+    picks = [pseudonyms[rng.randrange(len(pseudonyms))] for _ in range(args.requests)]
+    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"})
+    for s in picks[:200]:  # warm up
+        http.get(f"/v1/consents/{s}/{PURPOSE}").raise_for_status()
+    api: list[float] = []
+    for s in picks:
+        t = time.perf_counter()
+        http.get(f"/v1/consents/{s}/{PURPOSE}").raise_for_status()
+        api.append(time.perf_counter() - t)
+    raw: list[float] = []
+    sql = text(
+        "SELECT event_type, occurred_at, event_id, valid_until, chain, seq FROM consent_state "
+        "WHERE subject = :s AND purpose = :p"
+    )
+    with ledger.store.engine.connect() as conn:
+        for s in picks:
+            t = time.perf_counter()
+            conn.execute(sql, {"s": s, "p": PURPOSE}).first()
+            raw.append(time.perf_counter() - t)
+
+    # --- bulk of 10,000 --------------------------------------------------------------------
+    body = {"purpose": PURPOSE, "subjects": pseudonyms[:10_000]}
+    bulk: list[float] = []
+    for _ in range(12):
+        t = time.perf_counter()
+        answer = http.post("/v1/consents/bulk", json=body)
+        answer.raise_for_status()
+        bulk.append(time.perf_counter() - t)
+    bulk_raw: list[float] = []
+    with ledger.store.engine.connect() as conn:
+        for _ in range(12):
+            t = time.perf_counter()
+            if ledger.store.engine.dialect.name == "postgresql":
+                conn.execute(
+                    text(
+                        "SELECT subject, event_type, valid_until FROM consent_state "
+                        "WHERE purpose = :p AND subject = ANY(:s)"
+                    ),
+                    {"p": PURPOSE, "s": body["subjects"]},
+                ).all()
+            else:
+                for i in range(0, 10_000, 5000):
+                    chunk = body["subjects"][i : i + 5000]
+                    marks = ",".join(f":s{j}" for j in range(len(chunk)))
+                    conn.execute(
+                        text(
+                            f"SELECT subject, event_type, valid_until FROM consent_state "
+                            f"WHERE purpose = :p AND subject IN ({marks})"
+                        ),
+                        {"p": PURPOSE, **{f"s{j}": v for j, v in enumerate(chunk)}},
+                    ).all()
+            bulk_raw.append(time.perf_counter() - t)
+    server.should_exit = True
+    allowed = answer.json()["count_allowed"]
+
+    ms = 1000
+    print(
+        f"database          {ledger.store.engine.dialect.name}, {len(bsns)} subjects, {allowed} of 10,000 mailable"
+    )
+    print(f"single  raw SQL   p50 {p(raw, 0.5) * ms:6.3f} ms   p99 {p(raw, 0.99) * ms:6.3f} ms")
+    print(
+        f"single  HTTP API  p50 {p(api, 0.5) * ms:6.3f} ms   p99 {p(api, 0.99) * ms:6.3f} ms   (target p99 <= 2 ms)"
+    )
+    print(f"single  ratio     {p(api, 0.99) / p(raw, 0.99):6.1f} x the raw lookup at p99")
+    print(f"bulk    raw SQL   median {statistics.median(bulk_raw) * ms:7.2f} ms")
+    print(
+        f"bulk    HTTP API  median {statistics.median(bulk) * ms:7.2f} ms   max {max(bulk) * ms:7.2f} ms   (target <= 50 ms)"
+    )
+    print(f"bulk    ratio     {statistics.median(bulk) / statistics.median(bulk_raw):6.1f} x the raw lookup")
+    ledger.store.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
