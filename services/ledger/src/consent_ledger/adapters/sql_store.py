@@ -28,7 +28,6 @@ INDEX = EventIndexRow.__table__  # type: ignore[attr-defined]
 KEY = SubjectKeyRow.__table__  # type: ignore[attr-defined]
 CONSENT = ConsentStateRow.__table__  # type: ignore[attr-defined]
 _CHUNK = 500  # bound for IN (...) lists
-_BULK_CHUNK = 5000  # the bulk status read: fewer round trips, under SQLite's variable limit
 
 
 def fixed_utc(moment: datetime) -> str:
@@ -215,19 +214,25 @@ class SqlLedgerStore:
             return (_fact(row), row["chain"], row["seq"]) if row else None
 
     def consent_facts_for(self, subjects: list[str], purpose: str) -> dict[str, ConsentFact]:
-        out: dict[str, ConsentFact] = {}
-        cols = (CONSENT.c.subject, CONSENT.c.event_type, CONSENT.c.occurred_at, CONSENT.c.event_id)
+        """One query with the subjects as one parameter (an array, or JSON on SQLite): no
+        expanding of 10,000 bind parameters."""
+        cols = "subject, event_type, occurred_at, event_id, valid_until"
+        if self.engine.dialect.name == "postgresql":
+            q = text(f"SELECT {cols} FROM consent_state WHERE purpose = :p AND subject = ANY(:s)")
+            params: dict[str, Any] = {"p": purpose, "s": subjects}
+        else:
+            q = text(
+                f"SELECT {cols} FROM consent_state WHERE purpose = :p "
+                "AND subject IN (SELECT value FROM json_each(:s))"
+            )
+            params = {"p": purpose, "s": json.dumps(subjects)}
         with self.engine.connect() as conn:
-            for i in range(0, len(subjects), _BULK_CHUNK):
-                chunk = subjects[i : i + _BULK_CHUNK]
-                q = select(*cols, CONSENT.c.valid_until).where(
-                    CONSENT.c.purpose == purpose, CONSENT.c.subject.in_(chunk)
+            return {
+                subject: ConsentFact(
+                    kind, parse_fixed_utc(at), eid, parse_fixed_utc(until) if until else None
                 )
-                for subject, kind, at, eid, until in conn.execute(q):
-                    out[subject] = ConsentFact(
-                        kind, parse_fixed_utc(at), eid, parse_fixed_utc(until) if until else None
-                    )
-        return out
+                for subject, kind, at, eid, until in conn.execute(q, params)
+            }
 
     def consent_history(self, subject: str) -> list[HistoryEntry]:
         """The subject's consent events and notices, from the entries themselves (not a projection)."""
