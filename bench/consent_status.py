@@ -173,18 +173,18 @@ def run(args: argparse.Namespace, home: Path, db_url: str) -> None:
     allowed = answer.json()["count_allowed"]
 
     ms = 1000
-    print(
-        f"database          {ledger.store.engine.dialect.name}, {len(bsns)} subjects, {allowed} of 10,000 mailable"
-    )
+    db = ledger.store.engine.dialect.name
+    print(f"database          {db}, {len(bsns)} subjects, {allowed} of 10,000 mailable")
     print(f"single  raw SQL   p50 {p(raw, 0.5) * ms:6.3f} ms   p99 {p(raw, 0.99) * ms:6.3f} ms")
-    print(
-        f"single  HTTP API  p50 {p(api, 0.5) * ms:6.3f} ms   p99 {p(api, 0.99) * ms:6.3f} ms   (target p99 <= 2 ms)"
-    )
+    print(f"single  HTTP API  p50 {p(api, 0.5) * ms:6.3f} ms   p99 {p(api, 0.99) * ms:6.3f} ms", end="")
+    print("   (target p99 <= 2 ms)")
     print(f"single  ratio     {p(api, 0.99) / p(raw, 0.99):6.1f} x the raw lookup at p99")
     print(f"bulk    raw SQL   median {statistics.median(bulk_raw) * ms:7.2f} ms")
     print(
-        f"bulk    HTTP API  median {statistics.median(bulk) * ms:7.2f} ms   max {max(bulk) * ms:7.2f} ms   (target <= 50 ms)"
+        f"bulk    HTTP API  median {statistics.median(bulk) * ms:7.2f} ms   max {max(bulk) * ms:7.2f} ms",
+        end="",
     )
+    print("   (target <= 50 ms)")
     print(f"bulk    ratio     {statistics.median(bulk) / statistics.median(bulk_raw):6.1f} x the raw lookup")
     ledger.store.engine.dispose()
 

@@ -227,10 +227,9 @@ class SqlLedgerStore:
             )
             params = {"p": purpose, "s": json.dumps(subjects)}
         with self.engine.connect() as conn:
+            until_of = parse_fixed_utc
             return {
-                subject: ConsentFact(
-                    kind, parse_fixed_utc(at), eid, parse_fixed_utc(until) if until else None
-                )
+                subject: ConsentFact(kind, parse_fixed_utc(at), eid, until_of(until) if until else None)
                 for subject, kind, at, eid, until in conn.execute(q, params)
             }
 
