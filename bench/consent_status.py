@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import socket
 import statistics
 import sys
@@ -88,7 +89,7 @@ def event(i: int, bsn: str) -> dict:
 def run(args: argparse.Namespace, home: Path, db_url: str) -> None:
     settings = Settings(home=home, database_url=db_url, redis_url="redis://127.0.0.1:6379/10", dev_mode=True)
     ledger = build_ledger(settings, settings.redis_url or "")
-    rng = __import__("random").Random(1)
+    rng = random.Random(1)
     bsns = list(dict.fromkeys(make_bsn(rng) for _ in range(args.subjects * 2)))[: args.subjects]
     for start in range(0, len(bsns), 1000):  # through the real append path, 1,000 per transaction
         batch = [

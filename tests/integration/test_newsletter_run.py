@@ -4,6 +4,7 @@ later query; and the withdrawal notice to the supplier is on the ledger."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import random
@@ -112,7 +113,7 @@ async def test_the_async_client_answers_alike(up):
         for _ in range(600):
             if await client.allowed(bsn):
                 break
-            await __import__("asyncio").sleep(0.05)
+            await asyncio.sleep(0.05)
         assert await client.mailable([bsn, "100000009"]) == [bsn]
     async with AsyncConsentClient(base, "lc.nieuwsbrief.wrong") as wrong:
         try:

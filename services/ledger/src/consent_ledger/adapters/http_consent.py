@@ -172,12 +172,21 @@ def _require(client: Client, scope: Scope, d: ConsentApiDeps, request: Request) 
         raise ConsentRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {scope}")
 
 
-def _pseudonym(d: ConsentApiDeps, value: str, request: Request) -> str:
+def _pseudonyms(d: ConsentApiDeps, values: list[str], request: Request, indexed: bool = True) -> list[str]:
+    """BSNs or pseudonyms as sent, as pseudonyms; one refusal naming the first bad one."""
     try:
-        return d.query.pseudonym_of(value)
+        return [d.query.pseudonym_of(v, i if indexed else None) for i, v in enumerate(values)]
     except SubjectRefused as exc:
         _refused(d, "invalid-subject", request)
         raise ConsentRefusal(422, "invalid-subject", str(exc), exc.field) from None
+
+
+def _path_pseudonym(d: ConsentApiDeps, subject: str, request: Request, instead: str) -> str:
+    """The subject in a URL: a pseudonym only; a BSN there gets its own refusal."""
+    if subject.isdigit():
+        _refused(d, "bsn-in-url", request)
+        raise ConsentRefusal(400, "bsn-in-url", f"never put a BSN in a URL; POST {instead}", "subject")
+    return _pseudonyms(d, [subject], request, indexed=False)[0]
 
 
 def _out(answer: ConsentAnswer, client: Client) -> ConsentStatusOut:
@@ -231,12 +240,7 @@ def consent_status(
     """May we, now (or on `as_of`)? `subject` is a ledger pseudonym; a BSN goes in the body of
     POST /v1/consents/query, never in a URL."""
     _require(client, Scope.CHECK, d, request)
-    if subject.isdigit():
-        _refused(d, "bsn-in-url", request)
-        raise ConsentRefusal(
-            400, "bsn-in-url", "never put a BSN in a URL; POST /v1/consents/query", "subject"
-        )
-    pseudonym = _pseudonym(d, subject, request)
+    pseudonym = _path_pseudonym(d, subject, request, "/v1/consents/query")
     answer = d.query.status(pseudonym, purpose, datetime.now(UTC), as_of)
     return _answered(d, "status", client, answer)
 
@@ -254,11 +258,7 @@ def consent_query(body: ConsentQueryIn, request: Request, d: Deps, client: Clien
 def consent_bulk(body: BulkIn, request: Request, d: Deps, client: ClientDep) -> BulkOut:
     """Who may be mailed: up to 10,000 subjects in one request, one yes/no each, in order."""
     _require(client, Scope.CHECK, d, request)
-    try:
-        pseudonyms = [d.query.pseudonym_of(s, i) for i, s in enumerate(body.subjects)]
-    except SubjectRefused as exc:
-        _refused(d, "invalid-subject", request)
-        raise ConsentRefusal(422, "invalid-subject", str(exc), exc.field) from None
+    pseudonyms = _pseudonyms(d, body.subjects, request)
     now = datetime.now(UTC)
     answers = d.query.allowed_now(pseudonyms, body.purpose, now)
     n = sum(answers)
@@ -272,12 +272,7 @@ def consent_bulk(body: BulkIn, request: Request, d: Deps, client: ClientDep) -> 
 def history(subject: PseudonymPath, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
     """One subject's consent history, every event and notice in ledger order (the auditor's view)."""
     _require(client, Scope.HISTORY, d, request)
-    if subject.isdigit():
-        _refused(d, "bsn-in-url", request)
-        raise ConsentRefusal(
-            400, "bsn-in-url", "never put a BSN in a URL; POST /v1/consents/history", "subject"
-        )
-    return _history(d, client, _pseudonym(d, subject, request))
+    return _history(d, client, _path_pseudonym(d, subject, request, "/v1/consents/history"))
 
 
 @consent_router.post("/consents/history", response_model=HistoryOut)

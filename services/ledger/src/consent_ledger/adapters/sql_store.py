@@ -227,11 +227,7 @@ class SqlLedgerStore:
             )
             params = {"p": purpose, "s": json.dumps(subjects)}
         with self.engine.connect() as conn:
-            until_of = parse_fixed_utc
-            return {
-                subject: ConsentFact(kind, parse_fixed_utc(at), eid, until_of(until) if until else None)
-                for subject, kind, at, eid, until in conn.execute(q, params)
-            }
+            return {row["subject"]: _fact(row) for row in conn.execute(q, params).mappings()}
 
     def consent_history(self, subject: str) -> list[HistoryEntry]:
         """The subject's consent events and notices, from the entries themselves (not a projection)."""

@@ -88,12 +88,15 @@ class ConsentQuery:
     ) -> ConsentAnswer:
         """Now (`as_of` None) from the current-state projection; on a past or future moment from the
         subject's whole history, by event time."""
-        moment = as_of or at
-        found = None if as_of else self._reader.consent_fact(subject, purpose)
-        if found is None or found[0].occurred_at > moment:
-            return self._from_history(subject, purpose, moment)
+        if as_of is not None:
+            return self._from_history(subject, purpose, as_of)
+        found = self._reader.consent_fact(subject, purpose)
+        if found is None:  # the projection has a row for every (subject, purpose) ever recorded
+            return ConsentAnswer(subject, purpose, at, decide_status(None, at), None)
+        if found[0].occurred_at > at:  # dated in the future: what stood before it, from the history
+            return self._from_history(subject, purpose, at)
         fact, chain, seq = found
-        return ConsentAnswer(subject, purpose, moment, decide_status(fact, moment), (chain, seq))
+        return ConsentAnswer(subject, purpose, at, decide_status(fact, at), (chain, seq))
 
     def _from_history(self, subject: str, purpose: str, at: datetime) -> ConsentAnswer:
         entries = [h for h in self._reader.consent_history(subject) if h.fact and h.purpose == purpose]
