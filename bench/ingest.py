@@ -69,7 +69,7 @@ async def run_ledger(db_url: str, n: int, batch: int) -> float:
     await ledger.broker.stop()
     await ledger.redis.aclose()
     assert ledger.store.count_entries() == n
-    ledger.store.engine.dispose()
+    ledger.store.dispose()
     return elapsed
 
 

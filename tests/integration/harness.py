@@ -37,7 +37,7 @@ async def running_ledger(settings: Settings) -> AsyncIterator[Ledger]:
     finally:
         await ledger.broker.stop()
         await ledger.redis.aclose()
-        ledger.store.engine.dispose()
+        ledger.store.dispose()
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:

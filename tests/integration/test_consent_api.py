@@ -8,16 +8,19 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psycopg
 import pytest
 from consent_ledger.adapters.expiry_scheduler import ExpiryScheduler
 from consent_ledger.adapters.http import HttpDeps, create_app
 from consent_ledger.app.consent_query import ConsentQuery
 from ledger_contracts.streams import CONSENT_STREAM
 
+from tests.conftest import POSTGRES_ADMIN_URL
 from tests.factories import OTHER_BSN, VALID_BSN, consent
 from tests.integration.harness import eventually, running_ledger, settings_for
 
 THIRD_BSN = "100000009"  # passes the elfproef; never given consent
+LEAVING_BSN, LAPSED_BSN = "111222333", "123456782"  # pass the elfproef
 NEWS = "newsletter-subscription"
 
 
@@ -110,15 +113,33 @@ async def test_state_by_event_time_as_of_and_scopes(api, redis_client):
 
 async def test_bulk_answers_in_order_and_refusals_name_their_reason(api, redis_client):
     ledger, http, tok = api
+    later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     publish(
         redis_client,
-        story(VALID_BSN, "a")[:1] + [consent("refused", OTHER_BSN, NEWS, event_id="r1", method="web")],
+        story(VALID_BSN, "a")[:1]
+        + [consent("refused", OTHER_BSN, NEWS, event_id="r1", method="web")]
+        + story(LEAVING_BSN, "l")[:1]  # given in January, a withdrawal dated next month: still yes
+        + [consent("withdrawn", LEAVING_BSN, NEWS, later, "l-withdrawn")]
+        + [
+            consent(
+                "given",
+                LAPSED_BSN,
+                NEWS,
+                "2026-01-05T09:00:00Z",
+                "x1",
+                method="web",
+                valid_until="2026-02-01T00:00:00Z",
+            )
+        ],
     )
-    await eventually(lambda: ledger.store.count_entries() == 2, what="2 entries")
+    await eventually(lambda: ledger.store.count_entries() == 5, what="5 entries")
     pseudonym = ledger.pseudonyms.pseudonym(VALID_BSN)
     body = {"purpose": NEWS, "subjects": [OTHER_BSN, pseudonym, THIRD_BSN, VALID_BSN]}
     bulk = (await http.post("/v1/consents/bulk", json=body, headers=auth(tok["news"]))).json()
     assert (bulk["allowed"], bulk["count_allowed"]) == ([False, True, False, True], 2)
+    edges = {"purpose": NEWS, "subjects": [LEAVING_BSN, LAPSED_BSN]}
+    edge = (await http.post("/v1/consents/bulk", json=edges, headers=auth(tok["news"]))).json()
+    assert edge["allowed"] == [True, False]  # the future withdrawal not yet; the lapsed grant expired
 
     refusals = [
         (await http.post("/v1/consents/bulk", json=body), 401, "no-credentials"),
@@ -156,7 +177,8 @@ async def test_bulk_answers_in_order_and_refusals_name_their_reason(api, redis_c
     assert (gone.status_code, gone.json()["error"]) == (401, "disabled")
 
     metrics = (await http.get("/metrics")).text
-    assert 'ledger_consent_queries_total{answer="true",client="nieuwsbrief",endpoint="bulk"} 2.0' in metrics
+    assert 'ledger_consent_queries_total{answer="true",client="nieuwsbrief",endpoint="bulk"} 3.0' in metrics
+    assert 'ledger_consent_queries_total{answer="false",client="nieuwsbrief",endpoint="bulk"} 3.0' in metrics
     assert 'ledger_consent_query_refused_total{reason="missing-scope"} 1.0' in metrics
 
 
@@ -213,3 +235,24 @@ async def test_permutations_of_the_same_events_answer_alike_on_the_store(api, re
         "dpv:ConsentRevoked",
         "p-revoked",
     )
+
+
+async def test_a_read_after_the_database_dropped_its_connections_still_answers(
+    api, redis_client, database_url
+):
+    """The read pool has no pre-ping: a dropped connection is retried once on a fresh one."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a server-side disconnect needs PostgreSQL")
+    ledger, http, tok = api
+    publish(redis_client, story(VALID_BSN, "a")[:1])
+    await eventually(lambda: ledger.store.count_entries() == 1, what="1 entry")
+    path = f"/v1/consents/{ledger.pseudonyms.pseudonym(VALID_BSN)}/{NEWS}"
+    assert (await http.get(path, headers=auth(tok["web"]))).json()["allowed"] is True
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        dropped = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+            (database_url.rsplit("/", 1)[1],),
+        ).fetchone()
+    assert dropped and dropped[0] >= 1
+    again = await http.get(path, headers=auth(tok["web"]))
+    assert (again.status_code, again.json()["reason"]) == (200, "given")

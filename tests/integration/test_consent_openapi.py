@@ -33,7 +33,7 @@ def ledger_app(tmp_path, redis_client):
     )
     app.state.test_token = token
     yield app
-    ledger.store.engine.dispose()
+    ledger.store.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from faststream.redis import RedisBroker
 from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
 from .adapters.sql_clients import SqlClientStore
-from .adapters.sql_engine import make_engine, migrate
+from .adapters.sql_engine import make_engine, make_read_engine, migrate
 from .adapters.sql_store import SqlLedgerStore
 from .app.append import BatchAppender
 from .app.clients import ApiClients
@@ -34,10 +34,12 @@ class Ledger:
 
 
 def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
-    engine = make_engine(settings.resolved_database_url())
+    url = settings.resolved_database_url()
+    engine = make_engine(url)
     if run_migrations:
         migrate(engine)
-    return SqlLedgerStore(engine)
+    in_memory = url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith("sqlite:"))
+    return SqlLedgerStore(engine, None if in_memory else make_read_engine(url))
 
 
 def build_ledger(settings: Settings, redis_url: str) -> Ledger:

@@ -85,7 +85,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         expiry.cancel()
         await ledger.broker.stop()
         await ledger.redis.aclose()
-        ledger.store.engine.dispose()
+        ledger.store.dispose()
 
 
 def run_consumer(settings: Settings) -> None:

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
-__all__ = ["make_engine", "migrate", "normalise_url"]
+__all__ = ["make_engine", "make_read_engine", "migrate", "normalise_url"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -45,6 +45,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_read_engine(url: str, **kwargs: Any) -> Engine:
+    """A second pool for the hot read paths (consent questions): every statement in autocommit, so
+    one round trip per query and no write lock on SQLite. No pre-ping: a read that meets a dropped
+    connection is retried once by the store (SQLAlchemy invalidates the pool on a disconnect)."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _: Any) -> None:
+            dbapi_conn.isolation_level = None  # each SELECT is its own snapshot
+            dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+        return engine
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **kwargs)
 
 
 def migrate(engine: Engine) -> None:

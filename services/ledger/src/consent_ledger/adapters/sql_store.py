@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ledger_contracts import CONSENT_EVENT_TYPES
 from sqlalchemy import Connection, Engine, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from ..app.consent_query import HistoryEntry
 from ..app.expiry import DueExpiry
@@ -36,7 +37,8 @@ def fixed_utc(moment: datetime) -> str:
 
 
 def parse_fixed_utc(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The stored form, always `YYYY-MM-DDTHH:MM:SS.ffffffZ`."""
+    return datetime.fromisoformat(value)
 
 
 def parse_rfc3339(value: str) -> datetime:
@@ -165,11 +167,32 @@ def _fact(row: Mapping[str, Any]) -> ConsentFact:
     )
 
 
-class SqlLedgerStore:
-    """Reads and transactions over one engine."""
+T = TypeVar("T")
 
-    def __init__(self, engine: Engine) -> None:
+
+class SqlLedgerStore:
+    """Transactions over `engine`; the consent questions over `reader` (autocommit, see
+    make_read_engine), which is the same engine when none is given."""
+
+    def __init__(self, engine: Engine, reader: Engine | None = None) -> None:
         self.engine = engine
+        self.reader = reader or engine
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.reader is not self.engine:
+            self.reader.dispose()
+
+    def _read(self, query: Callable[[Connection], T]) -> T:
+        """Run a read; on a dropped connection (the database restarted) once more on a fresh one."""
+        try:
+            with self.reader.connect() as conn:
+                return query(conn)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self.reader.connect() as conn:
+            return query(conn)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
@@ -208,26 +231,34 @@ class SqlLedgerStore:
                 after = rows[-1][0]
 
     def consent_fact(self, subject: str, purpose: str) -> tuple[ConsentFact, str, int] | None:
-        with self.engine.connect() as conn:
-            q = select(CONSENT).where(CONSENT.c.subject == subject, CONSENT.c.purpose == purpose)
-            row = conn.execute(q).mappings().first()
-            return (_fact(row), row["chain"], row["seq"]) if row else None
+        q = select(CONSENT).where(CONSENT.c.subject == subject, CONSENT.c.purpose == purpose)
+        row = self._read(lambda conn: conn.execute(q).mappings().first())
+        return (_fact(row), row["chain"], row["seq"]) if row else None
 
-    def consent_facts_for(self, subjects: list[str], purpose: str) -> dict[str, ConsentFact]:
-        """One query with the subjects as one parameter (an array, or JSON on SQLite): no
-        expanding of 10,000 bind parameters."""
-        cols = "subject, event_type, occurred_at, event_id, valid_until"
+    def grant_candidates(self, subjects: list[str], purpose: str, now: datetime) -> dict[str, ConsentFact]:
+        """The current facts of those subjects that may be allowed at `now`: a grant, or a fact
+        dated after `now` (what stood before it is in the history). Any other subject's current
+        fact already says no. One query with the subjects as one text parameter, not 10,000 bind
+        parameters: on PostgreSQL a comma-joined string split by the server (adapting a Python
+        list to an array costs more than the lookup; a pseudonym has no comma), on SQLite JSON."""
+        grants = ", ".join(f"'{kind}'" for kind in sorted(GRANTING))  # our own constants
+        where = f"purpose = :p AND (event_type IN ({grants}) OR occurred_at > :now)"
         if self.engine.dialect.name == "postgresql":
-            q = text(f"SELECT {cols} FROM consent_state WHERE purpose = :p AND subject = ANY(:s)")
-            params: dict[str, Any] = {"p": purpose, "s": subjects}
+            among, listed = "subject = ANY(string_to_array(:s, ','))", ",".join(subjects)
         else:
-            q = text(
-                f"SELECT {cols} FROM consent_state WHERE purpose = :p "
-                "AND subject IN (SELECT value FROM json_each(:s))"
+            among, listed = "subject IN (SELECT value FROM json_each(:s))", json.dumps(subjects)
+        q = text(
+            f"SELECT subject, event_type, occurred_at, event_id, valid_until FROM consent_state "
+            f"WHERE {where} AND {among}"
+        )
+        params = {"p": purpose, "s": listed, "now": fixed_utc(now)}
+        rows = self._read(lambda conn: conn.execute(q, params).all())
+        return {
+            subject: ConsentFact(
+                kind, parse_fixed_utc(at), event_id, parse_fixed_utc(until) if until else None
             )
-            params = {"p": purpose, "s": json.dumps(subjects)}
-        with self.engine.connect() as conn:
-            return {row["subject"]: _fact(row) for row in conn.execute(q, params).mappings()}
+            for subject, kind, at, event_id, until in rows
+        }
 
     def consent_history(self, subject: str) -> list[HistoryEntry]:
         """The subject's consent events and notices, from the entries themselves (not a projection)."""

@@ -40,7 +40,9 @@ class HistoryEntry:
 
 class ConsentReader(Protocol):
     def consent_fact(self, subject: str, purpose: str) -> tuple[ConsentFact, str, int] | None: ...
-    def consent_facts_for(self, subjects: list[str], purpose: str) -> dict[str, ConsentFact]: ...
+    def grant_candidates(
+        self, subjects: list[str], purpose: str, now: datetime
+    ) -> dict[str, ConsentFact]: ...
     def consent_history(self, subject: str) -> list[HistoryEntry]: ...
 
 
@@ -108,7 +110,7 @@ class ConsentQuery:
         """One answer per subject (pseudonyms), in order: the newsletter system's yes/no."""
         if len(subjects) > MAX_BULK:
             raise ValueError(f"subjects: at most {MAX_BULK} in one request")
-        facts = self._reader.consent_facts_for(list(set(subjects)), purpose)
+        facts = self._reader.grant_candidates(list(set(subjects)), purpose, now)  # absent: no
         answers: dict[str, bool] = {}
         for s in subjects:
             if s not in answers:
