@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import BigInteger, Column, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
     "ApiClientRow",
     "ChainHeadRow",
+    "CheckpointRow",
+    "CosignatureRow",
     "ConsentStateRow",
     "EventIndexRow",
     "LedgerEntryRow",
+    "MerkleNodeRow",
     "SubjectKeyRow",
 ]
 
@@ -34,6 +37,47 @@ class ChainHeadRow(SQLModel, table=True):
     chain: str = Field(primary_key=True, max_length=128)
     length: int
     head_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    frontier: bytes = Field(
+        default=b"",
+        sa_column=Column(LargeBinary, nullable=False, server_default=""),
+        description="the Merkle tree's peaks at `length`, 32 bytes each, leftmost first",
+    )
+
+
+class MerkleNodeRow(SQLModel, table=True):
+    """A complete node of a chain's RFC 9162 tree (leaves are level 0); written once, never
+    changed. `pos` = level << 48 | index (core.merkle.node_position)."""
+
+    __tablename__ = "merkle_node"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    pos: int = Field(primary_key=True, sa_type=BigInteger)
+    hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class CheckpointRow(SQLModel, table=True):
+    """A signed checkpoint (C2SP tlog-checkpoint) of one chain at one size."""
+
+    __tablename__ = "checkpoint"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    size: int = Field(primary_key=True, sa_type=BigInteger)
+    root_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    note: str = Field(sa_type=Text, description="the signed note as issued")
+    issued_at: str = Field(max_length=40)
+
+
+class CosignatureRow(SQLModel, table=True):
+    """A witness's cosignature line (C2SP tlog-cosignature) on one checkpoint."""
+
+    __tablename__ = "cosignature"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    size: int = Field(primary_key=True, sa_type=BigInteger)
+    key_id: str = Field(primary_key=True, max_length=8, description="hex of the 4-byte key id")
+    witness: str = Field(max_length=200)
+    line: str = Field(sa_type=Text)
+    received_at: str = Field(max_length=40)
 
 
 class EventIndexRow(SQLModel, table=True):

@@ -18,8 +18,16 @@ from ..app.expiry import DueExpiry
 from ..app.ports import ConsentKey, IndexRow
 from ..core.consent_state import GRANTING, ConsentFact
 from ..core.entries import AppendedEntry, ChainHead
+from ..core.merkle import NodeKey, node_position
 from ..core.verify import StoredEntry
-from .sql_models import ChainHeadRow, ConsentStateRow, EventIndexRow, LedgerEntryRow, SubjectKeyRow
+from .sql_models import (
+    ChainHeadRow,
+    ConsentStateRow,
+    EventIndexRow,
+    LedgerEntryRow,
+    MerkleNodeRow,
+    SubjectKeyRow,
+)
 
 __all__ = ["SqlLedgerStore", "SqlTransaction", "fixed_utc", "parse_fixed_utc"]
 
@@ -28,6 +36,8 @@ HEAD = ChainHeadRow.__table__  # type: ignore[attr-defined]
 INDEX = EventIndexRow.__table__  # type: ignore[attr-defined]
 KEY = SubjectKeyRow.__table__  # type: ignore[attr-defined]
 CONSENT = ConsentStateRow.__table__  # type: ignore[attr-defined]
+NODE = MerkleNodeRow.__table__  # type: ignore[attr-defined]
+HEAD_COLUMNS = (HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash, HEAD.c.frontier)
 _CHUNK = 500  # bound for IN (...) lists
 
 
@@ -69,10 +79,10 @@ class SqlTransaction:
 
     def lock_heads(self, chains: Iterable[str]) -> dict[str, ChainHead]:
         wanted = sorted(set(chains))  # fixed order: no lock-order deadlock between writers
-        q = select(HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash).where(HEAD.c.chain.in_(wanted))
+        q = select(*HEAD_COLUMNS).where(HEAD.c.chain.in_(wanted))
         if self._pg:
             q = q.order_by(HEAD.c.chain).with_for_update()
-        found = {c: ChainHead(c, n, bytes(h)) for c, n, h in self._conn.execute(q)}
+        found = {row[0]: _head(row) for row in self._conn.execute(q)}
         return {c: found.get(c) or ChainHead.genesis(c) for c in wanted}
 
     def wrapped_keys(self, key_ids: Iterable[str]) -> dict[str, bytes]:
@@ -99,9 +109,14 @@ class SqlTransaction:
         heads: Sequence[ChainHead],
         new_keys: Mapping[str, bytes],
         consent: Mapping[ConsentKey, tuple[ConsentFact, AppendedEntry]],
+        nodes: Sequence[tuple[str, NodeKey, bytes]] = (),
     ) -> None:
         conn = self._conn
         conn.execute(ENTRY.insert(), [_entry_row(e) for e in entries])
+        if nodes:
+            conn.execute(
+                NODE.insert(), [{"chain": c, "pos": node_position(*key), "hash": h} for c, key, h in nodes]
+            )
         conn.execute(INDEX.insert(), [vars_of(r) for r in index])
         if new_keys:
             conn.execute(KEY.insert(), [{"key_id": k, "wrapped": w} for k, w in new_keys.items()])
@@ -109,9 +124,17 @@ class SqlTransaction:
         conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=[HEAD.c.chain],
-                set_={"length": stmt.excluded.length, "head_hash": stmt.excluded.head_hash},
+                set_={c: getattr(stmt.excluded, c) for c in ("length", "head_hash", "frontier")},
             ),
-            [{"chain": h.chain, "length": h.length, "head_hash": h.head_hash} for h in heads],
+            [
+                {
+                    "chain": h.chain,
+                    "length": h.length,
+                    "head_hash": h.head_hash,
+                    "frontier": b"".join(h.frontier),
+                }
+                for h in heads
+            ],
         )
         if consent:
             stmt = self._insert(CONSENT)
@@ -123,6 +146,14 @@ class SqlTransaction:
                 ),
                 [_consent_row(k, f, e) for k, (f, e) in consent.items()],
             )
+
+
+def _head(row: Sequence[Any]) -> ChainHead:
+    chain, length, head_hash, frontier = row
+    peaks = bytes(frontier)
+    return ChainHead(
+        chain, length, bytes(head_hash), tuple(peaks[i : i + 32] for i in range(0, len(peaks), 32))
+    )
 
 
 def vars_of(row: IndexRow) -> dict[str, Any]:
@@ -201,8 +232,7 @@ class SqlLedgerStore:
 
     def heads(self) -> list[ChainHead]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash).order_by(HEAD.c.chain))
-            return [ChainHead(c, n, bytes(h)) for c, n, h in rows]
+            return [_head(row) for row in conn.execute(select(*HEAD_COLUMNS).order_by(HEAD.c.chain))]
 
     def chains(self) -> list[str]:
         with self.engine.connect() as conn:

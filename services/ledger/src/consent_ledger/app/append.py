@@ -8,13 +8,14 @@ is lost) and reported for alerting.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from ..core.canonical import canonical_bytes
 from ..core.consent_state import ConsentFact, supersedes
 from ..core.entries import AppendedEntry, ChainHead, append_records
+from ..core.merkle import Frontier, NodeKey, leaf_of
 from ..core.sealing import new_data_key, seal, unwrap_key, wrap_key
 from .ports import ConsentKey, EntryAppender, IndexRow, LedgerTransaction
 from .records import PreparedEvent
@@ -64,12 +65,16 @@ class BatchAppender:
             records, new_keys = self._records(tx, chosen)
             heads = tx.lock_heads({e.chain for e, _, _ in chosen})
             entry_for: list[AppendedEntry | None] = [None] * len(chosen)
+            nodes: list[tuple[str, NodeKey, bytes]] = []
             now = self._clock.now()
             for chain, head in heads.items():
                 mine = [i for i, (e, _, _) in enumerate(chosen) if e.chain == chain]
-                appended, heads[chain] = append_records(
+                appended, after = append_records(
                     head, [(chosen[i][1], records[i]) for i in mine], now, checked=False
                 )
+                tree, made = Frontier(head.length, head.frontier).extend(leaf_of(e.body) for e in appended)
+                heads[chain] = replace(after, frontier=tree.peaks)
+                nodes.extend((chain, key, h) for key, h in made)
                 for i, entry in zip(mine, appended, strict=True):
                     entry_for[i] = entry
             entries = [en for en in entry_for if en is not None]
@@ -80,7 +85,7 @@ class BatchAppender:
             consent = self._consent(
                 tx, [(e, en) for (e, kind, _), en in zip(chosen, entries, strict=True) if kind == "event"]
             )
-            tx.write(entries, index, list(heads.values()), new_keys, consent)
+            tx.write(entries, index, list(heads.values()), new_keys, consent, nodes)
         outcome.appended = len(entries)
         outcome.heads = heads
         return outcome

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ..core.consent_state import ConsentFact
 from ..core.entries import AppendedEntry, ChainHead
+from ..core.merkle import NodeKey
 
 __all__ = [
     "Clock",
@@ -49,6 +50,7 @@ class LedgerTransaction(Protocol):
         heads: Sequence[ChainHead],
         new_keys: Mapping[str, bytes],
         consent: Mapping[ConsentKey, tuple[ConsentFact, AppendedEntry]],
+        nodes: Sequence[tuple[str, NodeKey, bytes]] = (),
     ) -> None: ...
 
 

@@ -33,6 +33,7 @@ class ChainHead:
     chain: str
     length: int
     head_hash: bytes
+    frontier: tuple[bytes, ...] = ()  # the Merkle tree's peaks at `length` (core.merkle.Frontier)
 
     @classmethod
     def genesis(cls, chain: str) -> ChainHead:
