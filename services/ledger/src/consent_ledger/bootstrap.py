@@ -11,14 +11,15 @@ from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
 from .adapters.sql_clients import SqlClientStore
 from .adapters.sql_engine import make_engine, make_read_engine, migrate
-from .adapters.sql_store import SqlLedgerStore
+from .adapters.sql_store import SqlLedgerStore, SqlTreeStore
 from .app.append import BatchAppender
+from .app.checkpoints import Checkpoints
 from .app.clients import ApiClients
 from .app.ingest import IngestService
 from .config import Settings
 from .core.pseudonyms import Pseudonymizer
 
-__all__ = ["Ledger", "build_ledger", "build_store"]
+__all__ = ["Ledger", "build_checkpoints", "build_ledger", "build_store"]
 
 
 @dataclass
@@ -53,3 +54,10 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
     LedgerConsumer(broker, client, ingest, metrics, settings.consumer)
     clients = ApiClients(SqlClientStore(store.engine))
     return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms, clients)
+
+
+def build_checkpoints(settings: Settings, store: SqlLedgerStore) -> Checkpoints:
+    """The checkpoint signer; refuses to start without keys outside dev mode."""
+    return Checkpoints(
+        SqlTreeStore(store), settings.checkpoint_signers(), settings.log_origin, settings.witness_verifiers()
+    )

@@ -15,6 +15,7 @@ from consent_notifier.cli import build_cli
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .cli_integrity import load_state, parse_keys, register, save_state, size_of
 from .config import ConfigError, Settings
 
 __all__ = ["app", "main"]
@@ -47,6 +48,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(registry_app, name="registry")
 
 
+register(app, lambda: _settings())
+
 clients_app = typer.Typer(no_args_is_help=True, help="Clients of the consent questions, with scopes")
 app.add_typer(clients_app, name="clients")
 
@@ -63,7 +66,11 @@ def _clients():  # type: ignore[no-untyped-def]
 def clients_add(
     client_id: Annotated[str, typer.Argument(help="e.g. nieuwsbrief, website, accountant")],
     scope: Annotated[
-        list[str], typer.Option("--scope", help="consent:check (yes/no), consent:status, consent:history")
+        list[str],
+        typer.Option(
+            "--scope",
+            help="consent:check (yes/no), consent:status, consent:history, ledger:audit (receipts)",
+        ),
     ],
 ) -> None:
     """Create a client, or rotate its token; prints the token once."""
@@ -163,14 +170,21 @@ def export(
     database_url: Annotated[str | None, typer.Option(help="Overrides LEDGER_DATABASE_URL")] = None,
 ) -> None:
     """Write every chain to a file that `verify --export` checks offline."""
+    from .adapters.sql_store import SqlTreeStore
     from .app.export import write_export
     from .bootstrap import build_store
 
     store = build_store(_settings(database_url=database_url), run_migrations=False)
-    total = sum(h.length for h in store.heads())
+    heads = store.heads()
+    trees = SqlTreeStore(store)
+    notes = {}
+    for head in heads:  # each chain's latest signed checkpoint, with its cosignatures
+        latest = trees.checkpoint(head.chain)
+        if latest is not None:
+            notes[head.chain] = latest.note + "".join(trees.cosignatures(head.chain, latest.size))
     with _progress() as progress, output.open("w", encoding="utf-8") as fh:
-        task = progress.add_task("exporting", total=total)
-        n = write_export(store, fh, lambda k: progress.advance(task, k))
+        task = progress.add_task("exporting", total=sum(h.length for h in heads))
+        n = write_export(store, fh, lambda k: progress.advance(task, k), notes)
     out.print(f"exported {n} entries to {output}")
 
 
@@ -179,11 +193,31 @@ def verify(
     export_file: Annotated[
         Path | None, typer.Option("--export", help="Verify this export file offline")
     ] = None,
+    checkpoint_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="The checkpoint you saved last time: proves the ledger still extends it, then keeps "
+            "the latest one in this file",
+        ),
+    ] = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option("--key", help="The ledger's public key (or a file holding it); checks checkpoints"),
+    ] = None,
     database_url: Annotated[str | None, typer.Option(help="Overrides LEDGER_DATABASE_URL")] = None,
 ) -> None:
-    """Recompute every chain from genesis. Exit 0 intact, 1 damaged, 2 usage error."""
+    """Recompute every chain from genesis and, with --key, its Merkle tree against the signed
+    checkpoints. Exit 0 intact, 1 damaged, 2 usage error."""
+    from .core.audit import AuditError, RootWatch, witness_chain
     from .core.verify import IntegrityError, verify_chain
 
+    if checkpoint_file is not None and not key:
+        err.print("[red]usage:[/red] --checkpoint needs --key (the ledger's public key)")
+        raise typer.Exit(EXIT_USAGE)
+    verifiers = parse_keys(key or [])
+    saved, single = load_state(checkpoint_file) if checkpoint_file else ({}, True)
+    consistency = None
     if export_file is not None:
         from .app.export import ExportError, read_export
 
@@ -192,29 +226,39 @@ def verify(
             raise typer.Exit(EXIT_USAGE)
         try:
             with export_file.open(encoding="utf-8") as fh:
-                chains = [(c.chain, c.length, c.entries) for c in read_export(fh)]
+                chains = [(c.chain, c.length, c.entries, c.checkpoint) for c in read_export(fh)]
         except (ExportError, UnicodeDecodeError) as exc:
             err.print(f"[red]usage:[/red] {export_file}: {exc}")
             raise typer.Exit(EXIT_USAGE) from None
     else:
+        from .adapters.sql_store import SqlTreeStore
+        from .app.checkpoints import Checkpoints
         from .bootstrap import build_store
 
         store = build_store(_settings(database_url=database_url), run_migrations=False)
+        trees = SqlTreeStore(store)
         heads = {h.chain: h.length for h in store.heads()}
         names = sorted(set(heads) | set(store.chains()))
-        chains = [(c, heads.get(c, 0), store.iter_entries(c)) for c in names]  # type: ignore[misc]
-    damaged = False
+        latest = {c: trees.checkpoint(c) for c in names}
+        chains = [
+            (c, heads.get(c, 0), store.iter_entries(c), latest[c].note if latest[c] else None)  # type: ignore[misc, union-attr]
+            for c in names
+        ]
+        consistency = Checkpoints(trees, [], "").consistency
+    damaged, keep = False, dict(saved)
     with _progress() as progress:
-        task = progress.add_task("verifying", total=sum(n for _, n, _ in chains))
-        for chain, length, entries in chains:
+        task = progress.add_task("verifying", total=sum(n for _, n, _, _ in chains))
+        for chain, length, entries, latest_note in chains:
 
             def counted(it=entries):  # type: ignore[no-untyped-def]
                 for e in it:
                     progress.advance(task)
                     yield e
 
+            sizes = {n for n in (size_of(saved.get(chain)), size_of(latest_note)) if n is not None}
+            watch = RootWatch(sizes)
             try:
-                report = verify_chain(chain, counted(), expected_length=length)
+                report = verify_chain(chain, watch.through(counted()), expected_length=length)
             except IntegrityError as exc:
                 damaged = True
                 out.print(
@@ -223,9 +267,44 @@ def verify(
                 )
                 continue
             out.print(f"intact  chain {chain!r}: {report.length} entries, head {report.head_hash.hex()}")
+            if not verifiers:
+                continue
+            old, new = size_of(saved.get(chain)), size_of(latest_note)
+            try:
+                proof = consistency(chain, old, new) if consistency and old and new and old <= new else None
+            except Exception:  # noqa: BLE001 - the ledger cannot prove it: reported as such below
+                proof = []
+            try:
+                seen = witness_chain(chain, watch, verifiers, saved.get(chain), latest_note, proof)
+            except AuditError as exc:
+                damaged = True
+                out.print(f"DAMAGED chain {chain!r}: {exc.reason}: {exc}")
+                continue
+            if seen.keep:
+                keep[chain] = seen.keep
+            _say_witnessed(seen)
     if not chains:
         out.print("intact  (the ledger is empty)")
+    if checkpoint_file is not None and not damaged:
+        save_state(checkpoint_file, keep, single)
+        out.print(f"saved   the latest checkpoints to {checkpoint_file}")
     raise typer.Exit(EXIT_DAMAGED if damaged else EXIT_INTACT)
+
+
+def _say_witnessed(seen) -> None:  # type: ignore[no-untyped-def]
+    if seen.latest is None and seen.saved is None:
+        out.print(f"        chain {seen.chain!r}: no signed checkpoint yet")
+        return
+    if seen.latest is not None:
+        out.print(
+            f"signed  chain {seen.chain!r}: checkpoint of size {seen.latest.size} matches the entries "
+            f"(root {seen.latest.root_hash.hex()[:16]}…)"
+        )
+    if seen.saved is not None:
+        out.print(
+            f"extends chain {seen.chain!r}: the {seen.saved.size} entries your saved checkpoint "
+            "signed are unchanged"
+        )
 
 
 def main() -> None:  # noqa: D103

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .core.notes import COSIGNATURE, ED25519, NoteError, NoteSigner, NoteVerifier
 from .core.pseudonyms import WeakKeyError, check_key_strength
 
 __all__ = ["ConfigError", "Settings", "decode_key", "load_settings"]
@@ -40,6 +41,12 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None  # base64 or hex, >= 32 bytes
     pseudonym_key_version: int = Field(default=1, ge=1)
     encryption_key: SecretStr | None = None  # key-encryption key, 32 bytes
+    log_origin: str = Field(
+        default="consent-ledger.local",
+        description="Names this ledger in checkpoints: origin <log_origin>/<chain>, key name <log_origin>",
+    )
+    checkpoint_keys: SecretStr | None = None  # PRIVATE+KEY+<name>+<id>+<key>, several for rotation
+    witness_keys: str = ""  # verifier keys of the witnesses whose cosignatures are accepted
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     consumer: ConsumerSettings = ConsumerSettings()
@@ -76,6 +83,39 @@ class Settings(BaseSettings):
             raise ConfigError(str(exc)) from None
         return pkey, kek
 
+    def checkpoint_signers(self) -> list[NoteSigner]:
+        """The keys that sign checkpoints (all of them sign each one: rotation). Refused when
+        missing outside dev mode; in dev mode one is made and kept in the dev home."""
+        if self.checkpoint_keys:
+            texts = self.checkpoint_keys.get_secret_value().replace(",", " ").split()
+        elif self.dev_mode:
+            texts = [_dev_checkpoint_key(self.home, self.log_origin)]
+        else:
+            raise ConfigError(
+                "LEDGER_CHECKPOINT_KEYS not set; make one with `consent-ledger keys generate "
+                f"{self.log_origin}` and keep it secret, or run with --dev for a local ledger"
+            )
+        try:
+            signers = [NoteSigner.from_string(t) for t in texts]
+        except NoteError as exc:
+            raise ConfigError(f"LEDGER_CHECKPOINT_KEYS: {exc}") from None
+        wrong = [s.name for s in signers if s.name != self.log_origin or s.sig_type != ED25519]
+        if wrong or not signers:
+            raise ConfigError(
+                f"LEDGER_CHECKPOINT_KEYS: every key must be an Ed25519 checkpoint key named "
+                f"{self.log_origin!r} (LEDGER_LOG_ORIGIN); found {', '.join(wrong) or 'none'}"
+            )
+        return signers
+
+    def witness_verifiers(self) -> list[NoteVerifier]:
+        try:
+            found = [NoteVerifier.from_string(t) for t in self.witness_keys.replace(",", " ").split()]
+        except NoteError as exc:
+            raise ConfigError(f"LEDGER_WITNESS_KEYS: {exc}") from None
+        if any(v.sig_type != COSIGNATURE for v in found):
+            raise ConfigError("LEDGER_WITNESS_KEYS: witness keys are cosignature keys (type 0x04)")
+        return found
+
 
 def decode_key(text: str, name: str) -> bytes:
     text = text.strip()
@@ -99,6 +139,18 @@ def _dev_keys(home: Path) -> tuple[bytes, bytes]:
         path.chmod(0o600)
     doc = json.loads(path.read_text())
     return bytes.fromhex(doc["pseudonym_key"]), bytes.fromhex(doc["encryption_key"])
+
+
+def _dev_checkpoint_key(home: Path, name: str) -> str:
+    """A checkpoint key kept in the dev home, made once per log origin: development only."""
+    path = home / "dev-checkpoint-keys.json"
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    if name not in keys:
+        home.mkdir(parents=True, exist_ok=True)
+        keys[name] = NoteSigner.generate(name).private_string()
+        path.write_text(json.dumps(keys))
+        path.chmod(0o600)
+    return str(keys[name])
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -16,13 +16,14 @@ from consent_notifier.core.roles import Role
 from consent_notifier.service import NotifierService, background
 from ledger_contracts.streams import NOTIFIER_GROUP
 
+from .adapters.checkpoint_scheduler import CheckpointScheduler
 from .adapters.consumer import ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
 from .adapters.subject_directory import LedgerSubjectDirectory
 from .app.consent_query import ConsentQuery
-from .bootstrap import build_ledger
+from .bootstrap import build_checkpoints, build_ledger
 from .config import Settings
 
 __all__ = ["run_consumer", "run_up"]
@@ -47,6 +48,7 @@ def run_up(settings: Settings) -> None:
 
 async def _serve(settings: Settings, redis_url: str) -> None:
     ledger = build_ledger(settings, redis_url)
+    checkpoints = build_checkpoints(settings, ledger.store)  # refuses to start without a key
     notifier = build_notifier(
         NotifierSettings(),
         settings.home,
@@ -60,7 +62,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     await ensure_groups(ledger.redis)
     await ensure_groups(ledger.redis, NOTIFIER_GROUP)
     query = ConsentQuery(ledger.store, ledger.pseudonyms)
-    app = create_app(HttpDeps(ledger.store, ledger.redis, ledger.metrics, query, ledger.clients))
+    app = create_app(HttpDeps(ledger.store, ledger.redis, ledger.metrics, query, ledger.clients, checkpoints))
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
     server = uvicorn.Server(
         uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="info")
@@ -71,6 +73,8 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     relay = OutboxRelay(notifier.store, ledger.redis, notifier.metrics)
     chores = asyncio.create_task(background(notifier, relay))
     expiry = asyncio.create_task(ExpiryScheduler(ledger.store, ledger.redis, ledger.metrics).run())
+    signing = asyncio.create_task(CheckpointScheduler(checkpoints, ledger.metrics).run())
+    log.info("checkpoints signed by %s", ", ".join(str(v) for v in checkpoints.verifiers()))
     log.info(
         "ledger up: database %s, broker %s, http://%s:%d (worklist page: /telefoon/)",
         ledger.store.engine.url.render_as_string(hide_password=True),
@@ -83,6 +87,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     finally:
         chores.cancel()
         expiry.cancel()
+        signing.cancel()
         await ledger.broker.stop()
         await ledger.redis.aclose()
         ledger.store.dispose()

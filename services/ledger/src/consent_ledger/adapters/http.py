@@ -13,6 +13,7 @@ from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..app.checkpoints import Checkpoints
 from ..app.clients import ApiClients
 from ..app.consent_query import ConsentQuery
 from .http_consent import (
@@ -22,6 +23,7 @@ from .http_consent import (
     invalid_input_response,
     refusal_response,
 )
+from .http_proofs import proofs_router
 from .metrics import LedgerMetrics
 from .sql_store import SqlLedgerStore
 
@@ -36,8 +38,10 @@ class HttpDeps:
         metrics: LedgerMetrics,
         query: ConsentQuery,
         clients: ApiClients,
+        checkpoints: Checkpoints | None = None,
     ) -> None:
         self.store, self.redis, self.metrics, self.query, self.clients = store, redis, metrics, query, clients
+        self.checkpoints = checkpoints
 
 
 def _get_deps(request: Request) -> HttpDeps:
@@ -52,7 +56,9 @@ def create_app(deps: HttpDeps) -> FastAPI:
 
     app.state.deps = deps
     app.state.consent = ConsentApiDeps(deps.query, deps.clients, deps.metrics)
+    app.state.checkpoints = deps.checkpoints
     app.include_router(consent_router)
+    app.include_router(proofs_router)
 
     @app.exception_handler(ConsentRefusal)
     async def _refusal(request: Request, exc: ConsentRefusal) -> Response:

@@ -20,7 +20,16 @@ from ..app.consent_query import MAX_BULK, ConsentAnswer, ConsentQuery, HistoryEn
 from ..core.consent_state import DPV_STATE
 from .metrics import LedgerMetrics
 
-__all__ = ["ConsentApiDeps", "ConsentRefusal", "consent_router", "invalid_input_response", "refusal_response"]
+__all__ = [
+    "ClientDep",
+    "ConsentApiDeps",
+    "ConsentRefusal",
+    "Deps",
+    "consent_router",
+    "invalid_input_response",
+    "refusal_response",
+    "require_scope",
+]
 
 log = logging.getLogger("consent_ledger.access")
 
@@ -166,7 +175,7 @@ def _refused(d: ConsentApiDeps, reason: str, request: Request) -> None:
     log.warning("consent query refused: %s on %s %s", reason, request.method, request.url.path)
 
 
-def _require(client: Client, scope: Scope, d: ConsentApiDeps, request: Request) -> None:
+def require_scope(client: Client, scope: Scope, d: ConsentApiDeps, request: Request) -> None:
     if not client.may(scope):
         _refused(d, "missing-scope", request)
         raise ConsentRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {scope}")
@@ -239,7 +248,7 @@ def consent_status(
 ) -> ConsentStatusOut:
     """May we, now (or on `as_of`)? `subject` is a ledger pseudonym; a BSN goes in the body of
     POST /v1/consents/query, never in a URL."""
-    _require(client, Scope.CHECK, d, request)
+    require_scope(client, Scope.CHECK, d, request)
     pseudonym = _path_pseudonym(d, subject, request, "/v1/consents/query")
     answer = d.query.status(pseudonym, purpose, datetime.now(UTC), as_of)
     return _answered(d, "status", client, answer)
@@ -248,7 +257,7 @@ def consent_status(
 @consent_router.post("/consents/query", response_model=ConsentStatusOut, response_model_exclude_none=True)
 def consent_query(body: ConsentQueryIn, request: Request, d: Deps, client: ClientDep) -> ConsentStatusOut:
     """The same question with the subject (BSN or pseudonym) in the body."""
-    _require(client, Scope.CHECK, d, request)
+    require_scope(client, Scope.CHECK, d, request)
     subject = d.query.subject_pseudonym(body.subject)
     answer = d.query.status(subject, body.purpose, datetime.now(UTC), body.as_of)
     return _answered(d, "query", client, answer)
@@ -257,7 +266,7 @@ def consent_query(body: ConsentQueryIn, request: Request, d: Deps, client: Clien
 @consent_router.post("/consents/bulk", response_model=BulkOut)
 def consent_bulk(body: BulkIn, request: Request, d: Deps, client: ClientDep) -> BulkOut:
     """Who may be mailed: up to 10,000 subjects in one request, one yes/no each, in order."""
-    _require(client, Scope.CHECK, d, request)
+    require_scope(client, Scope.CHECK, d, request)
     pseudonyms = _pseudonyms(d, body.subjects, request)
     now = datetime.now(UTC)
     answers = d.query.allowed_now(pseudonyms, body.purpose, now)
@@ -271,13 +280,13 @@ def consent_bulk(body: BulkIn, request: Request, d: Deps, client: ClientDep) -> 
 @consent_router.get("/subjects/{subject}/consents", response_model=HistoryOut)
 def history(subject: PseudonymPath, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
     """One subject's consent history, every event and notice in ledger order (the auditor's view)."""
-    _require(client, Scope.HISTORY, d, request)
+    require_scope(client, Scope.HISTORY, d, request)
     return _history(d, client, _path_pseudonym(d, subject, request, "/v1/consents/history"))
 
 
 @consent_router.post("/consents/history", response_model=HistoryOut)
 def history_query(body: HistoryIn, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
-    _require(client, Scope.HISTORY, d, request)
+    require_scope(client, Scope.HISTORY, d, request)
     return _history(d, client, d.query.subject_pseudonym(body.subject))
 
 

@@ -53,6 +53,18 @@ class LedgerMetrics:
         self.consent_refused = Counter(
             "ledger_consent_query_refused", "Consent questions refused, by reason", ["reason"], registry=r
         )
+        self.checkpoints_signed = Counter(
+            "ledger_checkpoints_signed", "Signed checkpoints issued, by chain", ["chain"], registry=r
+        )
+        self.checkpoint_size = Gauge(
+            "ledger_checkpoint_size", "Tree size of the latest signed checkpoint", ["chain"], registry=r
+        )
+        self.checkpoints_refused = Counter(
+            "ledger_checkpoints_refused",
+            "Checkpoints not signed, by reason (inconsistent-tree: the stored tree was changed; alert)",
+            ["reason"],
+            registry=r,
+        )
         self.expiries_published = Counter(
             "ledger_consent_expiries_published",
             "consent.expired events published by the scheduler",

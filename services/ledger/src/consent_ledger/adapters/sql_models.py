@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, LargeBinary, Text
+from sqlalchemy import BigInteger, Column, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -39,7 +39,7 @@ class ChainHeadRow(SQLModel, table=True):
     head_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     frontier: bytes = Field(
         default=b"",
-        sa_column=Column(LargeBinary, nullable=False, server_default=""),
+        sa_column=Column(LargeBinary, nullable=False, server_default=text("''")),
         description="the Merkle tree's peaks at `length`, 32 bytes each, leftmost first",
     )
 

@@ -25,6 +25,7 @@ class Scope(StrEnum):
     CHECK = "consent:check"  # allowed yes/no, single and bulk
     STATUS = "consent:status"  # plus the reason, DPV state and the record it rests on
     HISTORY = "consent:history"  # one subject's consent history, for the auditor
+    AUDIT = "ledger:audit"  # receipts (an entry with its proof) and checkpoints on demand
 
 
 IMPLIED = {Scope.STATUS: {Scope.CHECK}}

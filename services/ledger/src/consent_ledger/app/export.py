@@ -25,13 +25,24 @@ class EntrySource(Protocol):
     def iter_entries(self, chain: str) -> Iterator[StoredEntry]: ...
 
 
-def write_export(source: EntrySource, out: IO[str], progress: Callable[[int], None] = lambda n: None) -> int:
-    """Header line, then one line per entry, chain by chain in seq order."""
+def write_export(
+    source: EntrySource,
+    out: IO[str],
+    progress: Callable[[int], None] = lambda n: None,
+    checkpoints: dict[str, str] | None = None,
+) -> int:
+    """Header line, then one line per entry, chain by chain in seq order. `checkpoints`: each
+    chain's latest signed checkpoint (with cosignatures), carried in the header."""
     heads = source.heads()
+    notes = checkpoints or {}
     header = {
         "format": EXPORT_FORMAT,
         "exported_at": datetime.now(UTC).isoformat(),
-        "chains": [{"chain": h.chain, "length": h.length, "head_hash": h.head_hash.hex()} for h in heads],
+        "chains": [
+            {"chain": h.chain, "length": h.length, "head_hash": h.head_hash.hex()}
+            | ({"checkpoint": notes[h.chain]} if h.chain in notes else {})
+            for h in heads
+        ],
     }
     out.write(json.dumps(header) + "\n")
     n = 0
@@ -55,6 +66,7 @@ class ExportedChain:
     length: int
     head_hash: bytes
     entries: list[StoredEntry]
+    checkpoint: str | None = None  # the latest signed checkpoint at export time
 
 
 def read_export(lines: Iterable[str]) -> list[ExportedChain]:
@@ -66,7 +78,9 @@ def read_export(lines: Iterable[str]) -> list[ExportedChain]:
     if not isinstance(header, dict) or header.get("format") != EXPORT_FORMAT:
         raise ExportError(f"not a {EXPORT_FORMAT} file")
     chains = {
-        c["chain"]: ExportedChain(c["chain"], int(c["length"]), bytes.fromhex(c["head_hash"]), [])
+        c["chain"]: ExportedChain(
+            c["chain"], int(c["length"]), bytes.fromhex(c["head_hash"]), [], c.get("checkpoint")
+        )
         for c in header["chains"]
     }
     for lineno, line in enumerate(it, start=2):

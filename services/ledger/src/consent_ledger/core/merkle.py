@@ -22,12 +22,14 @@ __all__ = [
     "Frontier",
     "NodeKey",
     "ProofError",
+    "TreeBuilder",
     "consistency_ranges",
     "hash_children",
     "inclusion_ranges",
     "leaf_of",
     "node_position",
     "pieces",
+    "proof_hashes",
     "range_hash",
     "root_from_leaves",
     "verify_consistency",
@@ -83,21 +85,10 @@ class Frontier:
     def extend(self, leaves: Iterable[bytes]) -> tuple[Frontier, list[tuple[NodeKey, bytes]]]:
         """The frontier after appending `leaves`, and every node completed on the way (the
         leaves themselves at level 0 included), to be stored."""
-        size, stack = self.size, list(self.peaks)
-        levels = [level for level, _ in self.peak_keys(size)]
-        made: list[tuple[NodeKey, bytes]] = []
+        builder = TreeBuilder(self, keep_nodes=True)
         for leaf in leaves:
-            node, level, index = leaf, 0, size
-            made.append(((0, index), node))
-            while levels and levels[-1] == level:
-                levels.pop()
-                node = hash_children(stack.pop(), node)
-                level, index = level + 1, index >> 1
-                made.append(((level, index), node))
-            stack.append(node)
-            levels.append(level)
-            size += 1
-        return Frontier(size, tuple(stack)), made
+            builder.add(leaf)
+        return builder.frontier(), builder.made
 
     def root(self) -> bytes:
         if not self.peaks:
@@ -108,8 +99,46 @@ class Frontier:
         return node
 
 
+class TreeBuilder:
+    """Grows a tree leaf by leaf in place (the one algorithm behind Frontier.extend and the
+    verifier's streaming root); `made` collects completed nodes when asked to."""
+
+    __slots__ = ("_levels", "_stack", "keep_nodes", "made", "size")
+
+    def __init__(self, start: Frontier | None = None, keep_nodes: bool = False) -> None:
+        start = start or Frontier()
+        self.size, self._stack = start.size, list(start.peaks)
+        self._levels = [level for level, _ in Frontier.peak_keys(start.size)]
+        self.keep_nodes = keep_nodes
+        self.made: list[tuple[NodeKey, bytes]] = []
+
+    def add(self, leaf: bytes) -> None:
+        node, level, index = leaf, 0, self.size
+        stack, levels = self._stack, self._levels
+        if self.keep_nodes:
+            self.made.append(((0, index), node))
+        while levels and levels[-1] == level:
+            levels.pop()
+            node = hashlib.sha256(NODE_PREFIX + stack.pop() + node).digest()
+            level, index = level + 1, index >> 1
+            if self.keep_nodes:
+                self.made.append(((level, index), node))
+        stack.append(node)
+        levels.append(level)
+        self.size += 1
+
+    def frontier(self) -> Frontier:
+        return Frontier(self.size, tuple(self._stack))
+
+    def root(self) -> bytes:
+        return self.frontier().root()
+
+
 def root_from_leaves(leaves: Iterable[bytes]) -> bytes:
-    return Frontier().extend(leaves)[0].root()
+    builder = TreeBuilder()
+    for leaf in leaves:
+        builder.add(leaf)
+    return builder.root()
 
 
 # --- proofs from stored nodes -----------------------------------------------------------------

@@ -18,7 +18,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("chain_head", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("frontier", sa.LargeBinary(), nullable=False, server_default=b""))
+        batch_op.add_column(
+            sa.Column("frontier", sa.LargeBinary(), nullable=False, server_default=sa.text("''"))
+        )
     op.create_table(
         "merkle_node",
         sa.Column("chain", sa.String(length=128), nullable=False),

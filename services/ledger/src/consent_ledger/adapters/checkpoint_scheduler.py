@@ -1,0 +1,44 @@
+"""Signs checkpoints by itself: every second, each chain that grew gets a signed checkpoint.
+Refusals (a stored tree that no longer extends what was signed) are logged and counted, and
+signing stops for that chain until someone looks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..app.checkpoints import CheckpointRefused, Checkpoints
+from .metrics import LedgerMetrics
+
+__all__ = ["CheckpointScheduler"]
+
+log = logging.getLogger("consent_ledger.checkpoints")
+
+
+class CheckpointScheduler:
+    def __init__(self, checkpoints: Checkpoints, metrics: LedgerMetrics) -> None:
+        self.checkpoints, self.metrics = checkpoints, metrics
+
+    def tick(self) -> int:
+        """Sign what grew; returns how many new checkpoints."""
+        signed = 0
+        for head in self.checkpoints.store.heads():
+            try:
+                new = self.checkpoints.sign_grown(head)
+            except CheckpointRefused as exc:
+                self.metrics.checkpoints_refused.labels(reason=exc.reason).inc()
+                log.error("checkpoint of chain %r refused: %s", head.chain, exc)
+                continue
+            if new is not None:
+                self.metrics.checkpoints_signed.labels(chain=head.chain).inc()
+                self.metrics.checkpoint_size.labels(chain=head.chain).set(new.size)
+                signed += 1
+        return signed
+
+    async def run(self, every: float = 1.0) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.tick)
+            except Exception:
+                log.exception("checkpoint scheduler failed; trying again")
+            await asyncio.sleep(every)

@@ -1,0 +1,134 @@
+"""Checkpoints, proofs, receipts and cosignatures over HTTP. Checkpoints and proofs hold only
+hashes and are public (witnesses and auditors fetch them); a receipt holds an entry and needs
+a client with scope ledger:audit, as does asking for a checkpoint now."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from ..app.checkpoints import CheckpointRefused, Checkpoints
+from ..app.clients import Scope
+from .http_consent import ClientDep, ConsentRefusal, Deps, require_scope
+
+__all__ = ["proofs_router"]
+
+NOTE = "text/plain; charset=utf-8"
+STATUS = {
+    "unknown-chain": 404,
+    "unknown-entry": 404,
+    "no-checkpoint": 404,
+    "not-yet-checkpointed": 409,
+    "beyond-tree": 422,
+    "no-proof": 422,
+    "malformed-note": 422,
+    "unknown-checkpoint": 422,
+    "bad-cosignature": 422,
+    "unknown-witness": 403,
+    "inconsistent-tree": 500,
+}
+
+ChainPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$", description="The chain (controller)")]
+
+
+class InclusionOut(BaseModel):
+    chain: str
+    index: int
+    size: int = Field(description="The tree size the proof is for (default: the latest checkpoint's)")
+    proof: list[str] = Field(description="Hex SHA-256 hashes, RFC 9162 PATH order")
+
+
+class ConsistencyOut(BaseModel):
+    chain: str
+    old: int
+    new: int
+    proof: list[str] = Field(description="Hex SHA-256 hashes, RFC 9162 PROOF order")
+
+
+class CosignedOut(BaseModel):
+    chain: str
+    accepted: list[str] = Field(description="The witnesses whose cosignatures were kept")
+
+
+def _checkpoints(request: Request) -> Checkpoints:
+    found = getattr(request.app.state, "checkpoints", None)
+    if found is None:
+        raise ConsentRefusal(503, "no-checkpoint-keys", "this ledger process signs no checkpoints")
+    return found  # type: ignore[no-any-return]
+
+
+async def _run(request: Request, call: Any, *args: Any) -> Any:
+    """A use case off the event loop, its refusal as an HTTP refusal."""
+    try:
+        return await asyncio.to_thread(call, *args)
+    except CheckpointRefused as exc:
+        raise ConsentRefusal(STATUS.get(exc.reason, 422), exc.reason, str(exc)) from None
+
+
+proofs_router = APIRouter(prefix="/v1/chains", tags=["integrity"])
+NOTE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {NOTE: {}}, "description": "A signed note"}
+}
+
+
+@proofs_router.get("/{chain}/checkpoint", response_class=PlainTextResponse, responses=NOTE_RESPONSE)
+async def latest_checkpoint(chain: ChainPath, request: Request, size: int | None = Query(None, ge=1)) -> Any:
+    """The latest signed checkpoint (or the one at `size`), with the witnesses' cosignatures."""
+    return PlainTextResponse(await _run(request, _checkpoints(request).note, chain, size), media_type=NOTE)
+
+
+@proofs_router.post("/{chain}/checkpoint", response_class=PlainTextResponse, responses=NOTE_RESPONSE)
+async def checkpoint_now(chain: ChainPath, request: Request, d: Deps, client: ClientDep) -> Any:
+    """Sign a checkpoint now if the chain grew since the last one; returns the current one."""
+    require_scope(client, Scope.AUDIT, d, request)
+    cps = _checkpoints(request)
+    [stored] = await _run(request, cps.issue, chain)
+    return PlainTextResponse(await _run(request, cps.note, chain, stored.size), media_type=NOTE)
+
+
+@proofs_router.get("/{chain}/proofs/inclusion", response_model=InclusionOut)
+async def inclusion(
+    chain: ChainPath, request: Request, index: int = Query(ge=0), size: int | None = Query(None, ge=1)
+) -> InclusionOut:
+    n, proof = await _run(request, _checkpoints(request).inclusion, chain, index, size)
+    return InclusionOut(chain=chain, index=index, size=n, proof=[h.hex() for h in proof])
+
+
+@proofs_router.get("/{chain}/proofs/consistency", response_model=ConsistencyOut)
+async def consistency(
+    chain: ChainPath, request: Request, old: int = Query(ge=0), new: int | None = Query(None, ge=1)
+) -> ConsistencyOut:
+    cps = _checkpoints(request)
+    if new is None:
+        latest = await _run(request, cps.store.checkpoint, chain)
+        if latest is None:
+            raise ConsentRefusal(404, "no-checkpoint", f"chain {chain!r} has no checkpoint yet")
+        new = latest.size
+    proof = await _run(request, cps.consistency, chain, old, new)
+    return ConsistencyOut(chain=chain, old=old, new=new, proof=[h.hex() for h in proof])
+
+
+@proofs_router.get("/{chain}/receipts/{seq}")
+async def receipt(
+    chain: ChainPath, seq: Annotated[int, Path(ge=0)], request: Request, d: Deps, client: ClientDep
+) -> dict[str, Any]:
+    """Entry `seq` with its inclusion proof and the signed checkpoint: verifiable offline with
+    `consent-ledger verify-receipt FILE --key <public key>`."""
+    require_scope(client, Scope.AUDIT, d, request)
+    return await _run(request, _checkpoints(request).receipt, chain, seq)  # type: ignore[no-any-return]
+
+
+@proofs_router.post("/{chain}/cosignatures", response_model=CosignedOut)
+async def cosign(
+    chain: ChainPath,
+    request: Request,
+    note: Annotated[str, Body(media_type="text/plain", description="The checkpoint with cosignature lines")],
+) -> CosignedOut:
+    """A witness hands in its cosignature: the checkpoint as the ledger issued it, with the
+    witness's signature lines. Only known witnesses' valid cosignatures are kept."""
+    accepted = await _run(request, _checkpoints(request).accept_cosignatures, chain, note)
+    return CosignedOut(chain=chain, accepted=accepted)

@@ -1,0 +1,217 @@
+"""Use cases of the tree: signed checkpoints (issued every second while entries arrive, and on
+demand), inclusion and consistency proofs, receipts, and witnesses' cosignatures.
+
+The ledger never signs a checkpoint that does not extend the last one it signed: before
+signing it proves consistency from its own stored nodes. A database rewritten underneath it
+therefore stops the checkpoints instead of being signed over."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from ..core.entries import ChainHead, rfc3339_utc
+from ..core.merkle import (
+    Frontier,
+    NodeKey,
+    ProofError,
+    consistency_ranges,
+    inclusion_ranges,
+    leaf_of,
+    proof_hashes,
+    verify_consistency,
+)
+from ..core.notes import Checkpoint, NoteError, NoteSigner, NoteVerifier, SignedNote
+from ..core.verify import StoredEntry
+
+__all__ = ["RECEIPT_FORMAT", "CheckpointRefused", "Checkpoints", "StoredCheckpoint", "TreeStore"]
+
+RECEIPT_FORMAT = "consent-ledger-receipt/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    chain: str
+    size: int
+    root_hash: bytes
+    note: str  # as signed by the ledger's keys
+    issued_at: str
+
+
+class CheckpointRefused(Exception):
+    """Why a checkpoint, proof or cosignature cannot be given or taken: `reason` is a code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class TreeStore(Protocol):
+    def heads(self) -> list[ChainHead]: ...
+    def nodes(self, chain: str, keys: list[NodeKey]) -> dict[NodeKey, bytes]: ...
+    def entry(self, chain: str, seq: int) -> StoredEntry | None: ...
+    def checkpoint(self, chain: str, size: int | None = None) -> StoredCheckpoint | None: ...
+    def put_checkpoint(self, stored: StoredCheckpoint) -> None: ...
+    def cosignatures(self, chain: str, size: int) -> list[str]: ...
+    def put_cosignature(
+        self, chain: str, size: int, witness: str, key_id: str, line: str, at: str
+    ) -> None: ...
+
+
+class Checkpoints:
+    def __init__(
+        self,
+        store: TreeStore,
+        signers: Sequence[NoteSigner],
+        log_origin: str,
+        witnesses: Sequence[NoteVerifier] = (),
+    ) -> None:
+        self.store, self.signers, self.log_origin, self.witnesses = (
+            store,
+            list(signers),
+            log_origin,
+            list(witnesses),
+        )
+
+    def origin(self, chain: str) -> str:
+        return f"{self.log_origin}/{chain}"
+
+    def verifiers(self) -> list[NoteVerifier]:
+        return [s.verifier() for s in self.signers]
+
+    # --- issuing -------------------------------------------------------------------------------
+
+    def issue(self, chain: str | None = None) -> list[StoredCheckpoint]:
+        """Sign a checkpoint of every chain (or one) that grew since its last one; returns the
+        current checkpoint of each chain asked for, new or not."""
+        heads = [h for h in self.store.heads() if chain is None or h.chain == chain]
+        if chain is not None and not heads:
+            raise CheckpointRefused("unknown-chain", f"no chain {chain!r} in this ledger")
+        out = []
+        for head in heads:
+            current = self.sign_grown(head) or self.store.checkpoint(head.chain)
+            assert current is not None  # sign_grown signs when there is none
+            out.append(current)
+        return out
+
+    def sign_grown(self, head: ChainHead) -> StoredCheckpoint | None:
+        """A new signed checkpoint if the chain grew past its last one, else None."""
+        last = self.store.checkpoint(head.chain)
+        if last is not None and last.size >= head.length:
+            return None
+        return self._sign(head, last)
+
+    def _sign(self, head: ChainHead, last: StoredCheckpoint | None) -> StoredCheckpoint:
+        if not self.signers:
+            raise CheckpointRefused("no-checkpoint-keys", "this process has no checkpoint key to sign with")
+        root = Frontier(head.length, head.frontier).root()
+        if last is not None:  # never sign a tree that does not extend what was signed before
+            try:
+                proof = self.consistency(head.chain, last.size, head.length)
+                verify_consistency(last.size, head.length, last.root_hash, root, proof)
+            except ProofError as exc:
+                raise CheckpointRefused(
+                    "inconsistent-tree",
+                    f"chain {head.chain!r} at size {head.length} does not extend the checkpoint of size "
+                    f"{last.size} signed before: {exc}; the stored tree was changed, nothing is signed",
+                ) from None
+        text = Checkpoint(self.origin(head.chain), head.length, root).text()
+        note = SignedNote(text, tuple(s.sign(text) for s in self.signers)).render()
+        stored = StoredCheckpoint(head.chain, head.length, root, note, rfc3339_utc(datetime.now(UTC)))
+        self.store.put_checkpoint(stored)
+        return stored
+
+    def note(self, chain: str, size: int | None = None) -> str:
+        """The signed checkpoint (latest, or at `size`) with every cosignature received for it."""
+        stored = self.store.checkpoint(chain, size)
+        if stored is None:
+            what = f"at size {size}" if size is not None else "yet"
+            raise CheckpointRefused("no-checkpoint", f"chain {chain!r} has no checkpoint {what}")
+        return stored.note + "".join(self.store.cosignatures(chain, stored.size))
+
+    # --- proofs ---------------------------------------------------------------------------------
+
+    def _size(self, chain: str, size: int | None) -> int:
+        if size is not None:
+            length = next((h.length for h in self.store.heads() if h.chain == chain), None)
+            if length is None:
+                raise CheckpointRefused("unknown-chain", f"no chain {chain!r} in this ledger")
+            if size > length:
+                raise CheckpointRefused("beyond-tree", f"chain {chain!r} has {length} entries, not {size}")
+            return size
+        latest = self.store.checkpoint(chain)
+        if latest is None:
+            raise CheckpointRefused("no-checkpoint", f"chain {chain!r} has no checkpoint yet")
+        return latest.size
+
+    def inclusion(self, chain: str, index: int, size: int | None = None) -> tuple[int, list[bytes]]:
+        """PATH(index, D[size]); `size` defaults to the latest checkpoint's."""
+        n = self._size(chain, size)
+        try:
+            return n, proof_hashes(inclusion_ranges(index, n), lambda keys: self.store.nodes(chain, keys))
+        except ProofError as exc:
+            raise CheckpointRefused("no-proof", str(exc)) from None
+
+    def consistency(self, chain: str, old: int, new: int | None = None) -> list[bytes]:
+        n = self._size(chain, new)
+        try:
+            return proof_hashes(consistency_ranges(old, n), lambda keys: self.store.nodes(chain, keys))
+        except ProofError as exc:
+            raise CheckpointRefused("no-proof", str(exc)) from None
+
+    def receipt(self, chain: str, seq: int) -> dict[str, Any]:
+        """One entry, its inclusion proof and the signed checkpoint it is proved against: all a
+        data subject or an auditor needs to check it, with the public key and nothing else."""
+        latest = self.store.checkpoint(chain)
+        if latest is None or seq >= latest.size:
+            raise CheckpointRefused(
+                "not-yet-checkpointed",
+                f"entry {seq} of chain {chain!r} is not in a signed checkpoint yet; ask again in a second",
+            )
+        entry = self.store.entry(chain, seq)
+        if entry is None:
+            raise CheckpointRefused("unknown-entry", f"chain {chain!r} has no entry {seq}")
+        size, proof = self.inclusion(chain, seq, latest.size)
+        return {
+            "format": RECEIPT_FORMAT,
+            "chain": chain,
+            "seq": seq,
+            "body": entry.body.decode("utf-8"),
+            "leaf_hash": leaf_of(entry.body).hex(),
+            "inclusion": {"size": size, "proof": [h.hex() for h in proof]},
+            "checkpoint": self.note(chain, latest.size),
+        }
+
+    # --- witnesses ------------------------------------------------------------------------------
+
+    def accept_cosignatures(self, chain: str, note: str) -> list[str]:
+        """Keep the cosignatures of known witnesses on a checkpoint this ledger issued; returns
+        the witnesses accepted. Lines of unknown keys are ignored, as the note format says."""
+        try:
+            signed = SignedNote.parse(note)
+            checkpoint = Checkpoint.parse(signed.text)
+        except NoteError as exc:
+            raise CheckpointRefused("malformed-note", str(exc)) from None
+        stored = self.store.checkpoint(chain, checkpoint.size)
+        if stored is None or SignedNote.parse(stored.note).text != signed.text:
+            raise CheckpointRefused(
+                "unknown-checkpoint", f"chain {chain!r} never issued this checkpoint (size {checkpoint.size})"
+            )
+        accepted, at = [], rfc3339_utc(datetime.now(UTC))
+        for line in signed.signatures:
+            for witness in self.witnesses:
+                if witness.matches(line):
+                    if not witness.verify(signed.text, line):
+                        raise CheckpointRefused(
+                            "bad-cosignature", f"the cosignature of {line.name} does not verify"
+                        )
+                    self.store.put_cosignature(
+                        chain, checkpoint.size, line.name, line.key_id.hex(), line.line(), at
+                    )
+                    accepted.append(line.name)
+        if not accepted:
+            known = ", ".join(w.name for w in self.witnesses) or "none configured (LEDGER_WITNESS_KEYS)"
+            raise CheckpointRefused("unknown-witness", f"no cosignature by a known witness; known: {known}")
+        return accepted

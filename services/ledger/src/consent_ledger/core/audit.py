@@ -1,0 +1,164 @@
+"""What an auditor checks offline with nothing but the public key: a receipt for one entry, and
+that the entries still are those a saved checkpoint signed. Spec: docs/ledger-format.md §10-11.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .merkle import EMPTY_ROOT, ProofError, TreeBuilder, leaf_of, verify_consistency, verify_inclusion
+from .notes import Checkpoint, NoteError, NoteVerifier, open_checkpoint
+from .verify import StoredEntry
+
+__all__ = [
+    "AuditError",
+    "ReceiptReport",
+    "RootWatch",
+    "Witnessed",
+    "chain_of_origin",
+    "verify_receipt",
+    "witness_chain",
+]
+
+
+class AuditError(Exception):
+    """The evidence does not hold; `reason` is a code, the message says what failed."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def chain_of_origin(origin: str) -> str:
+    """A checkpoint's origin is `<log origin>/<chain>`."""
+    return origin.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptReport:
+    chain: str
+    seq: int
+    checkpoint: Checkpoint
+    signed_by: list[str]
+    entry: dict[str, Any]
+
+
+def verify_receipt(receipt: dict[str, Any], verifiers: list[NoteVerifier]) -> ReceiptReport:
+    """The entry is entry `seq` of the tree a trusted key signed; raises AuditError."""
+    try:
+        body = str(receipt["body"]).encode("utf-8")
+        seq, size = int(receipt["seq"]), int(receipt["inclusion"]["size"])
+        proof = [bytes.fromhex(h) for h in receipt["inclusion"]["proof"]]
+        note = str(receipt["checkpoint"])
+    except (KeyError, TypeError, ValueError):
+        raise AuditError(
+            "malformed-receipt", "not a receipt: body, seq, inclusion and checkpoint needed"
+        ) from None
+    try:
+        checkpoint, _, good = open_checkpoint(note, verifiers)
+    except NoteError as exc:
+        raise AuditError("bad-checkpoint", f"the receipt's checkpoint: {exc}") from None
+    try:
+        entry = json.loads(body)
+    except ValueError:
+        raise AuditError("malformed-receipt", "the body is not JSON") from None
+    chain = chain_of_origin(checkpoint.origin)
+    if not isinstance(entry, dict) or entry.get("chain") != chain or entry.get("seq") != seq:
+        raise AuditError("wrong-entry", f"the body is not entry {seq} of chain {chain!r}")
+    if size != checkpoint.size:
+        raise AuditError(
+            "wrong-size", f"the proof is for size {size}, the checkpoint is of size {checkpoint.size}"
+        )
+    try:
+        verify_inclusion(seq, size, leaf_of(body), proof, checkpoint.root_hash)
+    except ProofError as exc:
+        raise AuditError("not-included", f"entry {seq} is not in the signed tree: {exc}") from None
+    return ReceiptReport(chain, seq, checkpoint, [v.name for v in good], entry)
+
+
+@dataclass
+class RootWatch:
+    """Streams a chain's entries on to the verifier and keeps the Merkle root at each size of
+    interest (a saved checkpoint's, the latest checkpoint's), computed from the bodies alone."""
+
+    sizes: set[int]
+    roots: dict[int, bytes] = field(default_factory=dict)
+    count: int = 0
+
+    def through(self, entries: Iterable[StoredEntry]) -> Iterator[StoredEntry]:
+        builder = TreeBuilder()
+        if 0 in self.sizes:
+            self.roots[0] = EMPTY_ROOT
+        for entry in entries:
+            builder.add(leaf_of(entry.body))
+            if builder.size in self.sizes:
+                self.roots[builder.size] = builder.root()
+            yield entry
+        self.count = builder.size
+
+
+@dataclass(frozen=True, slots=True)
+class Witnessed:
+    chain: str
+    saved: Checkpoint | None
+    latest: Checkpoint | None
+    keep: str | None  # the note to keep as the new saved checkpoint
+
+
+def witness_chain(
+    chain: str,
+    watch: RootWatch,
+    verifiers: list[NoteVerifier],
+    saved_note: str | None,
+    latest_note: str | None,
+    consistency: list[bytes] | None = None,
+) -> Witnessed:
+    """Prove that the ledger's current state extends the checkpoint the auditor saved: the
+    entries recomputed from their bodies give the saved root at the saved size (so nothing
+    before it changed, even if every stored hash was recomputed) and the latest signed root at
+    the latest size; and, when the ledger gave one, the consistency proof between the two
+    holds. Raises AuditError naming what failed."""
+
+    def opened(note: str, which: str) -> Checkpoint:
+        try:
+            checkpoint = open_checkpoint(note, verifiers)[0]
+        except NoteError as exc:
+            raise AuditError("bad-checkpoint", f"the {which} checkpoint: {exc}") from None
+        if chain_of_origin(checkpoint.origin) != chain:
+            raise AuditError("bad-checkpoint", f"the {which} checkpoint is for {checkpoint.origin!r}")
+        return checkpoint
+
+    saved = opened(saved_note, "saved") if saved_note else None
+    latest = opened(latest_note, "latest") if latest_note else None
+    for which, cp in (("saved", saved), ("latest", latest)):
+        if cp is None:
+            continue
+        if cp.size > watch.count:
+            raise AuditError(
+                "entries-missing",
+                f"the {which} checkpoint signs {cp.size} entries; the ledger now holds {watch.count}",
+            )
+        if watch.roots.get(cp.size) != cp.root_hash:
+            raise AuditError(
+                "rewritten",
+                f"entries 0..{cp.size - 1} are not those the {which} checkpoint of size {cp.size} signed: "
+                "the ledger was rewritten (stored hashes recomputed or not)",
+            )
+    if saved and latest:
+        if latest.size < saved.size:
+            raise AuditError(
+                "rolled-back",
+                f"the ledger's latest checkpoint ({latest.size}) is older than the saved one ({saved.size})",
+            )
+        if consistency is not None:
+            try:
+                verify_consistency(saved.size, latest.size, saved.root_hash, latest.root_hash, consistency)
+            except ProofError as exc:
+                raise AuditError(
+                    "inconsistent", f"consistency proof {saved.size} -> {latest.size}: {exc}"
+                ) from None
+    keep = latest_note if latest else saved_note
+    return Witnessed(chain, saved, latest, keep)
