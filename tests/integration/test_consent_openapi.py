@@ -10,8 +10,11 @@ import pytest
 import redis.asyncio as aioredis
 import schemathesis
 from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.sql_store import SqlTreeStore
+from consent_ledger.app.checkpoints import Checkpoints
 from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.bootstrap import build_ledger
+from consent_ledger.core.notes import COSIGNATURE, NoteSigner
 from hypothesis import HealthCheck, settings
 
 from tests.conftest import REDIS_URL
@@ -21,7 +24,10 @@ from tests.integration.harness import settings_for
 @pytest.fixture
 def ledger_app(tmp_path, redis_client):
     ledger = build_ledger(settings_for(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path), REDIS_URL)
-    token = ledger.clients.add("schemathesis", ["consent:status", "consent:history"], datetime.now(UTC))
+    scopes = ["consent:status", "consent:history", "ledger:audit"]
+    token = ledger.clients.add("schemathesis", scopes, datetime.now(UTC))
+    signer, witness = NoteSigner.generate("ledger.example"), NoteSigner.generate("w.example", COSIGNATURE)
+    checkpoints = Checkpoints(SqlTreeStore(ledger.store), [signer], "ledger.example", [witness.verifier()])
     app = create_app(
         HttpDeps(
             ledger.store,
@@ -29,6 +35,7 @@ def ledger_app(tmp_path, redis_client):
             ledger.metrics,
             ConsentQuery(ledger.store, ledger.pseudonyms),
             ledger.clients,
+            checkpoints,
         )
     )
     app.state.test_token = token

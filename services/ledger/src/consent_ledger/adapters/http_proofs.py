@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ..app.checkpoints import CheckpointRefused, Checkpoints
 from ..app.clients import Scope
-from .http_consent import ClientDep, ConsentRefusal, Deps, require_scope
+from .http_consent import ClientDep, ConsentRefusal, Deps, Refusal, require_scope
 
 __all__ = ["proofs_router"]
 
@@ -69,19 +69,23 @@ async def _run(request: Request, call: Any, *args: Any) -> Any:
         raise ConsentRefusal(STATUS.get(exc.reason, 422), exc.reason, str(exc)) from None
 
 
-proofs_router = APIRouter(prefix="/v1/chains", tags=["integrity"])
+proofs_router = APIRouter(
+    prefix="/v1/chains",
+    tags=["integrity"],
+    responses={s: {"model": Refusal} for s in (400, 401, 403, 404, 409, 422, 500, 503)},
+)
 NOTE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {NOTE: {}}, "description": "A signed note"}
 }
 
 
-@proofs_router.get("/{chain}/checkpoint", response_class=PlainTextResponse, responses=NOTE_RESPONSE)
+@proofs_router.get("/{chain}/checkpoint", responses=NOTE_RESPONSE)
 async def latest_checkpoint(chain: ChainPath, request: Request, size: int | None = Query(None, ge=1)) -> Any:
     """The latest signed checkpoint (or the one at `size`), with the witnesses' cosignatures."""
     return PlainTextResponse(await _run(request, _checkpoints(request).note, chain, size), media_type=NOTE)
 
 
-@proofs_router.post("/{chain}/checkpoint", response_class=PlainTextResponse, responses=NOTE_RESPONSE)
+@proofs_router.post("/{chain}/checkpoints", responses=NOTE_RESPONSE)
 async def checkpoint_now(chain: ChainPath, request: Request, d: Deps, client: ClientDep) -> Any:
     """Sign a checkpoint now if the chain grew since the last one; returns the current one."""
     require_scope(client, Scope.AUDIT, d, request)

@@ -101,31 +101,30 @@ class Frontier:
 
 class TreeBuilder:
     """Grows a tree leaf by leaf in place (the one algorithm behind Frontier.extend and the
-    verifier's streaming root); `made` collects completed nodes when asked to."""
+    verifier's streaming root); `made` collects completed nodes when asked to. Appending leaf
+    number `size` completes one node per trailing 1-bit of `size`."""
 
-    __slots__ = ("_levels", "_stack", "keep_nodes", "made", "size")
+    __slots__ = ("_stack", "keep_nodes", "made", "size")
 
     def __init__(self, start: Frontier | None = None, keep_nodes: bool = False) -> None:
         start = start or Frontier()
         self.size, self._stack = start.size, list(start.peaks)
-        self._levels = [level for level, _ in Frontier.peak_keys(start.size)]
         self.keep_nodes = keep_nodes
         self.made: list[tuple[NodeKey, bytes]] = []
 
     def add(self, leaf: bytes) -> None:
-        node, level, index = leaf, 0, self.size
-        stack, levels = self._stack, self._levels
+        size, stack, node = self.size, self._stack, leaf
+        merges = (size ^ (size + 1)).bit_length() - 1
         if self.keep_nodes:
-            self.made.append(((0, index), node))
-        while levels and levels[-1] == level:
-            levels.pop()
-            node = hashlib.sha256(NODE_PREFIX + stack.pop() + node).digest()
-            level, index = level + 1, index >> 1
-            if self.keep_nodes:
-                self.made.append(((level, index), node))
+            self.made.append(((0, size), node))
+            for level in range(1, merges + 1):
+                node = hashlib.sha256(NODE_PREFIX + stack.pop() + node).digest()
+                self.made.append(((level, size >> level), node))
+        else:
+            for _ in range(merges):
+                node = hashlib.sha256(NODE_PREFIX + stack.pop() + node).digest()
         stack.append(node)
-        levels.append(level)
-        self.size += 1
+        self.size = size + 1
 
     def frontier(self) -> Frontier:
         return Frontier(self.size, tuple(self._stack))
