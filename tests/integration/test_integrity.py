@@ -116,6 +116,39 @@ def test_auditor_verifies_offline_witness_cosigns_and_a_recomputed_rewrite_is_de
     saved_state = json.loads(saved.read_text())  # now the latest checkpoint of every chain
     assert saved_state["checkpoints"]["werkcorporatie"].split("\n")[1] == str(entries(db))
 
+    # the consistency proof between the saved and the latest checkpoint, checked offline
+    first_note, latest_note = tmp_path / "first.note", tmp_path / "latest.note"
+    first_note.write_text(httpx.get(f"{base}/v1/chains/werkcorporatie/checkpoint?size={first_size}").text)
+    latest_note.write_text(httpx.get(f"{base}/v1/chains/werkcorporatie/checkpoint").text)
+    proved = run(["prove", "consistency", "werkcorporatie", str(first_size)], env)
+    (tmp_path / "proof.json").write_text(proved.stdout)
+    consistent = run(
+        [
+            "verify-consistency",
+            str(tmp_path / "proof.json"),
+            "--old",
+            str(first_note),
+            "--new",
+            str(latest_note),
+            *key,
+        ],
+        offline,
+    )
+    assert consistent.returncode == 0 and "extends the one of size" in " ".join(consistent.stdout.split())
+    swapped = run(
+        [
+            "verify-consistency",
+            str(tmp_path / "proof.json"),
+            "--old",
+            str(latest_note),
+            "--new",
+            str(first_note),
+            *key,
+        ],
+        offline,
+    )
+    assert swapped.returncode == 1, swapped.stdout
+
     # one entry's receipt, checked with nothing but the public key
     receipt = tmp_path / "receipt.json"
     assert run(["receipt", "werkcorporatie", "4", "-o", str(receipt)], env).returncode == 0

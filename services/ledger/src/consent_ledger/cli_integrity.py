@@ -207,6 +207,46 @@ def register(app: typer.Typer, settings: Any) -> None:
             f"signed by {', '.join(report.signed_by)}"
         )
 
+    @app.command("verify-consistency")
+    def verify_consistency_cmd(
+        proof_file: Annotated[
+            Path, typer.Argument(help="JSON from `prove consistency` or …/proofs/consistency")
+        ],
+        old: Annotated[Path, typer.Option(help="The older signed checkpoint")],
+        new: Annotated[Path, typer.Option(help="The newer signed checkpoint")],
+        key: KeyOption,
+    ) -> None:
+        """Check offline that the newer checkpoint's tree extends the older one's. Exit 0 holds, 1 not."""
+        from .core.merkle import ProofError, verify_consistency
+        from .core.notes import open_checkpoint
+
+        keys = parse_keys(key)
+        try:
+            doc = json.loads(proof_file.read_text(encoding="utf-8"))
+            hashes = [bytes.fromhex(h) for h in doc["proof"]]
+            before = open_checkpoint(old.read_text(encoding="utf-8"), keys)[0]
+            after = open_checkpoint(new.read_text(encoding="utf-8"), keys)[0]
+        except NoteError as exc:
+            out.print(f"FAILED  a checkpoint: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            err.print(f"[red]usage:[/red] {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        if before.origin != after.origin or (doc.get("old"), doc.get("new")) != (before.size, after.size):
+            out.print(
+                f"FAILED  the proof is for {doc.get('old')} -> {doc.get('new')}, the checkpoints are "
+                f"{before.origin} {before.size} -> {after.origin} {after.size}"
+            )
+            raise typer.Exit(EXIT_FAILED)
+        try:
+            verify_consistency(before.size, after.size, before.root_hash, after.root_hash, hashes)
+        except ProofError as exc:
+            out.print(f"FAILED  {before.size} -> {after.size}: {exc}")
+            raise typer.Exit(EXIT_FAILED) from None
+        out.print(
+            f"holds   {after.origin}: the tree of size {after.size} extends the one of size {before.size}"
+        )
+
     @app.command()
     def witness(
         ledger: Annotated[
