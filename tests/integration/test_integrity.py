@@ -82,22 +82,12 @@ def test_auditor_verifies_offline_witness_cosigns_and_a_recomputed_rewrite_is_de
 
     # a witness cosigns; the ledger keeps the cosignature and serves it with the checkpoint
     state = tmp_path / "witness.note"
-    witnessed = run(
-        [
-            "witness",
-            "--ledger",
-            base,
-            "--chain",
-            "werkcorporatie",
-            "--key",
-            witness_key,
-            "--log-key",
-            public,
-            "--state",
-            str(state),
-        ],
-        env,
-    )
+
+    def witness() -> subprocess.CompletedProcess[str]:
+        args = ["--ledger", base, "--chain", "werkcorporatie", "--key", witness_key, "--log-key", public]
+        return run(["witness", *args, "--state", str(state)], env)
+
+    witnessed = witness()
     assert witnessed.returncode == 0, witnessed.stdout + witnessed.stderr
     served = httpx.get(f"{base}/v1/chains/werkcorporatie/checkpoint").text
     assert "\u2014 accountant.example/witness " in served
@@ -161,22 +151,7 @@ def test_auditor_verifies_offline_witness_cosigns_and_a_recomputed_rewrite_is_de
     assert refused.returncode == 1 and "not-included" in refused.stdout, refused.stdout
 
     # the witness goes on from its saved state
-    again = run(
-        [
-            "witness",
-            "--ledger",
-            base,
-            "--chain",
-            "werkcorporatie",
-            "--key",
-            witness_key,
-            "--log-key",
-            public,
-            "--state",
-            str(state),
-        ],
-        env,
-    )
+    again = witness()
     assert again.returncode == 0, again.stdout
 
     # someone with database access rewrites entry 2 and recomputes every hash: chain and tree
@@ -191,22 +166,7 @@ def test_auditor_verifies_offline_witness_cosigns_and_a_recomputed_rewrite_is_de
         lambda: 'ledger_checkpoints_refused_total{reason="inconsistent-tree"}' in metrics(),
         what="the ledger refusing to sign over the rewrite",
     )
-    witnessed_again = run(
-        [
-            "witness",
-            "--ledger",
-            base,
-            "--chain",
-            "werkcorporatie",
-            "--key",
-            witness_key,
-            "--log-key",
-            public,
-            "--state",
-            str(state),
-        ],
-        env,
-    )
+    witnessed_again = witness()
     assert witnessed_again.returncode == 0  # nothing new was signed: the witness sees the old checkpoint
 
 

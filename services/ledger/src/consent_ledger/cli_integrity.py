@@ -29,11 +29,16 @@ KeyOption = Annotated[
 ]
 
 
+def text_or_file(value: str) -> str:
+    """A key given as itself, or as the path of a file holding it."""
+    path = Path(value)
+    return path.read_text().strip() if path.is_file() else value
+
+
 def parse_keys(values: list[str]) -> list[NoteVerifier]:
     keys = []
     for value in values:
-        path = Path(value)
-        texts = path.read_text().split() if path.is_file() else [value]
+        texts = text_or_file(value).split()
         try:
             keys.extend(NoteVerifier.from_string(t) for t in texts)
         except NoteError as exc:
@@ -155,10 +160,8 @@ def register(app: typer.Typer, settings: Any) -> None:
         """PROOF(old, D[new]) as JSON (hex hashes)."""
         from .app.checkpoints import CheckpointRefused
 
-        cps = _checkpoints()
         try:
-            n = new if new is not None else cps._size(chain, None)
-            proof = cps.consistency(chain, old, n)
+            n, proof = _checkpoints().consistency(chain, old, new)
         except CheckpointRefused as exc:
             raise _refused(exc) from None
         print(json.dumps({"chain": chain, "old": old, "new": n, "proof": [h.hex() for h in proof]}))
@@ -269,9 +272,8 @@ def register(app: typer.Typer, settings: Any) -> None:
         from .core.merkle import ProofError, verify_consistency
         from .core.notes import open_checkpoint
 
-        key_text = Path(key).read_text().strip() if Path(key).is_file() else key
         try:
-            signer = NoteSigner.from_string(key_text)
+            signer = NoteSigner.from_string(text_or_file(key))
         except NoteError as exc:
             err.print(f"[red]usage:[/red] --key: {exc}")
             raise typer.Exit(EXIT_USAGE) from None

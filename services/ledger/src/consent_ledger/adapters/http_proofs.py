@@ -106,13 +106,7 @@ async def inclusion(
 async def consistency(
     chain: ChainPath, request: Request, old: int = Query(ge=0), new: int | None = Query(None, ge=1)
 ) -> ConsistencyOut:
-    cps = _checkpoints(request)
-    if new is None:
-        latest = await _run(request, cps.store.checkpoint, chain)
-        if latest is None:
-            raise ConsentRefusal(404, "no-checkpoint", f"chain {chain!r} has no checkpoint yet")
-        new = latest.size
-    proof = await _run(request, cps.consistency, chain, old, new)
+    new, proof = await _run(request, _checkpoints(request).consistency, chain, old, new)
     return ConsistencyOut(chain=chain, old=old, new=new, proof=[h.hex() for h in proof])
 
 

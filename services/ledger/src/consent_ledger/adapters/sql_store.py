@@ -66,13 +66,15 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
         yield items[i : i + _CHUNK]
 
 
+def _insert(conn: Connection, table: Any) -> Any:
+    """INSERT with ON CONFLICT, in the connection's dialect."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 class SqlTransaction:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._pg = conn.dialect.name == "postgresql"
-
-    def _insert(self, table: Any) -> Any:
-        return (postgresql.insert if self._pg else sqlite.insert)(table)
 
     def known_macs(self, event_ids: Iterable[str]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -125,7 +127,7 @@ class SqlTransaction:
         conn.execute(INDEX.insert(), [vars_of(r) for r in index])
         if new_keys:
             conn.execute(KEY.insert(), [{"key_id": k, "wrapped": w} for k, w in new_keys.items()])
-        stmt = self._insert(HEAD)
+        stmt = _insert(conn, HEAD)
         conn.execute(
             stmt.on_conflict_do_update(
                 index_elements=[HEAD.c.chain],
@@ -142,7 +144,7 @@ class SqlTransaction:
             ],
         )
         if consent:
-            stmt = self._insert(CONSENT)
+            stmt = _insert(conn, CONSENT)
             cols = ("event_type", "occurred_at", "event_id", "valid_until", "chain", "seq")
             conn.execute(
                 stmt.on_conflict_do_update(
@@ -219,7 +221,7 @@ class SqlLedgerStore:
         if self.reader is not self.engine:
             self.reader.dispose()
 
-    def _read(self, query: Callable[[Connection], T]) -> T:
+    def read(self, query: Callable[[Connection], T]) -> T:
         """Run a read; on a dropped connection (the database restarted) once more on a fresh one."""
         try:
             with self.reader.connect() as conn:
@@ -267,7 +269,7 @@ class SqlLedgerStore:
 
     def consent_fact(self, subject: str, purpose: str) -> tuple[ConsentFact, str, int] | None:
         q = select(CONSENT).where(CONSENT.c.subject == subject, CONSENT.c.purpose == purpose)
-        row = self._read(lambda conn: conn.execute(q).mappings().first())
+        row = self.read(lambda conn: conn.execute(q).mappings().first())
         return (_fact(row), row["chain"], row["seq"]) if row else None
 
     def grant_candidates(self, subjects: list[str], purpose: str, now: datetime) -> dict[str, ConsentFact]:
@@ -287,7 +289,7 @@ class SqlLedgerStore:
             f"WHERE {where} AND {among}"
         )
         params = {"p": purpose, "s": listed, "now": fixed_utc(now)}
-        rows = self._read(lambda conn: conn.execute(q, params).all())
+        rows = self.read(lambda conn: conn.execute(q, params).all())
         return {
             subject: ConsentFact(
                 kind, parse_fixed_utc(at), event_id, parse_fixed_utc(until) if until else None
@@ -373,19 +375,19 @@ class SqlTreeStore:
     def nodes(self, chain: str, keys: list[NodeKey]) -> dict[NodeKey, bytes]:
         wanted = {node_position(*key): key for key in keys}
         q = select(NODE.c.pos, NODE.c.hash).where(NODE.c.chain == chain, NODE.c.pos.in_(sorted(wanted)))
-        rows = self._store._read(lambda conn: conn.execute(q).all())
+        rows = self._store.read(lambda conn: conn.execute(q).all())
         return {wanted[pos]: bytes(h) for pos, h in rows}
 
     def entry(self, chain: str, seq: int) -> StoredEntry | None:
         q = select(ENTRY.c.body, ENTRY.c.entry_hash).where(ENTRY.c.chain == chain, ENTRY.c.seq == seq)
-        row = self._store._read(lambda conn: conn.execute(q).first())
+        row = self._store.read(lambda conn: conn.execute(q).first())
         return StoredEntry(bytes(row[0]), bytes(row[1])) if row else None
 
     def checkpoint(self, chain: str, size: int | None = None) -> StoredCheckpoint | None:
         """The one at `size`, or the latest."""
         q = select(CHECKPOINT).where(CHECKPOINT.c.chain == chain)
         q = q.where(CHECKPOINT.c.size == size) if size is not None else q.order_by(CHECKPOINT.c.size.desc())
-        row = self._store._read(lambda conn: conn.execute(q.limit(1)).mappings().first())
+        row = self._store.read(lambda conn: conn.execute(q.limit(1)).mappings().first())
         if row is None:
             return None
         return StoredCheckpoint(
@@ -394,7 +396,7 @@ class SqlTreeStore:
 
     def put_checkpoint(self, stored: StoredCheckpoint) -> None:
         with self._store.engine.begin() as conn:
-            stmt = self._store_insert(CHECKPOINT)
+            stmt = _insert(conn, CHECKPOINT)
             conn.execute(
                 stmt.on_conflict_do_nothing(index_elements=[CHECKPOINT.c.chain, CHECKPOINT.c.size]),
                 [
@@ -414,12 +416,12 @@ class SqlTreeStore:
             .where(COSIGNATURE.c.chain == chain, COSIGNATURE.c.size == size)
             .order_by(COSIGNATURE.c.received_at, COSIGNATURE.c.key_id)
         )
-        return list(self._store._read(lambda conn: conn.execute(q).scalars().all()))
+        return list(self._store.read(lambda conn: conn.execute(q).scalars().all()))
 
     def put_cosignature(self, chain: str, size: int, witness: str, key_id: str, line: str, at: str) -> None:
         """A later cosignature by the same witness key on the same checkpoint replaces the earlier."""
         with self._store.engine.begin() as conn:
-            stmt = self._store_insert(COSIGNATURE)
+            stmt = _insert(conn, COSIGNATURE)
             keys = [COSIGNATURE.c.chain, COSIGNATURE.c.size, COSIGNATURE.c.key_id]
             conn.execute(
                 stmt.on_conflict_do_update(
@@ -437,6 +439,3 @@ class SqlTreeStore:
                     }
                 ],
             )
-
-    def _store_insert(self, table: Any) -> Any:
-        return (postgresql if self._store.engine.dialect.name == "postgresql" else sqlite).insert(table)

@@ -109,7 +109,7 @@ class Checkpoints:
         root = Frontier(head.length, head.frontier).root()
         if last is not None:  # never sign a tree that does not extend what was signed before
             try:
-                proof = self.consistency(head.chain, last.size, head.length)
+                _, proof = self.consistency(head.chain, last.size, head.length)
                 verify_consistency(last.size, head.length, last.root_hash, root, proof)
             except ProofError as exc:
                 raise CheckpointRefused(
@@ -151,10 +151,11 @@ class Checkpoints:
         except ProofError as exc:
             raise CheckpointRefused("no-proof", str(exc)) from None
 
-    def consistency(self, chain: str, old: int, new: int | None = None) -> list[bytes]:
+    def consistency(self, chain: str, old: int, new: int | None = None) -> tuple[int, list[bytes]]:
+        """PROOF(old, D[new]); `new` defaults to the latest checkpoint's size."""
         n = self._size(chain, new)
         try:
-            return proof_hashes(consistency_ranges(old, n), lambda keys: self.store.nodes(chain, keys))
+            return n, proof_hashes(consistency_ranges(old, n), lambda keys: self.store.nodes(chain, keys))
         except ProofError as exc:
             raise CheckpointRefused("no-proof", str(exc)) from None
 

@@ -31,7 +31,6 @@ __all__ = [
     "pieces",
     "proof_hashes",
     "range_hash",
-    "root_from_leaves",
     "verify_consistency",
     "verify_inclusion",
 ]
@@ -131,13 +130,6 @@ class TreeBuilder:
 
     def root(self) -> bytes:
         return self.frontier().root()
-
-
-def root_from_leaves(leaves: Iterable[bytes]) -> bytes:
-    builder = TreeBuilder()
-    for leaf in leaves:
-        builder.add(leaf)
-    return builder.root()
 
 
 # --- proofs from stored nodes -----------------------------------------------------------------
