@@ -10,7 +10,7 @@ from faststream.redis import RedisBroker
 from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
 from .adapters.sql_clients import SqlClientStore
-from .adapters.sql_engine import make_engine, make_read_engine, migrate
+from .adapters.sql_engine import in_memory, make_engine, make_read_engine, migrate
 from .adapters.sql_store import SqlLedgerStore, SqlTreeStore
 from .app.append import BatchAppender
 from .app.checkpoints import Checkpoints
@@ -39,8 +39,7 @@ def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerSto
     engine = make_engine(url)
     if run_migrations:
         migrate(engine)
-    in_memory = url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith("sqlite:"))
-    return SqlLedgerStore(engine, None if in_memory else make_read_engine(url))
+    return SqlLedgerStore(engine, None if in_memory(url) else make_read_engine(url))
 
 
 def build_ledger(settings: Settings, redis_url: str) -> Ledger:

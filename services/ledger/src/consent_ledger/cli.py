@@ -7,16 +7,22 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Generator, Iterable
+from contextlib import closing
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from consent_notifier.cli import build_cli
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from .cli_integrity import load_state, parse_keys, register, save_state, size_of
 from .config import ConfigError, Settings
+from .core.verify import StoredEntry
+
+if TYPE_CHECKING:
+    from .app.parallel_verify import PartReader
 
 __all__ = ["app", "main"]
 
@@ -182,7 +188,7 @@ def export(
         latest = trees.checkpoint(head.chain)
         if latest is not None:
             notes[head.chain] = latest.note + "".join(trees.cosignatures(head.chain, latest.size))
-    with _progress() as progress, output.open("w", encoding="utf-8") as fh:
+    with _progress() as progress, output.open("wb") as fh:
         task = progress.add_task("exporting", total=sum(h.length for h in heads))
         n = write_export(store, fh, lambda k: progress.advance(task, k), notes)
     out.print(f"exported {n} entries to {output}")
@@ -206,10 +212,14 @@ def verify(
         typer.Option("--key", help="The ledger's public key (or a file holding it); checks checkpoints"),
     ] = None,
     database_url: Annotated[str | None, typer.Option(help="Overrides LEDGER_DATABASE_URL")] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes that check parts of a large ledger at once; 0: one per core")
+    ] = 0,
 ) -> None:
     """Recompute every chain from genesis and, with --key, its Merkle tree against the signed
     checkpoints. Exit 0 intact, 1 damaged, 2 usage error."""
     from .app.checkpoints import CheckpointRefused
+    from .app.parallel_verify import PARALLEL_FROM, ChainPlan, usable_cores, verify_in_parts
     from .core.audit import AuditError, RootWatch, witness_chain
     from .core.verify import IntegrityError, verify_chain
 
@@ -219,54 +229,84 @@ def verify(
     verifiers = parse_keys(key or [])
     saved, single = load_state(checkpoint_file) if checkpoint_file else ({}, True)
     consistency = None
+    reader: PartReader[Any]
+    parts: list[Any]
     if export_file is not None:
-        from .app.export import ExportError, read_export
+        from .app.export import ExportError, plan_parts, read_export
 
         if not export_file.is_file():
             err.print(f"[red]usage:[/red] no such file: {export_file}")
             raise typer.Exit(EXIT_USAGE)
         try:
-            with export_file.open(encoding="utf-8") as fh:
-                chains = [(c.chain, c.length, c.entries, c.checkpoint) for c in read_export(fh)]
-        except (ExportError, UnicodeDecodeError) as exc:
+            header, export_parts = plan_parts(export_file)
+        except ExportError as exc:
             err.print(f"[red]usage:[/red] {export_file}: {exc}")
             raise typer.Exit(EXIT_USAGE) from None
+        chains = [(c.chain, c.length, c.checkpoint) for c in header]
+        reader, parts, splittable = export_parts, list(export_parts.parts), True
+
+        def stored() -> dict[str, Iterable[StoredEntry]]:
+            try:
+                with export_file.open("rb") as fh:  # type: ignore[union-attr]
+                    return {c.chain: c.entries for c in read_export(fh)}
+            except ExportError as exc:
+                err.print(f"[red]usage:[/red] {export_file}: {exc}")
+                raise typer.Exit(EXIT_USAGE) from None
     else:
+        from .adapters.sql_engine import in_memory
+        from .adapters.sql_parts import SqlParts
+        from .adapters.sql_parts import plan_parts as plan_sql_parts
         from .adapters.sql_store import SqlTreeStore
         from .app.checkpoints import Checkpoints
         from .bootstrap import build_store
 
-        store = build_store(_settings(database_url=database_url), run_migrations=False)
+        settings = _settings(database_url=database_url)
+        store = build_store(settings, run_migrations=False)
         trees = SqlTreeStore(store)
         heads = {h.chain: h.length for h in store.heads()}
         names = sorted(set(heads) | set(store.chains()))
         latest = {c: trees.checkpoint(c) for c in names}
-        chains = [
-            (c, heads.get(c, 0), store.iter_entries(c), latest[c].note if latest[c] else None)  # type: ignore[misc, union-attr]
-            for c in names
-        ]
+        chains = [(c, heads.get(c, 0), latest[c].note if latest[c] else None) for c in names]  # type: ignore[union-attr]
+        url = settings.resolved_database_url()
+        reader, splittable = SqlParts(url), not in_memory(url)  # workers are other processes
+        parts = plan_sql_parts({c: n for c, n, _ in chains})
+
+        def stored() -> dict[str, Iterable[StoredEntry]]:
+            return {c: store.iter_entries(c) for c, _, _ in chains}
+
         consistency = Checkpoints(trees, [], "").consistency
+    sizes = {
+        chain: frozenset(n for n in (size_of(saved.get(chain)), size_of(note)) if n is not None)
+        for chain, _, note in chains
+    }
+    total = sum(n for _, n, _ in chains)
+    workers = workers or usable_cores()
     damaged, keep = False, dict(saved)
     with _progress() as progress:
-        task = progress.add_task("verifying", total=sum(n for _, n, _, _ in chains))
-        for chain, length, entries, latest_note in chains:
-
-            def counted(it=entries):  # type: ignore[no-untyped-def]
-                for e in it:
-                    progress.advance(task)
-                    yield e
-
-            sizes = {n for n in (size_of(saved.get(chain)), size_of(latest_note)) if n is not None}
-            watch = RootWatch(sizes)
-            try:
-                report = verify_chain(chain, watch.through(counted()), expected_length=length)
-            except IntegrityError as exc:
-                damaged = True
-                out.print(
-                    f"DAMAGED chain {exc.chain!r}: first bad entry {exc.position}: "
-                    f"{exc.damage} ({exc.detail})"
-                )
-                continue
+        task = progress.add_task("verifying", total=total)
+        checked = None
+        if splittable and workers > 1 and total >= PARALLEL_FROM:
+            plans = [ChainPlan(c, n, sizes[c]) for c, n, _ in chains]
+            checked = verify_in_parts(  # type: ignore[misc]  # the part type is the reader's
+                reader, parts, plans, workers, lambda n: progress.advance(task, n)
+            )
+            progress.reset(task)  # when it did not hold, the reference below looks again and names it
+        entries = stored() if checked is None else {}
+        for chain, length, latest_note in chains:
+            if checked is not None:
+                report, watch = checked[chain]
+            else:
+                watch = RootWatch(set(sizes[chain]))
+                try:
+                    with closing(_counted(entries[chain], progress, task)) as counted:
+                        report = verify_chain(chain, watch.through(counted), expected_length=length)
+                except IntegrityError as exc:
+                    damaged = True
+                    out.print(
+                        f"DAMAGED chain {exc.chain!r}: first bad entry {exc.position}: "
+                        f"{exc.damage} ({exc.detail})"
+                    )
+                    continue
             out.print(f"intact  chain {chain!r}: {report.length} entries, head {report.head_hash.hex()}")
             if not verifiers:
                 continue
@@ -292,6 +332,20 @@ def verify(
         save_state(checkpoint_file, keep, single)
         out.print(f"saved   the latest checkpoints to {checkpoint_file}")
     raise typer.Exit(EXIT_DAMAGED if damaged else EXIT_INTACT)
+
+
+def _counted(entries: Iterable[StoredEntry], progress: Progress, task: TaskID) -> Generator[StoredEntry]:
+    """The entries, counted on the progress bar; closing it closes the source (a database read)."""
+    n = 0
+    try:
+        for n, entry in enumerate(entries, 1):
+            if not n % 4096:
+                progress.advance(task, 4096)
+            yield entry
+        progress.advance(task, n % 4096)
+    finally:
+        if isinstance(entries, Generator):
+            entries.close()
 
 
 def _say_witnessed(seen) -> None:  # type: ignore[no-untyped-def]

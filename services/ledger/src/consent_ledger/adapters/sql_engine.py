@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
-__all__ = ["make_engine", "make_read_engine", "migrate", "normalise_url"]
+__all__ = ["in_memory", "make_engine", "make_read_engine", "migrate", "normalise_url"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -20,6 +20,11 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def in_memory(url: str) -> bool:
+    """A SQLite database that lives in this process only (no second pool, no other process)."""
+    return url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith("sqlite:"))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

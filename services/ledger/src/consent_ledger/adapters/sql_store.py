@@ -250,9 +250,10 @@ class SqlLedgerStore:
             return int(conn.execute(select(func.count()).select_from(ENTRY)).scalar_one())
 
     def iter_entries(self, chain: str, page: int = 5000) -> Iterator[StoredEntry]:
-        """All entries of a chain in stored (seq column) order, paged by keyset."""
+        """All entries of a chain in stored (seq column) order, paged by keyset; read through the
+        autocommit pool, so it takes no write lock. Close the iterator when leaving it early."""
         after = -1
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             while True:
                 q = (
                     select(ENTRY.c.seq, ENTRY.c.body, ENTRY.c.entry_hash)

@@ -125,6 +125,18 @@ class TreeBuilder:
         stack.append(node)
         self.size = size + 1
 
+    def add_node(self, level: int, node: bytes) -> None:
+        """Append a complete subtree of 2^level leaves at once. Requires size % 2^level == 0
+        (a node of `pieces` taken left to right always is). Keeps no nodes."""
+        size, stack = self.size, self._stack
+        if size & ((1 << level) - 1):
+            raise ValueError(f"a node of level {level} cannot start at leaf {size}")
+        upper = size >> level
+        for _ in range((upper ^ (upper + 1)).bit_length() - 1):
+            node = hashlib.sha256(NODE_PREFIX + stack.pop() + node).digest()
+        stack.append(node)
+        self.size = size + (1 << level)
+
     def frontier(self) -> Frontier:
         return Frontier(self.size, tuple(self._stack))
 

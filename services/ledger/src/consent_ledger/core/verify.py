@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from .hashing import entry_hash, genesis_hash
 
-__all__ = ["ChainReport", "Damage", "IntegrityError", "StoredEntry", "verify_chain"]
+__all__ = ["ChainReport", "Damage", "IntegrityError", "StoredEntry", "seq_of", "verify_chain"]
 
 
 class Damage(StrEnum):
@@ -58,7 +58,8 @@ class IntegrityError(Exception):
         self.found = found
 
 
-def _seq_of(body: bytes, chain: str) -> int | None:
+def seq_of(body: bytes, chain: str) -> int | None:
+    """The seq an entry body claims, or None when it is not an entry of `chain`."""
     try:
         doc = json.loads(body)
     except ValueError:
@@ -94,7 +95,7 @@ def verify_chain(
         if body.endswith(b',"seq":%d,"v":1}' % position) and body.startswith(head):
             seq: int | None = position
         else:
-            seq = _seq_of(body, chain)
+            seq = seq_of(body, chain)
         if seq == position and computed == current.entry_hash:
             prev_prev, prev, position = prev, computed, position + 1
             continue
@@ -126,14 +127,14 @@ def _diagnose(
     if seq is None:
         raise fail(Damage.PAYLOAD_CHANGED, "the body is not a valid entry of this chain")
     if seq == p:
-        if nxt is not None and _seq_of(nxt.body, chain) == p and entry_hash(prev, nxt.body) == nxt.entry_hash:
+        if nxt is not None and seq_of(nxt.body, chain) == p and entry_hash(prev, nxt.body) == nxt.entry_hash:
             raise fail(Damage.ENTRY_INSERTED, f"an extra entry claims seq {p}; the next one is genuine")
         if nxt is not None and entry_hash(computed, nxt.body) == nxt.entry_hash:
             raise fail(Damage.HASH_EDITED, "the body is intact but its stored hash was changed")
         raise fail(Damage.PAYLOAD_CHANGED, "the body no longer matches its hash")
     if seq > p:
         later = [nxt, *rest] if nxt is not None else []
-        if any(_seq_of(e.body, chain) == p for e in later):
+        if any(seq_of(e.body, chain) == p for e in later):
             raise fail(Damage.ENTRIES_REORDERED, f"entry with seq {seq} stored where seq {p} belongs")
         raise fail(Damage.ENTRY_DELETED, f"entries with seq {p}..{seq - 1} are missing")
     if p > 0 and entry_hash(prev_prev, cur.body) == cur.entry_hash:
