@@ -1,15 +1,13 @@
-"""Proofs at 1,000,000 entries, full verification speed, and checkpoint signing against ingest;
-each beside a raw baseline run in the same process, as ratios.
+"""Proofs at 1,000,000 entries and checkpoint signing against ingest, each beside a raw baseline
+run in the same process, as ratios. (Full verification speed: bench/verify.py.)
 
 proofs:   inclusion and consistency proofs (p50/p99) from a tree of N leaves stored in
           PostgreSQL the way the append path stores it; baseline: one bare SELECT of the same
           node rows. Target: <= 1 ms each at 1,000,000.
-verify:   `verify` over M real entry bodies in memory: the hash chain, the seq check and the
-          Merkle root (RootWatch); baseline: one bare SHA-256 per body. Target >= 500,000/s.
 signing:  growing the tree (leaf + node hashes) per entry and signing one checkpoint, against
           the ingest target of 10,000 entries/s: the share of one core it takes to keep pace.
 
-    uv run python bench/proofs.py [--leaves 1000000] [--entries 500000] [--proofs 2000]
+    uv run python bench/proofs.py [--leaves 1000000] [--proofs 2000]
 
 Needs PostgreSQL (BENCH_POSTGRES_URL, an admin URL used to create a throw-away database).
 """
@@ -24,7 +22,6 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -35,8 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from consent_ledger.adapters.sql_engine import make_engine, make_read_engine, migrate  # noqa: E402
 from consent_ledger.adapters.sql_store import SqlLedgerStore, SqlTreeStore  # noqa: E402
 from consent_ledger.app.checkpoints import Checkpoints, StoredCheckpoint  # noqa: E402
-from consent_ledger.core.audit import RootWatch  # noqa: E402
-from consent_ledger.core.entries import ChainHead, append_records  # noqa: E402
 from consent_ledger.core.merkle import (  # noqa: E402
     Frontier,
     consistency_ranges,
@@ -46,7 +41,6 @@ from consent_ledger.core.merkle import (  # noqa: E402
     pieces,
 )
 from consent_ledger.core.notes import Checkpoint, NoteSigner, SignedNote  # noqa: E402
-from consent_ledger.core.verify import StoredEntry, verify_chain  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CHAIN = "werkcorporatie"
@@ -60,7 +54,6 @@ def ms(values: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--leaves", type=int, default=1_000_000)
-    ap.add_argument("--entries", type=int, default=500_000)
     ap.add_argument("--proofs", type=int, default=2000)
     args = ap.parse_args()
     name = f"bench_{uuid.uuid4().hex[:10]}"
@@ -69,7 +62,6 @@ def main() -> None:
     url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
     try:
         bench_proofs(url, args.leaves, args.proofs)
-        bench_verify(args.entries)
         bench_signing()
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as c:
@@ -125,42 +117,6 @@ def bench_proofs(url: str, n: int, count: int) -> None:
             f"bare SELECT p99 {ms(raw, 0.99):6.3f} ms   ratio {ms(api, 0.99) / ms(raw, 0.99):4.2f}"
         )
     store.dispose()
-
-
-def bench_verify(m: int) -> None:
-    records = (
-        (
-            "event",
-            {
-                "event": {
-                    "event_id": f"evt-{i}",
-                    "event_type": "disclosure.recorded",
-                    "data": {
-                        "recipient": {"category": "werkgever"},
-                        "subject": {"pseudonym": "p1-" + "ab" * 32},
-                    },
-                },
-                "content_mac": hashlib.sha256(str(i).encode()).hexdigest(),
-            },
-        )
-        for i in range(m)
-    )
-    entries, _ = append_records(ChainHead.genesis(CHAIN), records, datetime.now(UTC), checked=False)
-    stored = [StoredEntry(e.body, e.entry_hash) for e in entries]
-    t = time.perf_counter()
-    for e in stored:
-        hashlib.sha256(e.body).digest()
-    raw = time.perf_counter() - t
-    watch = RootWatch({m})
-    t = time.perf_counter()
-    verify_chain(CHAIN, watch.through(stored), expected_length=m)
-    full = time.perf_counter() - t
-    size = sum(len(e.body) for e in stored) // m
-    print(f"verify            {m:,} entries of ~{size} bytes: hash chain + seq check + Merkle root")
-    print(
-        f"verify            {m / full:,.0f} entries/s   (target >= 500,000/s)   "
-        f"bare SHA-256 {m / raw:,.0f}/s   ratio {raw / full:4.2f} of the bare hash"
-    )
 
 
 def bench_signing() -> None:

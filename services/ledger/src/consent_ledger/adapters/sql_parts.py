@@ -14,7 +14,7 @@ from .sql_store import ENTRY
 
 __all__ = ["PART_ENTRIES", "SqlParts", "plan_parts"]
 
-PART_ENTRIES = 1 << 15  # entries a worker reads and checks at once (a power of two: whole subtrees)
+PART_ENTRIES = 1 << 12  # entries a worker reads and checks at once (a power of two: whole subtrees)
 SqlPart = tuple[str, int | None, int | None]  # chain, first seq (None: any below), end (None: any above)
 
 _engines: dict[str, Engine] = {}  # one per worker process and URL

@@ -34,7 +34,8 @@ __all__ = [
 
 EXPORT_FORMAT = "consent-ledger-export/v2"  # what `write_export` writes
 EXPORT_FORMAT_V1 = "consent-ledger-export/v1"  # still read: the body as a JSON string
-PART_BYTES = 16 << 20  # a part checked by one worker: about 30,000 entries
+PART_BYTES = 2 << 20  # a part checked by one worker, about 4,000 entries: small parts keep both
+# workers busy to the end and each part in cache (16 MB parts were a third slower)
 _CHAIN_KEY, _HASH_KEY, _ENTRY_KEY = b'{"chain":', b',"hash":"', b'","entry":'  # §7, v2 lines
 _HASH_HEX = 64
 
