@@ -290,7 +290,8 @@ def verify(
             checked = verify_in_parts(  # type: ignore[misc]  # the part type is the reader's
                 reader, parts, plans, workers, lambda n: progress.advance(task, n)
             )
-            progress.reset(task)  # when it did not hold, the reference below looks again and names it
+            if checked is None:  # it did not hold: the reference below looks again and names it
+                progress.reset(task)
         entries = stored() if checked is None else {}
         for chain, length, latest_note in chains:
             if checked is not None:
