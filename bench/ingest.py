@@ -20,7 +20,6 @@ import json
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -33,10 +32,10 @@ from consent_ledger.bootstrap import build_ledger  # noqa: E402
 from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402
 from ledger_contracts.streams import DISCLOSURE_STREAM  # noqa: E402
 
+from bench.pgdb import throwaway_database  # noqa: E402
 from tests.factories import disclosure  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RAW_STREAM, RAW_GROUP = "bench.raw", "raw"
 
 
@@ -100,27 +99,24 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=20_000)
     ap.add_argument("--batch", type=int, default=1000)
     args = ap.parse_args()
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    db_url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
     r = redis.Redis.from_url(REDIS_URL)
     r.flushdb()
     try:
-        bodies = [json.dumps(disclosure(event_id=f"bench-{i:08d}")).encode() for i in range(args.events)]
-        preload(r, DISCLOSURE_STREAM, bodies)
-        preload(r, RAW_STREAM, bodies)
-        base = run_baseline(r, db_url, args.events, args.batch)
-        led = asyncio.run(run_ledger(db_url, args.events, args.batch))
-        ledger_rate, base_rate = args.events / led, args.events / base
-        print(f"events            {args.events}")
-        print(f"raw baseline      {base_rate:10.0f} events/s  ({base:.2f} s)")
-        print(f"ledger ingest     {ledger_rate:10.0f} events/s  ({led:.2f} s)")
-        print(f"ratio             {ledger_rate / base_rate:10.2f}  (target >= 0.6, and >= 10000 events/s)")
+        with throwaway_database() as db_url:
+            bodies = [json.dumps(disclosure(event_id=f"bench-{i:08d}")).encode() for i in range(args.events)]
+            preload(r, DISCLOSURE_STREAM, bodies)
+            preload(r, RAW_STREAM, bodies)
+            base = run_baseline(r, db_url, args.events, args.batch)
+            led = asyncio.run(run_ledger(db_url, args.events, args.batch))
+            ledger_rate, base_rate = args.events / led, args.events / base
+            print(f"events            {args.events}")
+            print(f"raw baseline      {base_rate:10.0f} events/s  ({base:.2f} s)")
+            print(f"ledger ingest     {ledger_rate:10.0f} events/s  ({led:.2f} s)")
+            print(
+                f"ratio             {ledger_rate / base_rate:10.2f}  (target >= 0.6, and >= 10000 events/s)"
+            )
     finally:
         r.flushdb()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -42,7 +40,8 @@ from consent_ledger.core.merkle import (  # noqa: E402
 )
 from consent_ledger.core.notes import Checkpoint, NoteSigner, SignedNote  # noqa: E402
 
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from bench.pgdb import throwaway_database  # noqa: E402
+
 CHAIN = "werkcorporatie"
 INGEST_TARGET = 10_000  # entries/s (DESIGN.md)
 
@@ -56,16 +55,9 @@ def main() -> None:
     ap.add_argument("--leaves", type=int, default=1_000_000)
     ap.add_argument("--proofs", type=int, default=2000)
     args = ap.parse_args()
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-    try:
+    with throwaway_database() as url:
         bench_proofs(url, args.leaves, args.proofs)
         bench_signing()
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def bench_proofs(url: str, n: int, count: int) -> None:

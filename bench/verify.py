@@ -22,11 +22,9 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
-import os
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,7 +43,8 @@ from consent_ledger.core.segments import check_segment, stitch  # noqa: E402
 from consent_ledger.core.verify import StoredEntry  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from bench.pgdb import throwaway_database  # noqa: E402
+
 CHAIN = "werkcorporatie"
 ORIGIN = "bench.example"
 TARGET = 500_000
@@ -180,22 +179,14 @@ def main() -> None:
     signer = NoteSigner.generate(ORIGIN)
     root, note = signed_checkpoint(entries, signer)
     key = str(signer.verifier())
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    url = f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "ledger.jsonl"
-            write_file(head, entries, note, path)
-            write_database(url, head, entries, root, note)
-            del entries  # the commands run as an auditor runs them: with only the file or the database
-            gc.collect()
-            bench_export(m, path, key)
-            bench_database(m, url, key)
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database() as url, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.jsonl"
+        write_file(head, entries, note, path)
+        write_database(url, head, entries, root, note)
+        del entries  # the commands run as an auditor runs them: with only the file or the database
+        gc.collect()
+        bench_export(m, path, key)
+        bench_database(m, url, key)
 
 
 if __name__ == "__main__":
