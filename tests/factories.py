@@ -10,11 +10,19 @@ OTHER_BSN = "123456782"  # passes the elfproef
 INVALID_BSN = "123456789"  # fails the elfproef
 
 
+def eid(name: str) -> str:
+    """A readable test name as the UUID event id the contract asks; the same name, the same id."""
+    try:
+        return str(uuid.UUID(name))
+    except ValueError:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:test-event:{name}"))
+
+
 def disclosure(bsn: str = VALID_BSN, event_id: str | None = None, **over: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "event_id": event_id or str(uuid.uuid4()),
+        "event_id": eid(event_id) if event_id else str(uuid.uuid4()),
         "event_type": "disclosure.recorded",
-        "schema_version": 1,
+        "schema_version": 2,
         "occurred_at": "2026-03-01T09:30:00+01:00",
         "producer": "gemeente-noordoostpolder.participatie",
         "controller": "werkcorporatie",
@@ -24,8 +32,8 @@ def disclosure(bsn: str = VALID_BSN, event_id: str | None = None, **over: Any) -
             "recipient": {"party_id": "uwv", "category": "uwv", "name": "UWV"},
             "data_categories": ["naw", "bsn", "gezondheid"],
             "channel": "suwinet",
-            "purpose": "Ondersteuning bieden voor clienten op weg naar maximale participatie",
-            "legal_basis": {"gdpr_article_6_1": "c", "statute": "Wet SUWI art. 54"},
+            "purpose": "participatie",
+            "legal_basis": {"gdpr_article_6_1": "c", "statute": {"law": "wet-suwi", "article": "54"}},
             "disclosed_by": "medewerker-17",
             "details": "Voortgangsrapportage traject",
         },
@@ -47,7 +55,7 @@ def consent(
         data.update(method="paper-form", notice_version="toestemmingsformulier-foto-2026")
     data.update(data_over)
     return {
-        "event_id": event_id or str(uuid.uuid4()),
+        "event_id": eid(event_id) if event_id else str(uuid.uuid4()),
         "event_type": f"consent.{kind}",
         "occurred_at": occurred_at,
         "producer": "website-team",

@@ -16,7 +16,7 @@ from consent_ledger.app.consent_query import ConsentQuery
 from ledger_contracts.streams import CONSENT_STREAM
 
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.factories import OTHER_BSN, VALID_BSN, consent
+from tests.factories import OTHER_BSN, VALID_BSN, consent, eid
 from tests.integration.harness import eventually, running_ledger, settings_for
 
 THIRD_BSN = "100000009"  # passes the elfproef; never given consent
@@ -86,11 +86,11 @@ async def test_state_by_event_time_as_of_and_scopes(api, redis_client):
 
     a, b = (await ask(VALID_BSN, tok["web"])).json(), (await ask(OTHER_BSN, tok["web"])).json()
     assert (a["allowed"], a["reason"], a["state"]) == (True, "renewed", "dpv:RenewedConsentGiven")
-    assert (b["allowed"], b["reason"], b["record"]["event_id"]) == (True, "renewed", "b-renewed")
-    assert a["record"]["event_id"] == "a-renewed" and a["record"]["chain"] == "werkcorporatie"
+    assert (b["allowed"], b["reason"], b["record"]["event_id"]) == (True, "renewed", eid("b-renewed"))
+    assert a["record"]["event_id"] == eid("a-renewed") and a["record"]["chain"] == "werkcorporatie"
 
     march = (await ask(OTHER_BSN, tok["web"], as_of="2026-03-01T12:00:00+01:00")).json()
-    assert (march["allowed"], march["reason"], march["record"]["event_id"]) == (True, "given", "b-given")
+    assert (march["allowed"], march["reason"], march["record"]["event_id"]) == (True, "given", eid("b-given"))
     april = (await ask(OTHER_BSN, tok["web"], as_of="2026-04-15T12:00:00+02:00")).json()
     assert (april["allowed"], april["state"]) == (False, "dpv:ConsentWithdrawn")
     before = (await ask(OTHER_BSN, tok["web"], as_of="2025-12-31T12:00:00+01:00")).json()
@@ -105,7 +105,11 @@ async def test_state_by_event_time_as_of_and_scopes(api, redis_client):
         "/v1/consents/history", json={"subject": {"bsn": OTHER_BSN}}, headers=auth(tok["audit"])
     )
     entries = history.json()["entries"]
-    assert [e["event_id"] for e in entries] == ["b-renewed", "b-withdrawn", "b-given"]  # ledger order
+    assert [e["event_id"] for e in entries] == [
+        eid("b-renewed"),
+        eid("b-withdrawn"),
+        eid("b-given"),
+    ]  # ledger order
     renewed = entries[0]["data"]
     assert renewed["notice_version"] == "privacyverklaring-2026-04" and renewed["method"] == "paper-form"
     assert "bsn" not in history.text and VALID_BSN not in history.text
@@ -233,7 +237,7 @@ async def test_permutations_of_the_same_events_answer_alike_on_the_store(api, re
     assert (answer["allowed"], answer["state"], answer["record"]["event_id"]) == (
         False,
         "dpv:ConsentRevoked",
-        "p-revoked",
+        eid("p-revoked"),
     )
 
 

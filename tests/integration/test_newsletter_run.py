@@ -19,7 +19,7 @@ from ledger_contracts.client import AsyncConsentClient, ConsentApiError, Consent
 from ledger_contracts.streams import CONSENT_STREAM
 
 from tests.conftest import wait_until
-from tests.factories import consent
+from tests.factories import consent, eid
 from tests.integration.test_cli import run
 
 EXAMPLE = Path(__file__).parents[2] / "contracts" / "examples" / "newsletter_run.py"
@@ -84,9 +84,9 @@ def test_a_newsletter_run_mails_exactly_those_with_valid_consent(up):
     wait_until(lambda: notice() is not None, what="the supplier's notice on the ledger")
     recorded = notice()
     assert recorded["data"]["recipient"]["party_id"] == "comsi" and recorded["data"]["cause"] == "withdrawn"
-    assert recorded["data"]["consent_event_id"] == "unsubscribe-1"
+    assert recorded["data"]["consent_event_id"] == eid("unsubscribe-1")
     delivered = [json.loads(f[b"event"]) for _, f in r.xrange("ledger.notices.comsi")]
-    assert [d["consent_event_id"] for d in delivered] == ["unsubscribe-1"]
+    assert [d["consent_event_id"] for d in delivered] == [eid("unsubscribe-1")]
     assert withdrawn not in json.dumps(delivered)  # the supplier gets the pseudonym, never the BSN
 
     example = subprocess.run(  # the documented example, as a program

@@ -40,7 +40,26 @@ CASES = [
     ("wrong type", json.dumps(disclosure(occurred_at=12)), Refusal.VALIDATION_FAILED),
     ("naive time", json.dumps(disclosure(occurred_at="2026-03-01T09:30:00")), Refusal.VALIDATION_FAILED),
     ("unknown type", json.dumps(disclosure(event_type="disclosure.shredded")), Refusal.UNKNOWN_EVENT_TYPE),
-    ("future schema", json.dumps(disclosure(schema_version=2)), Refusal.UNSUPPORTED_SCHEMA_VERSION),
+    ("future schema", json.dumps(disclosure(schema_version=3)), Refusal.UNSUPPORTED_SCHEMA_VERSION),
+    ("version 1 no more", json.dumps(disclosure(schema_version=1)), Refusal.UNSUPPORTED_SCHEMA_VERSION),
+    ("bsn as event id", json.dumps({**disclosure(), "event_id": VALID_BSN}), Refusal.VALIDATION_FAILED),
+    (
+        "free-text purpose",
+        json.dumps(disclosure(data={**disclosure()["data"], "purpose": "Re-integratie"})),
+        Refusal.VALIDATION_FAILED,
+    ),
+    (
+        "free-text statute",
+        json.dumps(
+            disclosure(
+                data={
+                    **disclosure()["data"],
+                    "legal_basis": {"gdpr_article_6_1": "c", "statute": "Wet SUWI art. 54"},
+                }
+            )
+        ),
+        Refusal.VALIDATION_FAILED,
+    ),
     ("oversized", json.dumps(disclosure(padding="x" * MAX_EVENT_BYTES)), Refusal.OVERSIZED),
     ("not json", b"\xff\xfe not json", Refusal.NOT_JSON),
     ("array", b"[1, 2]", Refusal.NOT_AN_OBJECT),

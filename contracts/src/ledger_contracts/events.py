@@ -1,7 +1,12 @@
 """Versioned event contracts: one envelope, one model per event type.
 
 Every event shares the envelope fields; `data` holds what the event type says.
-Event types and their `data` models are listed in `EVENT_TYPES`.
+Event types and their `data` models are listed in `EVENT_TYPES`. Every field carries its privacy
+class (ledger_contracts.privacy): `clear` on the chain, `pseudonym` replaced, `personal` sealed.
+
+Schema version 2 (this one) leaves no room for personal data outside the seal: ids are UUIDs,
+purposes, laws and parties are codes, and names, numbers and free text are `personal`. Version 1
+events are refused on the wire; entries recorded under version 1 stay readable.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from .formats import E164_PATTERN, ActorId, Article, Code, EventId, PolicyVersion, Sha256Hex, VersionId
+from .privacy import clear, personal
 from .subjects import SubjectRef
 from .vocabulary import (
     Channel,
@@ -18,6 +25,9 @@ from .vocabulary import (
     DataCategory,
     ExpressedBy,
     GdprBasis,
+    Law,
+    NumberCheck,
+    Purpose,
     RecipientCategory,
 )
 
@@ -45,11 +55,13 @@ __all__ = [
     "RegistryPartyChanged",
     "RegistryPersonChanged",
     "SCHEMA_VERSION",
+    "SUPPORTED_SCHEMA_VERSIONS",
+    "StatuteRef",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SUPPORTED_SCHEMA_VERSIONS = frozenset({SCHEMA_VERSION})  # on the wire; older entries stay readable
 
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 # W3C Trace Context, section 3.2 (version 00).
 TRACEPARENT_PATTERN = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
@@ -62,32 +74,40 @@ class _Strict(BaseModel):
 class Envelope(_Strict):
     """Fields every event carries."""
 
-    event_id: Identifier = Field(description="Chosen by the producer; the idempotency key")
-    schema_version: Literal[1] = SCHEMA_VERSION
-    occurred_at: AwareDatetime = Field(description="When it happened, with a UTC offset")
-    producer: Identifier = Field(description="Service id of the publisher")
-    controller: Identifier = Field(
+    event_id: EventId = clear(description="A UUID chosen by the producer; the idempotency key")
+    schema_version: Literal[2] = clear(SCHEMA_VERSION)
+    occurred_at: AwareDatetime = clear(description="When it happened, with a UTC offset")
+    producer: Code = clear(description="Registered id of the publishing service")
+    controller: Code = clear(
         description="Controller organisation (verwerkingsverantwoordelijke); one chain each"
     )
-    processing_activity: Identifier = Field(
+    processing_activity: Code = clear(
         description="Id of the processing activity in the processing register (art. 30)"
     )
-    traceparent: str | None = Field(default=None, pattern=TRACEPARENT_PATTERN)
+    traceparent: str | None = clear(None, pattern=TRACEPARENT_PATTERN)
 
 
 # --- disclosure -----------------------------------------------------------------------------
 
 
 class Recipient(_Strict):
-    party_id: Identifier = Field(description="The receiving organisation, e.g. 'uwv'")
-    category: RecipientCategory
-    name: Text | None = Field(default=None, description="Organisation name, never a person")
+    party_id: Code = clear(description="The receiving organisation, e.g. 'uwv'")
+    category: RecipientCategory = clear()
+    name: Text | None = personal(None, description="Organisation name as the recipient is known; sealed")
+
+
+class StatuteRef(_Strict):
+    """A law or regulation by code, and the article: a structured reference, not free text."""
+
+    law: Law = clear()
+    article: Article | None = clear(None, description="e.g. '53a', '8 lid 3', 'hoofdstuk 9'")
 
 
 class LegalBasis(_Strict):
-    gdpr_article_6_1: GdprBasis = Field(description="Letter of GDPR art. 6(1)")
-    statute: Text | None = Field(
-        default=None, description="The law it rests on, e.g. 'Participatiewet art. 53a'"
+    gdpr_article_6_1: GdprBasis = clear(description="Letter of GDPR art. 6(1)")
+    statute: StatuteRef | None = Field(default=None, description="The law it rests on")
+    regulation: StatuteRef | None = Field(
+        default=None, description="The controller's own rule it follows, e.g. a privacy regulation"
     )
 
     @model_validator(mode="after")
@@ -101,18 +121,18 @@ class LegalBasis(_Strict):
 class DisclosureData(_Strict):
     subject: SubjectRef
     recipient: Recipient
-    data_categories: list[DataCategory] = Field(min_length=1, max_length=32)
-    channel: Channel
-    purpose: Text
+    data_categories: list[DataCategory] = clear(min_length=1, max_length=32)
+    channel: Channel = clear()
+    purpose: Purpose = clear(description="Verwerkingsdoel, from the processing register")
     legal_basis: LegalBasis
-    disclosed_by: Identifier = Field(description="Employee id (personal user id, art. 7)")
-    details: Annotated[str, Field(max_length=4000)] | None = Field(
-        default=None, description="Free text; personal, stored encrypted per subject"
+    disclosed_by: ActorId = clear(description="Employee id (personal user id, art. 7)")
+    details: Annotated[str, Field(min_length=1, max_length=4000)] | None = personal(
+        None, description="Free text; sealed under the subject's key"
     )
 
 
 class DisclosureRecorded(Envelope):
-    event_type: Literal["disclosure.recorded"] = "disclosure.recorded"
+    event_type: Literal["disclosure.recorded"] = clear("disclosure.recorded")
     data: DisclosureData
 
 
@@ -121,62 +141,60 @@ class DisclosureRecorded(Envelope):
 
 class ConsentData(_Strict):
     subject: SubjectRef
-    purpose: ConsentPurpose
-    expressed_by: ExpressedBy = ExpressedBy.SELF
-    method: ConsentMethod
-    notice_version: Identifier = Field(description="Version of the notice or form shown")
-    form_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    evidence_ref: Identifier | None = None
-    valid_until: AwareDatetime | None = None
+    purpose: ConsentPurpose = clear()
+    expressed_by: ExpressedBy = clear(ExpressedBy.SELF)
+    method: ConsentMethod = clear()
+    notice_version: VersionId = clear(description="Version of the notice or form shown")
+    form_sha256: Sha256Hex | None = clear(None, description="SHA-256 of the signed form")
+    evidence_ref: Text | None = personal(None, description="Where the evidence is kept; sealed")
+    valid_until: AwareDatetime | None = clear(None)
 
 
 class ConsentChangeData(_Strict):
     subject: SubjectRef
-    purpose: ConsentPurpose
-    reason: Text | None = None
+    purpose: ConsentPurpose = clear()
+    reason: Text | None = personal(None, description="Free text; sealed")
 
 
 class ConsentGiven(Envelope):
-    event_type: Literal["consent.given"] = "consent.given"
+    event_type: Literal["consent.given"] = clear("consent.given")
     data: ConsentData
 
 
 class ConsentRefused(Envelope):
-    event_type: Literal["consent.refused"] = "consent.refused"
+    event_type: Literal["consent.refused"] = clear("consent.refused")
     data: ConsentData
 
 
 class ConsentWithdrawn(Envelope):
-    event_type: Literal["consent.withdrawn"] = "consent.withdrawn"
+    event_type: Literal["consent.withdrawn"] = clear("consent.withdrawn")
     data: ConsentChangeData
 
 
 class ConsentExpired(Envelope):
     """Published by the ledger's expiry scheduler at the consent's valid-until; the event id is
-    'expiry.<id of the grant that expired>', so publishing it twice records it once."""
+    derived from the id of the grant that expired (uuid5), so publishing it twice records it once."""
 
-    event_type: Literal["consent.expired"] = "consent.expired"
+    event_type: Literal["consent.expired"] = clear("consent.expired")
     data: ConsentChangeData
 
 
 class ConsentRevocationData(_Strict):
     subject: SubjectRef
-    purpose: ConsentPurpose
-    revoked_by: Identifier = Field(
-        description="The party that revoked it, not the person (DPV ConsentRevoked)"
-    )
-    reason: Text | None = None
+    purpose: ConsentPurpose = clear()
+    revoked_by: Code = clear(description="The party that revoked it, not the person (DPV ConsentRevoked)")
+    reason: Text | None = personal(None, description="Free text; sealed")
 
 
 class ConsentRevoked(Envelope):
-    event_type: Literal["consent.revoked"] = "consent.revoked"
+    event_type: Literal["consent.revoked"] = clear("consent.revoked")
     data: ConsentRevocationData
 
 
 class ConsentRenewed(Envelope):
     """A new expression of the same consent, with its own evidence (DPV RenewedConsentGiven)."""
 
-    event_type: Literal["consent.renewed"] = "consent.renewed"
+    event_type: Literal["consent.renewed"] = clear("consent.renewed")
     data: ConsentData
 
 
@@ -184,144 +202,153 @@ class ConsentNoticeData(_Strict):
     """GDPR art. 19: a party that relied on a consent was told it no longer holds."""
 
     subject: SubjectRef
-    purpose: ConsentPurpose
-    cause: Literal["withdrawn", "revoked", "expired"]
-    consent_event_id: Identifier = Field(description="The withdrawal, revocation or expiry event")
+    purpose: ConsentPurpose = clear()
+    cause: Literal["withdrawn", "revoked", "expired"] = clear()
+    consent_event_id: EventId = clear(description="The withdrawal, revocation or expiry event")
     recipient: Recipient
-    via: Literal["webhook", "stream"]
-    destination: Text = Field(description="The webhook address or broker stream it was delivered to")
+    via: Literal["webhook", "stream"] = clear()
+    destination: Text = personal(description="The webhook address or broker stream it was delivered to")
 
 
 class ConsentRecipientNotified(Envelope):
-    event_type: Literal["consent.recipient-notified"] = "consent.recipient-notified"
+    event_type: Literal["consent.recipient-notified"] = clear("consent.recipient-notified")
     data: ConsentNoticeData
 
 
 # --- phone (regulation art. 8 lid 3) ---------------------------------------------------------
-
-E164 = Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")]
+# No telephone number goes on the chain: a request says how the numbers compared with the registry
+# and which verification they matched (the known person and the verification's time).
 
 
 class PhoneRequestData(_Strict):
-    request_id: Identifier
+    request_id: EventId = clear()
     subject: SubjectRef
-    caller_party_id: Identifier
-    caller_person_id: Identifier | None = None
-    calling_number: E164 | None = Field(default=None, description="The number the call came from")
-    given_number: E164 | None = Field(
-        default=None, description="A number the caller asked to be called back on; used only if verified"
+    caller_party_id: Code = clear()
+    caller_person_id: ActorId | None = clear(None, description="Registry id of the known person claimed")
+    calling_number: NumberCheck = clear(description="How the number the call came from compared")
+    given_number: NumberCheck = clear(
+        NumberCheck.WITHHELD, description="How a number the caller asked to be called back on compared"
     )
-    topic: Identifier
-    data_categories: list[DataCategory] = Field(min_length=1, max_length=32)
-    requested_by: Identifier = Field(description="Employee taking the call")
+    matched_verification: AwareDatetime | None = clear(
+        None, description="verified_at of the registry number that a verified number matched"
+    )
+    topic: Code = clear()
+    data_categories: list[DataCategory] = clear(min_length=1, max_length=32)
+    requested_by: ActorId = clear(description="Employee taking the call")
 
 
 class PhoneDecisionData(_Strict):
-    request_id: Identifier
-    decision_id: Identifier
+    request_id: EventId = clear()
+    decision_id: EventId = clear()
     subject: SubjectRef
-    decision: Literal["allow", "deny", "call-back"]
-    basis: Literal["policy", "callback", "management-override"] = Field(
+    decision: Literal["allow", "deny", "call-back"] = clear()
+    basis: Literal["policy", "callback", "management-override"] = clear(
         description="The policy, a callback outcome, or a management override (art. 8 lid 3, last sentence)"
     )
-    reason: Identifier = Field(description="Machine-readable reason, e.g. 'topic-not-allowed'")
-    policy_version: Identifier
-    decided_by: Identifier = Field(description="Employee or manager; the policy itself is 'policy'")
-    callback_number: E164 | None = Field(default=None, description="Verified number only")
-    callback_deadline: AwareDatetime | None = None
-    note: Text | None = Field(default=None, description="A manager's written reason; stored sealed")
+    reason: Code = clear(description="Machine-readable reason, e.g. 'topic-not-allowed'")
+    policy_version: PolicyVersion = clear()
+    decided_by: ActorId = clear(description="Employee or manager; the policy itself is 'policy'")
+    callback_verification: AwareDatetime | None = clear(
+        None, description="verified_at of the registry number to call back on"
+    )
+    callback_deadline: AwareDatetime | None = clear(None)
+    note: Text | None = personal(None, description="A manager's written reason; sealed")
 
 
 class CallbackData(_Strict):
-    request_id: Identifier
-    task_id: Identifier
+    request_id: EventId = clear()
+    task_id: EventId = clear()
     subject: SubjectRef
-    recorded_by: Identifier
-    cause: Literal["confirmed", "not-confirmed", "deadline-passed"]
-    reason: Text | None = None
+    recorded_by: ActorId = clear()
+    cause: Literal["confirmed", "not-confirmed", "deadline-passed"] = clear()
+    reason: Text | None = personal(None, description="Free text; sealed")
 
 
 class PhoneDisclosureRequested(Envelope):
-    event_type: Literal["phone.disclosure-requested"] = "phone.disclosure-requested"
+    event_type: Literal["phone.disclosure-requested"] = clear("phone.disclosure-requested")
     data: PhoneRequestData
 
 
 class PhoneDisclosureDecided(Envelope):
-    event_type: Literal["phone.disclosure-decided"] = "phone.disclosure-decided"
+    event_type: Literal["phone.disclosure-decided"] = clear("phone.disclosure-decided")
     data: PhoneDecisionData
 
 
 class CallbackConfirmed(Envelope):
-    event_type: Literal["phone.callback-confirmed"] = "phone.callback-confirmed"
+    event_type: Literal["phone.callback-confirmed"] = clear("phone.callback-confirmed")
     data: CallbackData
 
 
 class CallbackFailed(Envelope):
-    event_type: Literal["phone.callback-failed"] = "phone.callback-failed"
+    event_type: Literal["phone.callback-failed"] = clear("phone.callback-failed")
     data: CallbackData
 
 
 # --- known-party registry (regulation art. 8 lid 3), owned by the notifier -------------------
+# These events have no data subject: their personal fields are sealed under a key of the known
+# person (person and number events) or of the party (party events).
+
+E164 = Annotated[str, Field(pattern=E164_PATTERN)]
 
 
 class RegistryTopic(_Strict):
-    topic: Identifier
-    label: Text
+    topic: Code = clear()
+    label: Text = personal(description="Display label; sealed")
     legal_basis: LegalBasis
 
 
 class RegistryPartyData(_Strict):
-    party_id: Identifier
-    name: Text
-    category: RecipientCategory
+    party_id: Code = clear()
+    name: Text = personal(description="Organisation name; sealed")
+    category: RecipientCategory = clear()
     topics: list[RegistryTopic] = Field(max_length=64)
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
-    always_call_back: bool = False
-    changed_by: Identifier
+    valid_from: AwareDatetime | None = clear(None)
+    valid_until: AwareDatetime | None = clear(None)
+    always_call_back: bool = clear(False)
+    changed_by: ActorId = clear()
 
 
 class RegistryPersonData(_Strict):
-    person_id: Identifier
-    party_id: Identifier
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
-    changed_by: Identifier
+    person_id: ActorId = clear()
+    party_id: Code = clear()
+    valid_from: AwareDatetime | None = clear(None)
+    valid_until: AwareDatetime | None = clear(None)
+    changed_by: ActorId = clear()
 
 
 class RegistryNumberData(_Strict):
-    person_id: Identifier
-    party_id: Identifier
-    number: E164
-    verified_by: Identifier
-    verified_at: AwareDatetime
-    valid_until: AwareDatetime | None = None
+    person_id: ActorId = clear()
+    party_id: Code = clear()
+    number: E164 = personal(description="The verified number; sealed")
+    verified_by: ActorId = clear()
+    verified_at: AwareDatetime = clear(description="Names this verification in phone requests and decisions")
+    valid_until: AwareDatetime | None = clear(None)
 
 
 class RegistryRevocationData(_Strict):
-    person_id: Identifier
-    party_id: Identifier
-    number: E164
-    revoked_by: Identifier
+    person_id: ActorId = clear()
+    party_id: Code = clear()
+    number: E164 = personal(description="The revoked number; sealed")
+    revoked_by: ActorId = clear()
 
 
 class RegistryPartyChanged(Envelope):
-    event_type: Literal["registry.party-changed"] = "registry.party-changed"
+    event_type: Literal["registry.party-changed"] = clear("registry.party-changed")
     data: RegistryPartyData
 
 
 class RegistryPersonChanged(Envelope):
-    event_type: Literal["registry.person-changed"] = "registry.person-changed"
+    event_type: Literal["registry.person-changed"] = clear("registry.person-changed")
     data: RegistryPersonData
 
 
 class RegistryNumberVerified(Envelope):
-    event_type: Literal["registry.number-verified"] = "registry.number-verified"
+    event_type: Literal["registry.number-verified"] = clear("registry.number-verified")
     data: RegistryNumberData
 
 
 class RegistryNumberRevoked(Envelope):
-    event_type: Literal["registry.number-revoked"] = "registry.number-revoked"
+    event_type: Literal["registry.number-revoked"] = clear("registry.number-revoked")
     data: RegistryRevocationData
 
 

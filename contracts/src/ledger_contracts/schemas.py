@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from .events import EVENT_ADAPTER, EVENT_TYPES
+from .phone_requests import PhoneCallRequest
 
 __all__ = ["render_schemas", "write_schemas"]
 
@@ -16,8 +17,12 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def render_schemas() -> dict[str, str]:
-    """File name -> schema text, one per event type plus the union of all events."""
-    out = {"event.schema.json": EVENT_ADAPTER.json_schema()}
+    """File name -> schema text, one per event type, the union of all events, and the notifier's
+    phone request."""
+    out = {
+        "event.schema.json": EVENT_ADAPTER.json_schema(),
+        "phone-request.schema.json": PhoneCallRequest.model_json_schema(),
+    }
     for name, cls in EVENT_TYPES.items():
         out[f"{name}.schema.json"] = cls.model_json_schema()
     return {k: json.dumps(v, indent=2, sort_keys=True, ensure_ascii=False) + "\n" for k, v in out.items()}

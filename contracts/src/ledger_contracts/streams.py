@@ -12,6 +12,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "NOTIFIER_GROUP",
     "PHONE_STREAM",
+    "REQUEST_FIELD",
     "stream_for",
 ]
 
@@ -25,6 +26,7 @@ LEDGER_GROUP = "ledger"
 NOTIFIER_GROUP = "notifier"
 
 EVENT_FIELD = "event"  # the one stream-entry field: UTF-8 JSON of the event
+REQUEST_FIELD = "request"  # the field of a phone request to the notifier (ledger_contracts.phone_requests)
 MAX_EVENT_BYTES = 64 * 1024
 
 

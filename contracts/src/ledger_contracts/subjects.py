@@ -1,12 +1,17 @@
-"""The data subject reference: a BSN (checked with the elfproef) or a ledger pseudonym."""
+"""The data subject reference: a BSN (checked with the elfproef) or a ledger pseudonym.
+
+Both are of class `pseudonym` (ledger_contracts.privacy): the ledger keeps neither on the chain.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from stdnum.nl import bsn as stdnum_bsn
+
+from .privacy import pseudonym
 
 __all__ = ["PSEUDONYM_PATTERN", "SubjectRef", "is_valid_bsn"]
 
@@ -25,9 +30,9 @@ class SubjectRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    bsn: str | None = Field(default=None, description="Burgerservicenummer, 9 digits (elfproef)")
-    pseudonym: str | None = Field(
-        default=None, pattern=PSEUDONYM_PATTERN, description="A pseudonym the ledger issued"
+    bsn: str | None = pseudonym(None, description="Burgerservicenummer, 9 digits (elfproef)")
+    pseudonym: str | None = pseudonym(
+        None, pattern=PSEUDONYM_PATTERN, description="A pseudonym the ledger issued"
     )
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .events import EVENT_ADAPTER, EVENT_TYPES, SCHEMA_VERSION, Event
+from .events import EVENT_ADAPTER, EVENT_TYPES, SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, Event
 from .refusals import Refusal
 from .streams import MAX_EVENT_BYTES
 
@@ -66,10 +66,11 @@ def parse_event(raw: bytes | str | None) -> Event:
             event_id=event_id,
             event_type=event_type,
         )
-    if doc.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+    if doc.get("schema_version", SCHEMA_VERSION) not in SUPPORTED_SCHEMA_VERSIONS:
         raise EventRefused(
             Refusal.UNSUPPORTED_SCHEMA_VERSION,
-            f"schema_version must be {SCHEMA_VERSION}",
+            f"schema_version must be {SCHEMA_VERSION}; version 1 let personal data reach the chain in "
+            "the clear and is no longer accepted (docs/wire-format.md, 'Version 2')",
             event_id=event_id,
             event_type=event_type,
         )

@@ -14,6 +14,9 @@ __all__ = [
     "DataCategory",
     "ExpressedBy",
     "GdprBasis",
+    "Law",
+    "NumberCheck",
+    "Purpose",
     "RecipientCategory",
     "SPECIAL_CATEGORIES",
 ]
@@ -109,3 +112,40 @@ class ConsentMethod(StrEnum):
     PAPER_FORM = "paper-form"
     WEB = "web"
     VERBAL = "verbal"
+
+
+class Purpose(StrEnum):
+    """Verwerkingsdoelen of disclosures, from the processing register (seed 000) and the privacy
+    regulation (seed 003, art. 8 lid 3). The register itself becomes data in a later version."""
+
+    PARTICIPATIE = "participatie"  # ondersteuning op weg naar maximale participatie, arbeidsmarktpositie
+    LOONKOSTENSUBSIDIE = "loonkostensubsidie"  # tijdelijke compensatie bij verminderde loonwaarde
+    ZELFSTANDIG_WERKEN = "zelfstandig-werken"  # jobcoaching: zelfstandig werk kunnen uitvoeren
+    WERKGEVERSDIENSTVERLENING = "werkgeversdienstverlening"  # werkgevers en werkzoekenden samenbrengen
+    MATCHING = "matching"  # koppelen van vraag en aanbod op de arbeidsmarkt
+    NIEUWSBRIEF = "nieuwsbrief"  # kandidaten werk laten vinden, vacatures vervullen
+    PUBLICITEIT = "publiciteit"  # naamsbekendheid, website en social media
+    KLACHTAFHANDELING = "klachtafhandeling"  # vaststellen of een klacht gegrond is
+    TELEFONISCHE_INLICHTINGEN = "telefonische-inlichtingen"  # privacyreglement art. 8 lid 3
+
+
+class Law(StrEnum):
+    """Laws and regulations a legal basis names, by a stable code; the comment is the BWB id on
+    wetten.overheid.nl where there is one."""
+
+    PARTICIPATIEWET = "participatiewet"  # BWBR0015703
+    WET_SUWI = "wet-suwi"  # BWBR0013060
+    WET_GEMEENTELIJKE_SCHULDHULPVERLENING = "wet-gemeentelijke-schuldhulpverlening"  # BWBR0031496
+    ALGEMENE_WET_BESTUURSRECHT = "algemene-wet-bestuursrecht"  # BWBR0005537
+    UAVG = "uavg"  # BWBR0040940
+    WMO_2015 = "wmo-2015"  # BWBR0035362
+    PRIVACYREGLEMENT_WERKKRACHTCENTRALE = "privacyreglement-werkkrachtcentrale"  # seed 003
+    KLACHTENREGELING_NOORDOOSTPOLDER = "klachtenregeling-noordoostpolder"  # seed 000, 2016
+
+
+class NumberCheck(StrEnum):
+    """How a telephone number compared with the registry; the number itself never goes on the chain."""
+
+    VERIFIED = "verified"  # equals a number the registry verified for this known person, in force
+    NOT_VERIFIED = "not-verified"  # given, but not a verified number of this person
+    WITHHELD = "withheld"  # no number shown or given

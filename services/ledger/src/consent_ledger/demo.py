@@ -15,6 +15,7 @@ from ledger_contracts.events import (
     LegalBasis,
     Recipient,
 )
+from ledger_contracts.statutes import parse_statute
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import (
     Channel,
@@ -23,6 +24,7 @@ from ledger_contracts.vocabulary import (
     DataCategory,
     ExpressedBy,
     GdprBasis,
+    Purpose,
     RecipientCategory,
 )
 
@@ -30,9 +32,7 @@ __all__ = ["demo_events", "make_bsn"]
 
 CONTROLLER = "werkcorporatie"
 PRODUCER = "demo.trajectadministratie"
-PURPOSE_REINTEGRATIE = "Ondersteuning bieden voor clienten op weg naar maximale participatie"
-
-# (processing activity, recipient, categories, channel, basis, statute, what was sent)
+# (processing activity, recipient, categories, channel, basis, statute, purpose, what was sent)
 DISCLOSURES = [
     (
         "re-integratietraject",
@@ -40,7 +40,8 @@ DISCLOSURES = [
         [DataCategory.NAW, DataCategory.BSN, DataCategory.UITKERING],
         Channel.SUWINET,
         GdprBasis.LEGAL_OBLIGATION,
-        "Wet SUWI art. 54",
+        parse_statute("Wet SUWI art. 54"),
+        Purpose.PARTICIPATIE,
         "Voortgang traject gemeld aan UWV",
     ),
     (
@@ -53,7 +54,8 @@ DISCLOSURES = [
         [DataCategory.NAW, DataCategory.GEBOORTEDATUM, DataCategory.CONTACTGEGEVENS],
         Channel.EMAIL,
         GdprBasis.PUBLIC_TASK,
-        "Participatiewet art. 53a",
+        parse_statute("Participatiewet art. 53a"),
+        Purpose.PARTICIPATIE,
         "Werkervaringsovereenkomst toegestuurd",
     ),
     (
@@ -62,7 +64,8 @@ DISCLOSURES = [
         [DataCategory.NAW, DataCategory.ARBEIDSGEGEVENS, DataCategory.GEZONDHEID],
         Channel.PORTAL,
         GdprBasis.LEGAL_OBLIGATION,
-        "Participatiewet art. 10d",
+        parse_statute("Participatiewet art. 10d"),
+        Purpose.ZELFSTANDIG_WERKEN,
         "Gegevens doorgegeven voor loonwaardemeting",
     ),
     (
@@ -75,7 +78,8 @@ DISCLOSURES = [
         [DataCategory.NAW, DataCategory.BSN, DataCategory.LOONSTROKEN],
         Channel.FILE_TRANSFER,
         GdprBasis.LEGAL_OBLIGATION,
-        "Participatiewet art. 53a",
+        parse_statute("Participatiewet art. 53a"),
+        Purpose.LOONKOSTENSUBSIDIE,
         "Loonstroken doorgestuurd",
     ),
 ]
@@ -100,7 +104,7 @@ def demo_events(subjects: int = 5, seed: int | None = None) -> list[Event]:
 
     def env(minutes_ago: int, activity: str) -> dict[str, object]:
         return {
-            "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "occurred_at": now - timedelta(minutes=minutes_ago),
             "producer": PRODUCER,
             "controller": CONTROLLER,
@@ -109,7 +113,9 @@ def demo_events(subjects: int = 5, seed: int | None = None) -> list[Event]:
 
     for i in range(subjects):
         subject = SubjectRef(bsn=make_bsn(rng))
-        for j, (activity, recipient, cats, channel, basis, statute, details) in enumerate(DISCLOSURES):
+        for j, (activity, recipient, cats, channel, basis, statute, purpose, details) in enumerate(
+            DISCLOSURES
+        ):
             events.append(
                 DisclosureRecorded(
                     **env(600 - 10 * j - i, activity),
@@ -118,7 +124,7 @@ def demo_events(subjects: int = 5, seed: int | None = None) -> list[Event]:
                         recipient=recipient,
                         data_categories=cats,
                         channel=channel,
-                        purpose=PURPOSE_REINTEGRATIE,
+                        purpose=purpose,
                         legal_basis=LegalBasis(gdpr_article_6_1=basis, statute=statute),
                         disclosed_by=f"medewerker-{rng.randint(10, 40)}",
                         details=details,

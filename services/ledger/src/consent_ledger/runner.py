@@ -13,7 +13,7 @@ from consent_notifier.app.actors import Actor
 from consent_notifier.bootstrap import build_notifier
 from consent_notifier.config import NotifierSettings
 from consent_notifier.core.roles import Role
-from consent_notifier.service import NotifierService, background
+from consent_notifier.service import NOTIFIER_STREAMS, NotifierService, background
 from ledger_contracts.streams import NOTIFIER_GROUP
 
 from .adapters.checkpoint_scheduler import CheckpointScheduler
@@ -58,9 +58,9 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     seeded = notifier.admin.seed(Actor("system", frozenset({Role.ADMINISTRATOR}), "service"))
     if seeded:
         log.info("known-party registry seeded from art. 8 lid 3: %s", ", ".join(seeded))
-    NotifierService(ledger.broker, f"notifier-{settings.consumer.consumer_name}", notifier)
+    NotifierService(ledger.broker, f"notifier-{settings.consumer.consumer_name}", notifier, ledger.redis)
     await ensure_groups(ledger.redis)
-    await ensure_groups(ledger.redis, NOTIFIER_GROUP)
+    await ensure_groups(ledger.redis, NOTIFIER_GROUP, NOTIFIER_STREAMS)
     query = ConsentQuery(ledger.store, ledger.pseudonyms)
     app = create_app(HttpDeps(ledger.store, ledger.redis, ledger.metrics, query, ledger.clients, checkpoints))
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))

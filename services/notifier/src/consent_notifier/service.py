@@ -1,6 +1,7 @@
 """The notifier on the broker: phone requests published by other systems (e.g. a telephony
-platform) on the phone stream are decided like those from the page. Its own events, and
-events it does not decide, are only counted. It never imports the ledger."""
+platform) on `notifier.phone-requests` are decided like those from the page, and each is deleted
+from that stream once decided, so a caller's number is not kept beyond the decision. Consent
+endings on the consent stream become notices. It never imports the ledger."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
 from ledger_contracts import EventRefused, parse_event
-from ledger_contracts.events import PhoneDisclosureRequested
-from ledger_contracts.streams import CONSENT_STREAM, EVENT_FIELD, NOTIFIER_GROUP, PHONE_STREAM
+from ledger_contracts.phone_requests import PHONE_REQUEST_STREAM, PhoneCallRequest
+from ledger_contracts.streams import CONSENT_STREAM, EVENT_FIELD, NOTIFIER_GROUP, REQUEST_FIELD
+from pydantic import ValidationError
 
 from .adapters.deps import NotifierDeps
 from .app.actors import Actor
@@ -22,18 +25,22 @@ from .app.desk import RequestInput
 from .app.errors import NotifierError
 from .core.roles import Role
 
-__all__ = ["NotifierService", "background"]
+__all__ = ["NOTIFIER_STREAMS", "NotifierService", "background"]
+
+NOTIFIER_STREAMS = (PHONE_REQUEST_STREAM, CONSENT_STREAM)  # what group `notifier` reads
 
 log = logging.getLogger("consent_notifier")
 
 
 class NotifierService:
     def __init__(
-        self, broker: RedisBroker, consumer: str, deps: NotifierDeps, producer: str = "notifier"
+        self, broker: RedisBroker, consumer: str, deps: NotifierDeps, redis: Any, producer: str = "notifier"
     ) -> None:
-        self.deps, self.producer = deps, producer
-        sub = StreamSub(PHONE_STREAM, group=NOTIFIER_GROUP, consumer=consumer, batch=True, max_records=100)
-        broker.subscriber(stream=sub, ack_policy=AckPolicy.ACK)(self._on_batch)
+        self.deps, self.producer, self._redis = deps, producer, redis
+        sub = StreamSub(
+            PHONE_REQUEST_STREAM, group=NOTIFIER_GROUP, consumer=consumer, batch=True, max_records=100
+        )
+        broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)(self._on_requests)
         consent = StreamSub(
             CONSENT_STREAM, group=NOTIFIER_GROUP, consumer=consumer, batch=True, max_records=100
         )
@@ -53,41 +60,44 @@ class NotifierService:
                 n = await asyncio.to_thread(self.deps.notices.consent_ended, event)  # type: ignore[arg-type]
                 self.deps.metrics.consent_notices.inc(n)
 
-    async def _on_batch(self, body: list[Any]) -> None:
+    async def _on_requests(self, body: list[Any], msg: RedisBatchStreamMessage) -> None:
+        """Decide each request, then acknowledge and delete the entries: the numbers in them are not
+        kept beyond the decision. A request that cannot be read is counted and deleted too."""
         for entry in body:
-            item = _event_of(entry)
-            kind = item.get("event_type", "unknown") if isinstance(item, dict) else "unreadable"
-            self.deps.metrics.phone_events.labels(event_type=str(kind)[:64]).inc()
-            if kind == "phone.disclosure-requested" and item.get("producer") != self.producer:
-                await asyncio.to_thread(self._decide, item)
+            await asyncio.to_thread(self._decide, entry)
+        ids = list(msg.raw_message["message_ids"])
+        await msg.ack()
+        if ids:
+            await self._redis.xdel(PHONE_REQUEST_STREAM, *ids)
 
-    def _decide(self, item: dict[str, Any]) -> None:
-        """Decide a request from another system; a bad one is logged by reason (the ledger dead-letters
-        it)."""
+    def _decide(self, entry: Any) -> None:
+        """Decide a request from another system; a bad one is counted by reason, never logged with
+        its content."""
+        raw = entry.get(REQUEST_FIELD) if isinstance(entry, dict) else entry
         try:
-            event = parse_event(json.dumps(item))
-        except EventRefused as exc:
-            log.warning("phone request refused: %s", exc.reason)
+            request = PhoneCallRequest.model_validate_json(raw if isinstance(raw, bytes | str) else b"")
+        except ValidationError:
+            self.deps.metrics.phone_requests_refused.labels(reason="invalid-request").inc()
+            log.warning("phone request refused: invalid-request (docs/wire-format.md)")
             return
-        assert isinstance(event, PhoneDisclosureRequested)
-        d = event.data
-        subject = d.subject.bsn or d.subject.pseudonym or ""
+        subject = request.subject.bsn or request.subject.pseudonym or ""
         inp = RequestInput(
             subject,
-            d.caller_party_id,
-            d.topic,
-            tuple(str(c) for c in d.data_categories),
-            d.caller_person_id,
-            d.calling_number,
-            d.given_number,
-            f"{event.producer}.{d.request_id}",
+            request.caller_party_id,
+            request.topic,
+            tuple(str(c) for c in request.data_categories),
+            request.caller_person_id,
+            request.calling_number,
+            request.given_number,
+            request.request_id,
         )
         try:
             stored, new = self.deps.desk.submit(
-                inp, Actor(d.requested_by, frozenset({Role.EMPLOYEE}), "service")
+                inp, Actor(request.requested_by, frozenset({Role.EMPLOYEE}), "service")
             )
         except NotifierError as exc:
-            log.warning("phone request %s not decided: %s", d.request_id, exc.code)
+            self.deps.metrics.phone_requests_refused.labels(reason=exc.code).inc()
+            log.warning("phone request %s not decided: %s", request.request_id, exc.code)
             return
         self.deps.metrics.count_decision(stored, new)
 

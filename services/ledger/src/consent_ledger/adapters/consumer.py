@@ -24,10 +24,13 @@ __all__ = ["LedgerConsumer", "ensure_groups"]
 log = logging.getLogger("consent_ledger.consumer")
 
 
-async def ensure_groups(redis: aioredis.Redis, group: str = LEDGER_GROUP) -> None:
-    """Create the consumer group on each stream from its very start ("0"), so events
-    published before the first start are consumed too. Existing groups are left as they are."""
-    for stream in EVENT_STREAMS:
+async def ensure_groups(
+    redis: aioredis.Redis, group: str = LEDGER_GROUP, streams: tuple[str, ...] = EVENT_STREAMS
+) -> None:
+    """Create the consumer group on each stream it reads from its very start ("0"), so events
+    published before the first start are consumed too. Existing groups are left as they are. Only
+    groups that are read are made: a group nobody reads would hold every entry back from trimming."""
+    for stream in streams:
         try:
             await redis.xgroup_create(stream, group, id="0", mkstream=True)
         except ResponseError as exc:

@@ -117,9 +117,13 @@ class SqlTransaction:
         new_keys: Mapping[str, bytes],
         consent: Mapping[ConsentKey, tuple[ConsentFact, AppendedEntry]],
         nodes: Sequence[tuple[str, NodeKey, bytes]] = (),
+        subjects: Sequence[str | None] = (),
     ) -> None:
         conn = self._conn
-        conn.execute(ENTRY.insert(), [_entry_row(e) for e in entries])
+        conn.execute(
+            ENTRY.insert(),
+            [_entry_row(e, s) for e, s in zip(entries, subjects or [None] * len(entries), strict=True)],
+        )
         if nodes:
             conn.execute(
                 NODE.insert(), [{"chain": c, "pos": node_position(*key), "hash": h} for c, key, h in nodes]
@@ -167,9 +171,9 @@ def vars_of(row: IndexRow) -> dict[str, Any]:
     return {s: getattr(row, s) for s in row.__slots__}  # type: ignore[attr-defined]
 
 
-def _entry_row(e: AppendedEntry) -> dict[str, Any]:
+def _entry_row(e: AppendedEntry, subject: str | None) -> dict[str, Any]:
+    """The entry's row; `subject` (the pseudonym) is kept beside the body, never inside it."""
     event = e.document.get("event") or {}
-    subject = (event.get("data") or {}).get("subject", {}).get("pseudonym")
     return {
         "chain": e.chain,
         "seq": e.seq,

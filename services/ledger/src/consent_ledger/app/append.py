@@ -3,6 +3,10 @@
 Idempotent on event id: an event whose content MAC is already recorded is a duplicate and
 writes nothing; the same id with other content is appended as a `conflict` entry (so nothing
 is lost) and reported for alerting.
+
+Every event is tied to a data key (its subject's, or for registry events the party's or known
+person's): the key seals the personal part, names the subject in the entry by an unlinkable
+reference and keys the content MAC (core.sealing).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from ..core.canonical import canonical_bytes
 from ..core.consent_state import ConsentFact, supersedes
 from ..core.entries import AppendedEntry, ChainHead, append_records
 from ..core.merkle import Frontier, NodeKey, leaf_of
-from ..core.sealing import new_data_key, seal, unwrap_key, wrap_key
+from ..core.sealing import content_mac, new_data_key, seal, subject_ref, unwrap_key, wrap_key
 from .ports import ConsentKey, EntryAppender, IndexRow, LedgerTransaction
 from .records import PreparedEvent
 
@@ -48,21 +52,25 @@ class BatchAppender:
         if not events:
             return outcome
         with self._store.transaction() as tx:
+            keys, new_keys = self._keys(tx, {e.key_id for e in events})
+            macs_of = [content_mac(keys[e.key_id], e.content) for e in events]
             known = tx.known_macs({e.event_id for e in events})
-            chosen: list[tuple[PreparedEvent, str, str | None]] = []  # (event, kind, first mac)
-            for event, _source in zip(events, sources, strict=True):
+            chosen: list[tuple[PreparedEvent, str, str]] = []  # (event, kind, content MAC)
+            for event, mac, _source in zip(events, macs_of, sources, strict=True):
                 macs = known.setdefault(event.event_id, set())
-                if event.content_mac in macs:
+                if mac in macs:
                     outcome.duplicates += 1
                     continue
-                first = min(macs) if macs else None
-                macs.add(event.content_mac)
-                chosen.append((event, "event" if first is None else "conflict", first))
-                if first is not None:
+                kind = "event" if not macs else "conflict"
+                macs.add(mac)
+                chosen.append((event, kind, mac))
+                if kind == "conflict":
                     outcome.conflicts.append(event.event_id)
             if not chosen:
                 return outcome
-            records, new_keys = self._records(tx, chosen)
+            records = self._records(keys, chosen)
+            used = {e.key_id for e, _, _ in chosen}
+            new_keys = {k: w for k, w in new_keys.items() if k in used}
             heads = tx.lock_heads({e.chain for e, _, _ in chosen})
             entry_for: list[AppendedEntry | None] = [None] * len(chosen)
             nodes: list[tuple[str, NodeKey, bytes]] = []
@@ -79,39 +87,44 @@ class BatchAppender:
                     entry_for[i] = entry
             entries = [en for en in entry_for if en is not None]
             index = [
-                IndexRow(e.event_id, e.content_mac, en.chain, en.seq, kind)
-                for (e, kind, _), en in zip(chosen, entries, strict=True)
+                IndexRow(e.event_id, mac, en.chain, en.seq, kind)
+                for (e, kind, mac), en in zip(chosen, entries, strict=True)
             ]
             consent = self._consent(
                 tx, [(e, en) for (e, kind, _), en in zip(chosen, entries, strict=True) if kind == "event"]
             )
-            tx.write(entries, index, list(heads.values()), new_keys, consent, nodes)
+            subjects = [e.subject for e, _, _ in chosen]
+            tx.write(entries, index, list(heads.values()), new_keys, consent, nodes, subjects)
         outcome.appended = len(entries)
         outcome.heads = heads
         return outcome
 
-    def _records(
-        self, tx: LedgerTransaction, chosen: list[tuple[PreparedEvent, str, str | None]]
-    ) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
-        needs_key = {e.subject for e, _, _ in chosen if e.personal and e.subject}
-        wrapped = tx.wrapped_keys(needs_key)
+    def _keys(self, tx: LedgerTransaction, key_ids: set[str]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+        """Every needed data key, unwrapped; and those made now, wrapped, to be stored."""
+        wrapped = tx.wrapped_keys(key_ids)
         keys = {kid: unwrap_key(self._kek, w, kid) for kid, w in wrapped.items()}
         new_keys: dict[str, bytes] = {}
-        for kid in needs_key - keys.keys():
+        for kid in key_ids - keys.keys():
             keys[kid] = new_data_key()
             new_keys[kid] = wrap_key(self._kek, keys[kid], kid)
+        return keys, new_keys
+
+    @staticmethod
+    def _records(
+        keys: dict[str, bytes], chosen: list[tuple[PreparedEvent, str, str]]
+    ) -> list[dict[str, Any]]:
         records = []
-        for event, kind, first in chosen:
-            record: dict[str, Any] = {"event": event.event, "content_mac": event.content_mac}
-            if event.personal and event.subject:
-                aad = event.event_id.encode()
-                record["sealed"] = seal(
-                    keys[event.subject], event.subject, canonical_bytes(event.personal, checked=False), aad
-                )
-            if kind == "conflict":
-                record["conflicts_with"] = first
+        for event, _kind, _mac in chosen:
+            key = keys[event.key_id]
+            doc = event.event
+            if event.subject is not None:
+                doc = {**doc, "data": {**doc["data"], "subject": {"ref": subject_ref(key, event.event_id)}}}
+            record: dict[str, Any] = {"event": doc}
+            if event.personal:
+                plain = canonical_bytes(event.personal, checked=False)
+                record["sealed"] = seal(key, plain, event.event_id.encode())
             records.append(record)
-        return records, new_keys
+        return records
 
     @staticmethod
     def _consent(

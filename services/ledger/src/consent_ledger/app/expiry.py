@@ -4,12 +4,12 @@ parties that relied on it. The event id is derived from the grant, so publishing
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from ledger_contracts.events import ConsentChangeData, ConsentExpired
+from ledger_contracts.formats import derived_event_id
 from ledger_contracts.subjects import SubjectRef
 
 from ..core.consent_state import ConsentFact
@@ -35,9 +35,8 @@ class ExpiryReader(Protocol):
 def expiry_event(due: DueExpiry) -> ConsentExpired:
     """The expiry of one grant, dated at its valid-until (not at when the scheduler noticed)."""
     assert due.grant.valid_until is not None
-    digest = hashlib.sha256(due.grant.event_id.encode()).hexdigest()[:40]
     return ConsentExpired(
-        event_id=f"expiry.{digest}",
+        event_id=derived_event_id("expiry", due.grant.event_id),
         occurred_at=due.grant.valid_until,
         producer=EXPIRY_PRODUCER,
         controller=due.controller,
@@ -45,6 +44,5 @@ def expiry_event(due: DueExpiry) -> ConsentExpired:
         data=ConsentChangeData(
             subject=SubjectRef(pseudonym=due.subject),
             purpose=due.purpose,  # type: ignore[arg-type]
-            reason=f"valid until {due.grant.valid_until.isoformat()} (grant {due.grant.event_id})"[:500],
         ),
     )

@@ -51,7 +51,10 @@ class LedgerTransaction(Protocol):
         new_keys: Mapping[str, bytes],
         consent: Mapping[ConsentKey, tuple[ConsentFact, AppendedEntry]],
         nodes: Sequence[tuple[str, NodeKey, bytes]] = (),
-    ) -> None: ...
+        subjects: Sequence[str | None] = (),
+    ) -> None:
+        """`subjects`: each entry's subject pseudonym (or None), kept beside the entry, off the chain."""
+        ...
 
 
 class EntryAppender(Protocol):

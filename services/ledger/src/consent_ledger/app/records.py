@@ -1,12 +1,17 @@
-"""From a validated event to the record an entry holds: pseudonymised, personal fields sealed."""
+"""From a validated event to the record an entry holds, by the privacy class of each field
+(ledger_contracts.privacy): `clear` stays, `personal` is split off to be sealed, and the subject
+(`pseudonym`) is taken off the chain: the entry names it only by a per-entry reference (append.py).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger_contracts import CONSENT_EVENT_TYPES, Event, SubjectRef
+from ledger_contracts import CONSENT_EVENT_TYPES, EVENT_TYPES, Event, SubjectRef
+from ledger_contracts.privacy import split_personal
 from ledger_contracts.vocabulary import DataCategory
 
 from ..core.canonical import canonical_bytes
@@ -14,21 +19,27 @@ from ..core.consent_state import ConsentFact
 from ..core.entries import rfc3339_utc
 from ..core.pseudonyms import Pseudonymizer
 
-__all__ = ["PERSONAL_FIELDS", "PreparedEvent", "prepare_event"]
+__all__ = ["PreparedEvent", "prepare_event", "registry_key_id"]
 
-# Free-text fields that may describe the person: stored only sealed under the subject's key.
-PERSONAL_FIELDS = ("details", "reason", "note")
-_TIME_FIELDS = ("valid_from", "valid_until", "verified_at", "callback_deadline")
+_TIME_FIELDS = (
+    "valid_from",
+    "valid_until",
+    "verified_at",
+    "callback_deadline",
+    "callback_verification",
+    "matched_verification",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class PreparedEvent:
     event_id: str
     chain: str
-    content_mac: str
-    event: dict[str, Any]  # cleartext part of the entry
-    subject: str | None  # pseudonym
-    personal: dict[str, Any]  # to be sealed under the subject's key
+    event: dict[str, Any]  # the clear part of the entry's event; data.subject is added on append
+    subject: str | None  # the data subject's pseudonym (kept outside the chain)
+    key_id: str  # whose data key seals the personal part and names the subject: pseudonym or registry
+    personal: dict[str, Any]  # to be sealed, in the shape of the event document
+    content: bytes  # canonical bytes of everything the producer said, for the content MAC
     consent: tuple[str, ConsentFact] | None  # (purpose, fact) for consent events
 
 
@@ -36,27 +47,37 @@ def _data_categories(values: list[str]) -> list[dict[str, Any]]:
     return [{"category": v, "special": DataCategory(v).special} for v in values]
 
 
+def registry_key_id(controller: str, party_id: str, person_id: str | None) -> str:
+    """The key of a registry party or known person: registry events have no data subject."""
+    who = f"{controller}/{party_id}/{person_id or ''}"
+    return "r-" + hashlib.sha256(who.encode()).hexdigest()[:40]
+
+
 def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
-    """Replace the BSN by its pseudonym, split off personal text, compute the content MAC."""
+    """Replace the BSN by its pseudonym, take the subject off the document, split off what is personal."""
     doc = event.model_dump(mode="json", exclude_none=True)
     doc["occurred_at"] = rfc3339_utc(event.occurred_at)
     data: dict[str, Any] = doc["data"]
-    subject_ref: SubjectRef | None = getattr(event.data, "subject", None)
-    subject = None
-    if subject_ref is not None:  # registry events are about parties, not about a data subject
-        subject = subject_ref.pseudonym or pseudonyms.pseudonym(subject_ref.bsn or "")
-        data["subject"] = {"pseudonym": subject}
     for name in _TIME_FIELDS:
         value = getattr(event.data, name, None)
         if value is not None:
             data[name] = rfc3339_utc(value)
     if "data_categories" in data:
         data["data_categories"] = _data_categories(data["data_categories"])
-    personal = {k: data.pop(k) for k in PERSONAL_FIELDS if k in data} if subject else {}
-    content_mac = pseudonyms.content_mac(canonical_bytes({"event": doc, "personal": personal}, checked=False))
+    subject_ref: SubjectRef | None = getattr(event.data, "subject", None)
+    subject = None
+    if subject_ref is not None:
+        subject = subject_ref.pseudonym or pseudonyms.pseudonym(subject_ref.bsn or "")
+        data["subject"] = {"pseudonym": subject}
+        key_id = subject
+    else:  # registry events are about parties and their known persons
+        key_id = registry_key_id(event.controller, data["party_id"], data.get("person_id"))
+    content = canonical_bytes(doc, checked=False)
+    data.pop("subject", None)
+    personal = split_personal(doc, EVENT_TYPES[event.event_type])
     consent = None
     if event.event_type in CONSENT_EVENT_TYPES:
         valid_until: datetime | None = getattr(event.data, "valid_until", None)
         fact = ConsentFact(event.event_type, event.occurred_at, event.event_id, valid_until)
         consent = (str(data["purpose"]), fact)
-    return PreparedEvent(event.event_id, event.controller, content_mac, doc, subject, personal, consent)
+    return PreparedEvent(event.event_id, event.controller, doc, subject, key_id, personal, content, consent)

@@ -3,19 +3,53 @@
 Each subject has its own data key; the data key is stored wrapped under the key-encryption
 key from configuration. Destroying a subject's data key (erasure) leaves the sealed
 payload unreadable and the entry bytes, hence the chain, unchanged.
+
+The same key names the subject on the chain (§5.1): each entry carries its own reference,
+HMAC-SHA256 under a key derived from the data key, over the event id. Entries of one subject
+share nothing visible, and once the data key is gone nobody can tie them to the person or
+to each other. The content MAC that makes appends idempotent is keyed the same way and is
+kept only in the (mutable) event index, never on the chain.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["SEAL_ALG", "new_data_key", "open_sealed", "seal", "unwrap_key", "wrap_key"]
+__all__ = [
+    "SEAL_ALG",
+    "content_mac",
+    "new_data_key",
+    "open_sealed",
+    "seal",
+    "subject_ref",
+    "unwrap_key",
+    "wrap_key",
+]
 
 SEAL_ALG = "A256GCM"  # RFC 7518 §5.3 naming
 NONCE_BYTES = 12  # NIST SP 800-38D §8.2 (96-bit IV)
+# HKDF-Expand (RFC 5869 §2.3) with the data key as PRK, one block: HMAC(key, info || 0x01).
+REF_INFO = b"consent-ledger/v2/subject-ref"
+MAC_INFO = b"consent-ledger/v2/content-mac"
+
+
+def _expand(data_key: bytes, info: bytes) -> bytes:
+    return hmac.new(data_key, info + b"\x01", hashlib.sha256).digest()
+
+
+def subject_ref(data_key: bytes, event_id: str) -> str:
+    """The subject's reference written in one entry: 64 hex, unlinkable without the data key."""
+    return hmac.new(_expand(data_key, REF_INFO), event_id.encode(), hashlib.sha256).hexdigest()
+
+
+def content_mac(data_key: bytes, content: bytes) -> str:
+    """Keyed digest of an event's content (idempotency); meaningless once the data key is gone."""
+    return hmac.new(_expand(data_key, MAC_INFO), content, hashlib.sha256).hexdigest()
 
 
 def _b64(b: bytes) -> str:
@@ -39,11 +73,12 @@ def unwrap_key(kek: bytes, wrapped: bytes, key_id: str) -> bytes:
     return AESGCM(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], key_id.encode())
 
 
-def seal(data_key: bytes, key_id: str, plaintext: bytes, aad: bytes) -> dict[str, str]:
-    """The `sealed` object of an entry."""
+def seal(data_key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
+    """The `sealed` object of an entry. It names no key: the key belongs with the entry's subject,
+    which the ledger keeps outside the chain (a key id on the chain would link the entries)."""
     nonce = os.urandom(NONCE_BYTES)
     ct = AESGCM(data_key).encrypt(nonce, plaintext, aad)
-    return {"alg": SEAL_ALG, "key_id": key_id, "nonce": _b64(nonce), "ciphertext": _b64(ct)}
+    return {"alg": SEAL_ALG, "nonce": _b64(nonce), "ciphertext": _b64(ct)}
 
 
 def open_sealed(data_key: bytes, sealed: dict[str, str], aad: bytes) -> bytes:

@@ -33,10 +33,10 @@ class NotifierMetrics:
         self.outbox_errors = Counter(
             "notifier_outbox_delivery_errors", "Failed delivery attempts", ["target"], registry=registry
         )
-        self.phone_events = Counter(
-            "notifier_phone_events_seen",
-            "Phone events read from the stream",
-            ["event_type"],
+        self.phone_requests_refused = Counter(
+            "notifier_phone_requests_refused",
+            "Phone requests from other systems not decided, by reason",
+            ["reason"],
             registry=registry,
         )
         self.consent_notices = Counter(

@@ -16,6 +16,7 @@ from ledger_contracts.events import (
     ConsentWithdrawn,
     Recipient,
 )
+from ledger_contracts.formats import derived_event_id
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import RecipientCategory
 
@@ -61,7 +62,7 @@ class ConsentNotices:
                 "recipient": r.party_id,
             }
             record = ConsentRecipientNotified(
-                event_id=f"notice.{digest}.{r.party_id}",
+                event_id=derived_event_id("notice", event.producer, event.event_id, r.party_id),
                 occurred_at=now,
                 producer=self.producer,
                 controller=event.controller,

@@ -138,7 +138,10 @@ class PhoneDesk:
             tx.add_decision(stored)
             if task:
                 tx.put_task(task)
-            items = [self.events.requested(request), *self.events.decided(request, stored, task)]
+            items = [
+                self.events.requested(request, facts.person),
+                *self.events.decided(request, stored, task, facts.person),
+            ]
             if decision.verdict is Verdict.ALLOW and facts.party:
                 to = DisclosureTo.registered(facts.party, request.topic)
                 items.append(self.events.disclosed(request, stored, to))

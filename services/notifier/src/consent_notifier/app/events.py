@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,18 +31,55 @@ from ledger_contracts.events import (
     RegistryPersonData,
     RegistryRevocationData,
     RegistryTopic,
+    StatuteRef,
 )
+from ledger_contracts.formats import EVENT_ID_PATTERN, derived_event_id
+from ledger_contracts.statutes import parse_statute
 from ledger_contracts.streams import EVENT_FIELD
 from ledger_contracts.subjects import SubjectRef
-from ledger_contracts.vocabulary import Channel, DataCategory, GdprBasis, RecipientCategory
+from ledger_contracts.vocabulary import (
+    Channel,
+    DataCategory,
+    GdprBasis,
+    Law,
+    NumberCheck,
+    Purpose,
+    RecipientCategory,
+)
 
-from ..core.art8 import REGULATION
 from ..core.callbacks import CallbackTask, TaskState
 from ..core.policy import PhoneRequest
 from ..core.registry import KnownPerson, Party, VerifiedNumber
 from .ports import OutboxItem, StoredDecision
 
-__all__ = ["DisclosureTo", "EventFactory", "outbox_item"]
+__all__ = ["DisclosureTo", "EventFactory", "event_uuid", "number_check", "outbox_item"]
+
+_UUID = re.compile(EVENT_ID_PATTERN)
+# The rule every phone disclosure follows (seed 003).
+ART_8_LID_3_REF = StatuteRef(law=Law.PRIVACYREGLEMENT_WERKKRACHTCENTRALE, article="8 lid 3")
+
+
+def event_uuid(value: str, kind: str) -> str:
+    """The notifier's own id as the UUID the contract asks: itself when it is one (with or without
+    hyphens), else a UUID derived from it, so the same id always gives the same event id."""
+    try:
+        canonical = str(uuid.UUID(hex=value))
+    except ValueError:
+        return derived_event_id(kind, value)
+    return canonical if _UUID.match(canonical) else derived_event_id(kind, value)
+
+
+def number_check(
+    number: str | None, person: KnownPerson | None, at: datetime
+) -> tuple[NumberCheck, datetime | None]:
+    """How a number compared with the person's verified numbers, and which verification it matched.
+    The number itself never leaves the notifier in an event."""
+    if number is None:
+        return NumberCheck.WITHHELD, None
+    for n in person.valid_numbers(at) if person else []:
+        if n.number == number:
+            return NumberCheck.VERIFIED, n.verified_at
+    return NumberCheck.NOT_VERIFIED, None
 
 
 def outbox_item(event: Envelope) -> OutboxItem:
@@ -95,36 +134,45 @@ class EventFactory:
     def _item(self, event: Envelope) -> OutboxItem:
         return outbox_item(event)
 
-    def requested(self, r: PhoneRequest) -> OutboxItem:
+    def requested(self, r: PhoneRequest, person: KnownPerson | None = None) -> OutboxItem:
+        """The request as the ledger records it: how the numbers compared, never the numbers."""
+        calling, calling_match = number_check(r.calling_number, person, r.at)
+        given, given_match = number_check(r.given_number, person, r.at)
         data = PhoneRequestData(
-            request_id=r.request_id,
+            request_id=event_uuid(r.request_id, "phone-request"),
             subject=SubjectRef(pseudonym=r.subject),
             caller_party_id=r.party_id,
             caller_person_id=r.person_id,
-            calling_number=r.calling_number,
-            given_number=r.given_number,
+            calling_number=calling,
+            given_number=given,
+            matched_verification=calling_match or given_match,
             topic=r.topic,
             data_categories=sorted(DataCategory(c) for c in r.data_categories),
             requested_by=r.requested_by,
         )
-        return self._item(PhoneDisclosureRequested(**self._env(f"{r.request_id}.requested", r.at), data=data))
+        event_id = derived_event_id("phone-requested", r.request_id)
+        return self._item(PhoneDisclosureRequested(**self._env(event_id, r.at), data=data))
 
-    def decided(self, r: PhoneRequest, d: StoredDecision, task: CallbackTask | None) -> list[OutboxItem]:
+    def decided(
+        self, r: PhoneRequest, d: StoredDecision, task: CallbackTask | None, person: KnownPerson | None = None
+    ) -> list[OutboxItem]:
         """The decision; for an allow also the disclosure by phone; and a webhook notice for each hook."""
+        _, callback_verification = number_check(d.callback_number, person, r.at)
+        decision_id = event_uuid(d.decision_id, "phone-decision")
         data = PhoneDecisionData(
-            request_id=r.request_id,
-            decision_id=d.decision_id,
+            request_id=event_uuid(r.request_id, "phone-request"),
+            decision_id=decision_id,
             subject=SubjectRef(pseudonym=r.subject),
             decision=d.verdict,  # type: ignore[arg-type]
             basis=d.basis,  # type: ignore[arg-type]
             reason=d.reason,
             policy_version=d.policy_version,
             decided_by=d.decided_by,
-            callback_number=d.callback_number,
+            callback_verification=callback_verification,
             callback_deadline=task.deadline if task and d.verdict == "call-back" else None,
             note=d.note,
         )
-        items = [self._item(PhoneDisclosureDecided(**self._env(d.decision_id, d.decided_at), data=data))]
+        items = [self._item(PhoneDisclosureDecided(**self._env(decision_id, d.decided_at), data=data))]
         notice = json.dumps(
             {
                 "request_id": r.request_id,
@@ -144,36 +192,39 @@ class EventFactory:
         return items
 
     def disclosed(self, r: PhoneRequest, d: StoredDecision, to: DisclosureTo) -> OutboxItem:
-        statute = "; ".join(filter(None, [to.statute, REGULATION]))
-        if d.basis == "management-override":
-            statute += " (directiebesluit)"
+        # Where the register names no law (a manager's override for a party outside it), the rule
+        # followed is the regulation itself; the decision event says it was an override.
+        statute = parse_statute(to.statute) if to.statute else ART_8_LID_3_REF
         data = DisclosureData(
             subject=SubjectRef(pseudonym=r.subject),
             recipient=Recipient(party_id=to.party_id, category=to.category, name=to.name),
             data_categories=sorted(DataCategory(c) for c in r.data_categories),
             channel=Channel.PHONE,
-            purpose=f"Telefonische inlichtingen: {to.topic_label}",
-            legal_basis=LegalBasis(gdpr_article_6_1=to.gdpr_basis, statute=statute),
+            purpose=Purpose.TELEFONISCHE_INLICHTINGEN,
+            legal_basis=LegalBasis(
+                gdpr_article_6_1=to.gdpr_basis, statute=statute, regulation=ART_8_LID_3_REF
+            ),
             disclosed_by=r.requested_by,
+            details=f"Onderwerp: {to.topic_label}",
         )
-        return self._item(
-            DisclosureRecorded(**self._env(f"{d.decision_id}.disclosure", d.decided_at), data=data)
-        )
+        event_id = derived_event_id("phone-disclosure", d.decision_id)
+        return self._item(DisclosureRecorded(**self._env(event_id, d.decided_at), data=data))
 
     def callback_closed(self, r: PhoneRequest, task: CallbackTask) -> OutboxItem:
         cause = {TaskState.CONFIRMED: "confirmed", TaskState.FAILED: "not-confirmed"}.get(
             task.state, "deadline-passed"
         )
         data = CallbackData(
-            request_id=r.request_id,
-            task_id=task.task_id,
+            request_id=event_uuid(r.request_id, "phone-request"),
+            task_id=event_uuid(task.task_id, "callback-task"),
             subject=SubjectRef(pseudonym=r.subject),
             recorded_by=task.recorded_by or "notifier",
             cause=cause,  # type: ignore[arg-type]
         )
         at = task.closed_at or task.deadline
         cls = CallbackConfirmed if task.state is TaskState.CONFIRMED else CallbackFailed
-        return self._item(cls(**self._env(f"{task.task_id}.{task.state}", at), data=data))
+        event_id = derived_event_id("callback-closed", task.task_id, str(task.state))
+        return self._item(cls(**self._env(event_id, at), data=data))
 
     # --- registry --------------------------------------------------------------------------
 
@@ -186,7 +237,10 @@ class EventFactory:
                 RegistryTopic(
                     topic=t.topic_id,
                     label=t.label,
-                    legal_basis=LegalBasis(gdpr_article_6_1=GdprBasis(t.gdpr_basis), statute=t.statute),
+                    legal_basis=LegalBasis(
+                        gdpr_article_6_1=GdprBasis(t.gdpr_basis),
+                        statute=parse_statute(t.statute) if t.statute else None,
+                    ),
                 )
                 for t in p.topics
             ],
@@ -196,7 +250,9 @@ class EventFactory:
             changed_by=by,
         )
         return self._item(
-            RegistryPartyChanged(**self._env(f"registry.party.{p.party_id}.{change_id}", at), data=data)
+            RegistryPartyChanged(
+                **self._env(derived_event_id("registry.party", p.party_id, change_id), at), data=data
+            )
         )
 
     def person_changed(self, p: KnownPerson, by: str, at: datetime, change_id: str) -> OutboxItem:
@@ -208,7 +264,9 @@ class EventFactory:
             changed_by=by,
         )
         return self._item(
-            RegistryPersonChanged(**self._env(f"registry.person.{p.person_id}.{change_id}", at), data=data)
+            RegistryPersonChanged(
+                **self._env(derived_event_id("registry.person", p.person_id, change_id), at), data=data
+            )
         )
 
     def number_verified(self, p: KnownPerson, n: VerifiedNumber, change_id: str) -> OutboxItem:
@@ -220,7 +278,7 @@ class EventFactory:
             verified_at=n.verified_at,
             valid_until=n.valid_until,
         )
-        event_id = f"registry.number.{p.person_id}.{change_id}"
+        event_id = derived_event_id("registry.number", p.person_id, change_id)
         return self._item(RegistryNumberVerified(**self._env(event_id, n.verified_at), data=data))
 
     def number_revoked(
@@ -229,5 +287,5 @@ class EventFactory:
         data = RegistryRevocationData(
             person_id=p.person_id, party_id=p.party_id, number=number, revoked_by=by
         )
-        event_id = f"registry.number.{p.person_id}.{change_id}"
+        event_id = derived_event_id("registry.number", p.person_id, change_id)
         return self._item(RegistryNumberRevoked(**self._env(event_id, at), data=data))

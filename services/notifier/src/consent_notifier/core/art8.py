@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from .registry import Party, Topic
 
-__all__ = ["ART_8_LID_3", "REGULATION"]
+__all__ = ["ART_8_LID_3"]
 
-REGULATION = "Privacyreglement werkKRACHTcentrale art. 8 lid 3"
 
 _SUWI = "Wet SUWI art. 54"
 _PW = "Participatiewet art. 53a"
