@@ -85,15 +85,17 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str =
 
 @pytest.fixture
 def up(tmp_path):
-    """`consent-ledger up --dev` as a subprocess (embedded Redis, SQLite): (env, base URL)."""
+    """`consent-ledger up --dev` as a subprocess (embedded Redis, SQLite): (env, base URL). Its log
+    (stdout and stderr) is written to env["UP_LOG"], for tests that read what it logged."""
     from tests.integration.test_cli import CLI, free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
-    env.update(LEDGER_HOME=str(tmp_path / "home"), LEDGER_HTTP_PORT=str(port))
-    proc = subprocess.Popen(
-        CLI + ["up", "--dev"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    env.update(
+        LEDGER_HOME=str(tmp_path / "home"), LEDGER_HTTP_PORT=str(port), UP_LOG=str(tmp_path / "up.log")
     )
+    logfile = open(env["UP_LOG"], "wb")  # noqa: SIM115 - closed in finally, after the process
+    proc = subprocess.Popen(CLI + ["up", "--dev"], env=env, stdout=logfile, stderr=subprocess.STDOUT)
 
     def healthy() -> bool:
         try:
@@ -107,3 +109,4 @@ def up(tmp_path):
     finally:
         proc.terminate()
         proc.wait(30)
+        logfile.close()

@@ -5,7 +5,6 @@ Exit codes of `verify`: 0 intact, 1 damaged, 2 usage error (bad arguments, unrea
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Generator, Iterable
 from contextlib import closing
@@ -17,6 +16,7 @@ from consent_notifier.cli import build_cli
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from .adapters.log_hygiene import configure_logging
 from .cli_integrity import load_state, parse_keys, register, save_state, size_of
 from .config import ConfigError, Settings
 from .core.verify import StoredEntry
@@ -118,7 +118,7 @@ def up(
     """Run the ledger consumer, the notifier and the HTTP API."""
     from .runner import run_up
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     settings = _settings(http_port=port, **({"dev_mode": True} if dev else {}))
     try:
         settings.keys()
@@ -133,7 +133,7 @@ def consume() -> None:
     """Run only the ledger consumer (one replica); needs LEDGER_REDIS_URL."""
     from .runner import run_consumer
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     settings = _settings()
     if not settings.redis_url:
         err.print("[red]usage:[/red] LEDGER_REDIS_URL must be set for `consume`")

@@ -21,6 +21,7 @@ from .adapters.consumer import ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
+from .adapters.log_hygiene import AccessLog
 from .adapters.subject_directory import LedgerSubjectDirectory
 from .app.consent_query import ConsentQuery
 from .bootstrap import build_checkpoints, build_ledger
@@ -65,7 +66,13 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     app = create_app(HttpDeps(ledger.store, ledger.redis, ledger.metrics, query, ledger.clients, checkpoints))
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
     server = uvicorn.Server(
-        uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="info")
+        uvicorn.Config(
+            AccessLog(app),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="info",
+            access_log=False,  # it logs raw paths and query strings; AccessLog logs route templates
+        )
     )
     for head in ledger.store.heads():
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)

@@ -172,7 +172,8 @@ ClientDep = Annotated[Client, Depends(_client)]
 
 def _refused(d: ConsentApiDeps, reason: str, request: Request) -> None:
     d.metrics.consent_refused.labels(reason=reason).inc()
-    log.warning("consent query refused: %s on %s %s", reason, request.method, request.url.path)
+    route = getattr(request.scope.get("route"), "path", "(no route)")
+    log.warning("consent query refused: %s on %s %s", reason, request.method, route)
 
 
 def require_scope(client: Client, scope: Scope, d: ConsentApiDeps, request: Request) -> None:

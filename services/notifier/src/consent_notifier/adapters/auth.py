@@ -34,4 +34,5 @@ def actor_for(request: Request, credentials: Credentials, metrics: NotifierMetri
 
 def refused(reason: str, request: Request, metrics: NotifierMetrics) -> None:
     metrics.access_refused.labels(reason=reason).inc()
-    log.warning("access refused: %s on %s %s", reason, request.method, request.url.path)
+    route = getattr(request.scope.get("route"), "path", "(no route)")  # a template: never the raw path
+    log.warning("access refused: %s on %s %s", reason, request.method, route)
