@@ -133,8 +133,12 @@ def test_employee_is_told_to_call_back_and_the_outcome_lands_on_the_ledger(up):
         lambda: len(entries(env, "phone.disclosure-decided")) == 4, what="all four decisions on the ledger"
     )
     assert len(entries(env, "phone.callback-confirmed")) == 1
-    phone = [b for b in entries(env, "disclosure.recorded") if b'"channel":"phone"' in b]
-    assert len(phone) == 2 and sum(b'"category":"werkgever"' in b for b in phone) == 1
+
+    def phone() -> list[bytes]:  # the outbox delivers a decision and its disclosure in any order
+        return [b for b in entries(env, "disclosure.recorded") if b'"channel":"phone"' in b]
+
+    wait_until(lambda: len(phone()) >= 2, what="both phone disclosures on the ledger")
+    assert len(phone()) == 2 and sum(b'"category":"werkgever"' in b for b in phone()) == 1
     verified = run(["verify"], env)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "intact" in verified.stdout and "werkkrachtcentrale" in verified.stdout

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, m
 
 from .formats import E164_PATTERN, ActorId, Article, Code, EventId, PolicyVersion, Sha256Hex, VersionId
 from .privacy import clear, personal
+from .refusals import Refusal
 from .subjects import SubjectRef
 from .vocabulary import (
     Channel,
@@ -42,6 +43,7 @@ __all__ = [
     "ConsentRenewed",
     "ConsentRevoked",
     "ConsentWithdrawn",
+    "DeadLetterDropped",
     "DisclosureRecorded",
     "EVENT_ADAPTER",
     "EVENT_TYPES",
@@ -352,6 +354,29 @@ class RegistryNumberRevoked(Envelope):
     data: RegistryRevocationData
 
 
+# --- operations ---------------------------------------------------------------------------
+
+
+class DeadLetterDropData(_Strict):
+    """An operator removed a dead letter without replaying it; the body stays unread."""
+
+    source_stream: Literal[
+        "ledger.events.disclosure", "ledger.events.consent", "ledger.events.phone", "ledger.events.operations"
+    ] = clear()
+    refusal: Refusal = clear(description="Why the ledger had refused it")
+    refused_at: AwareDatetime = clear()
+    event_id: EventId | None = clear(None, description="The refused event's id, when it was a UUID")
+    drop_reason: Literal[
+        "duplicate", "test-event", "replaced-by-fix", "unrecoverable", "producer-resends"
+    ] = clear(description="Why it is dropped")
+    dropped_by: ActorId = clear()
+
+
+class DeadLetterDropped(Envelope):
+    event_type: Literal["dead-letter.dropped"] = clear("dead-letter.dropped")
+    data: DeadLetterDropData
+
+
 _ALL = (
     DisclosureRecorded,
     ConsentGiven,
@@ -369,6 +394,7 @@ _ALL = (
     RegistryPersonChanged,
     RegistryNumberVerified,
     RegistryNumberRevoked,
+    DeadLetterDropped,
 )
 
 EVENT_TYPES: dict[str, type[Envelope]] = {cls.model_fields["event_type"].default: cls for cls in _ALL}
@@ -401,7 +427,8 @@ Event = Annotated[
     | RegistryPartyChanged
     | RegistryPersonChanged
     | RegistryNumberVerified
-    | RegistryNumberRevoked,
+    | RegistryNumberRevoked
+    | DeadLetterDropped,
     Field(discriminator="event_type"),
 ]
 

@@ -16,3 +16,5 @@ class Refusal(StrEnum):
     UNSUPPORTED_SCHEMA_VERSION = "unsupported_schema_version"
     INVALID_BSN = "invalid_bsn"  # fails the elfproef
     VALIDATION_FAILED = "validation_failed"  # missing fields, wrong types, bad values
+    UNAUTHENTICATED_PRODUCER = "unauthenticated_producer"  # unsigned, badly signed, unknown or disabled
+    PRODUCER_NOT_ALLOWED = "producer_not_allowed"  # registered, but not for this event type or controller

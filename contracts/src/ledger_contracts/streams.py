@@ -11,6 +11,7 @@ __all__ = [
     "LEDGER_GROUP",
     "MAX_EVENT_BYTES",
     "NOTIFIER_GROUP",
+    "OPERATIONS_STREAM",
     "PHONE_STREAM",
     "REQUEST_FIELD",
     "stream_for",
@@ -19,7 +20,8 @@ __all__ = [
 DISCLOSURE_STREAM = "ledger.events.disclosure"
 CONSENT_STREAM = "ledger.events.consent"
 PHONE_STREAM = "ledger.events.phone"
-EVENT_STREAMS = (DISCLOSURE_STREAM, CONSENT_STREAM, PHONE_STREAM)
+OPERATIONS_STREAM = "ledger.events.operations"  # the ledger's own operations, e.g. a dead letter dropped
+EVENT_STREAMS = (DISCLOSURE_STREAM, CONSENT_STREAM, PHONE_STREAM, OPERATIONS_STREAM)
 DEAD_LETTER_STREAM = "ledger.dead-letter"
 
 LEDGER_GROUP = "ledger"
@@ -34,4 +36,5 @@ def stream_for(event_type: str) -> str:
     """The stream a producer publishes an event type to; the notifier's phone and registry events go to
     the phone stream."""
     family = event_type.split(".", 1)[0]
-    return {"disclosure": DISCLOSURE_STREAM, "consent": CONSENT_STREAM}.get(family, PHONE_STREAM)
+    streams = {"disclosure": DISCLOSURE_STREAM, "consent": CONSENT_STREAM, "dead-letter": OPERATIONS_STREAM}
+    return streams.get(family, PHONE_STREAM)

@@ -36,7 +36,7 @@ class EventRefused(Exception):
 def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
     """Location, type and message of each error; never the input value."""
     return [
-        {"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]}
+        {"loc": list(e["loc"]), "type": e["type"], "msg": e["msg"]}
         for e in exc.errors(include_url=False, include_input=False, include_context=False)
     ]
 
@@ -80,5 +80,5 @@ def parse_event(raw: bytes | str | None) -> Event:
         errors = _safe_errors(exc)
         bsn_error = any("invalid_bsn" in e["msg"] for e in errors)
         reason = Refusal.INVALID_BSN if bsn_error else Refusal.VALIDATION_FAILED
-        detail = "; ".join(f"{'.'.join(e['loc'][1:]) or '(body)'}: {e['msg']}" for e in errors)
+        detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or '(body)'}: {e['msg']}" for e in errors)
         raise EventRefused(reason, detail, errors, event_id, event_type) from None

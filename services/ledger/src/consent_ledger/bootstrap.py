@@ -50,7 +50,7 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
     ingest = IngestService(BatchAppender(store, kek), pseudonyms)
     broker = RedisBroker(redis_url, logger=None)
     client = aioredis.Redis.from_url(redis_url)
-    LedgerConsumer(broker, client, ingest, metrics, settings.consumer)
+    LedgerConsumer(broker, client, ingest, metrics, settings.consumer, settings.dead_letter_key_bytes())
     clients = ApiClients(SqlClientStore(store.engine))
     return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms, clients)
 

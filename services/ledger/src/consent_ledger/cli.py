@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from .adapters.log_hygiene import configure_logging
+from .cli_dead_letters import register as register_dead_letters
 from .cli_integrity import load_state, parse_keys, register, save_state, size_of
 from .config import ConfigError, Settings
 from .core.verify import StoredEntry
@@ -149,6 +150,22 @@ def _redis_url(settings: Settings) -> str:
         return url_file.read_text().strip()
     err.print("[red]no broker:[/red] set LEDGER_REDIS_URL, or start `consent-ledger up` first")
     raise typer.Exit(EXIT_USAGE)
+
+
+def _dead_letter_desk():  # type: ignore[no-untyped-def]
+    from .adapters.dead_letter_box import RedisDeadLetterBox
+    from .app.dead_letters import DeadLetterDesk
+
+    settings = _settings()
+    try:
+        key = settings.dead_letter_key_bytes()
+    except ConfigError as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    return DeadLetterDesk(RedisDeadLetterBox(_redis_url(settings)), key, settings.operations_controller)
+
+
+register_dead_letters(app, _dead_letter_desk)
 
 
 @app.command()

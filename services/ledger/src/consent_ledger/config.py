@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -41,12 +43,18 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None  # base64 or hex, >= 32 bytes
     pseudonym_key_version: int = Field(default=1, ge=1)
     encryption_key: SecretStr | None = None  # key-encryption key, 32 bytes
+    dead_letter_key: SecretStr | None = None  # seals refused bodies; derived from encryption_key if unset
     log_origin: str = Field(
         default="consent-ledger.local",
         description="Names this ledger in checkpoints: origin <log_origin>/<chain>, key name <log_origin>",
     )
     checkpoint_keys: SecretStr | None = None  # PRIVATE+KEY+<name>+<id>+<key>, several for rotation
     witness_keys: str = ""  # verifier keys of the witnesses whose cosignatures are accepted
+    operations_controller: str = Field(
+        default="werkcorporatie",
+        description="The chain that records the ledger's own operations (a dead letter dropped) when "
+        "the event names no controller",
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     consumer: ConsumerSettings = ConsumerSettings()
@@ -82,6 +90,18 @@ class Settings(BaseSettings):
         except WeakKeyError as exc:
             raise ConfigError(str(exc)) from None
         return pkey, kek
+
+    def dead_letter_key_bytes(self) -> bytes:
+        """The key refused bodies are sealed under (32 bytes). Unset, it is derived from the
+        key-encryption key (HKDF-Expand, RFC 5869 §2.3); set it to give the operator who works the
+        dead letters a key of their own."""
+        if self.dead_letter_key:
+            key = decode_key(self.dead_letter_key.get_secret_value(), "LEDGER_DEAD_LETTER_KEY")
+            if len(key) != 32:
+                raise ConfigError("LEDGER_DEAD_LETTER_KEY must be exactly 32 bytes (AES-256)")
+            return key
+        _, kek = self.keys()
+        return hmac.new(kek, b"consent-ledger/v2/dead-letter-key\x01", hashlib.sha256).digest()
 
     def checkpoint_signers(self) -> list[NoteSigner]:
         """The keys that sign checkpoints (all of them sign each one: rotation). Refused when

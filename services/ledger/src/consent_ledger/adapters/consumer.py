@@ -49,8 +49,10 @@ class LedgerConsumer:
         ingest: IngestService,
         metrics: LedgerMetrics,
         settings: ConsumerSettings,
+        dead_letter_key: bytes,
     ) -> None:
         self._redis = redis
+        self._dead_letter_key = dead_letter_key
         self._ingest = ingest
         self._metrics = metrics
         self._lock = asyncio.Lock()  # one writer per process: batches commit in turn
@@ -104,7 +106,7 @@ class LedgerConsumer:
         now = datetime.now(UTC)
         async with self._redis.pipeline(transaction=False) as pipe:
             for dl in result.dead_letters:
-                pipe.xadd(DEAD_LETTER_STREAM, dl.fields(now))
+                pipe.xadd(DEAD_LETTER_STREAM, dl.fields(now, self._dead_letter_key))
             await pipe.execute()
         for dl in result.dead_letters:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()

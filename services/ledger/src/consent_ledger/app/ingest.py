@@ -13,22 +13,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger_contracts import EventRefused, parse_event
+from ledger_contracts import EVENT_TYPES, EventRefused, parse_event
+from ledger_contracts.formats import EVENT_ID_PATTERN
 from ledger_contracts.streams import EVENT_FIELD
 
+from ..core.dead_letters import failed_paths, masked_structure, seal_body
 from ..core.pseudonyms import Pseudonymizer
 from .append import AppendOutcome, BatchAppender
 from .records import PreparedEvent, prepare_event
 
-__all__ = ["BatchResult", "DeadLetter", "IngestService", "RawEntry", "redact"]
+__all__ = ["BatchResult", "DeadLetter", "IngestService", "RawEntry"]
 
-_DIGIT_RUN = re.compile(r"\d(?:[ .]?\d){7,}")  # 8+ digits, possibly grouped: a BSN or alike
-_EXCERPT = 2048
-
-
-def redact(text: str) -> str:
-    """Mask digit runs that could be a BSN; keep the rest for the operator."""
-    return _DIGIT_RUN.sub(lambda m: "#" * len(m.group()), text)
+_UUID = re.compile(EVENT_ID_PATTERN)
+_STRUCTURE_CHARS = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +40,30 @@ class DeadLetter:
     source: RawEntry
     refusal: EventRefused
 
-    def fields(self, now: datetime) -> dict[str, str]:
-        raw = self.source.fields.get(EVENT_FIELD.encode(), b"")
+    def fields(self, now: datetime, key: bytes) -> dict[str, str]:
+        """The dead-letter entry: reason, failed paths and the body's masked structure in the clear;
+        the body itself sealed under the dead-letter key (core.dead_letters)."""
+        raw = self.source.fields.get(EVENT_FIELD.encode())
+        refusal = self.refusal
+        paths = failed_paths(refusal.errors)
+        errors = [
+            {"path": failed_paths([e])[0], "type": e.get("type", ""), "msg": e.get("msg", "")}
+            for e in refusal.errors
+        ]
+        detail = "; ".join(f"{e['path']}: {e['msg']}" for e in errors) if errors else refusal.detail
+        source = f"{self.source.stream}/{self.source.entry_id}"
         return {
-            "reason": str(self.refusal.reason),
-            "detail": redact(self.refusal.detail),
-            "errors": json.dumps(self.refusal.errors, ensure_ascii=False),
+            "reason": str(refusal.reason),
+            "detail": detail[:2000],
+            "paths": json.dumps(paths),
+            "errors": json.dumps(errors, ensure_ascii=False),
+            "structure": masked_structure(raw)[:_STRUCTURE_CHARS],
             "source_stream": self.source.stream,
             "source_id": self.source.entry_id,
-            "event_id": redact(self.refusal.event_id or ""),
-            "event_type": redact(self.refusal.event_type or ""),
+            "event_id": refusal.event_id if refusal.event_id and _UUID.match(refusal.event_id) else "",
+            "event_type": refusal.event_type if refusal.event_type in EVENT_TYPES else "",
             "refused_at": now.astimezone(UTC).isoformat(),
-            "body_excerpt": redact(raw[:_EXCERPT].decode("utf-8", "replace")),
+            "sealed_body": seal_body(key, raw or b"", source.encode()),
         }
 
 

@@ -19,7 +19,7 @@ from ..core.consent_state import ConsentFact
 from ..core.entries import rfc3339_utc
 from ..core.pseudonyms import Pseudonymizer
 
-__all__ = ["PreparedEvent", "prepare_event", "registry_key_id"]
+__all__ = ["PreparedEvent", "owner_key_id", "prepare_event"]
 
 _TIME_FIELDS = (
     "valid_from",
@@ -47,8 +47,9 @@ def _data_categories(values: list[str]) -> list[dict[str, Any]]:
     return [{"category": v, "special": DataCategory(v).special} for v in values]
 
 
-def registry_key_id(controller: str, party_id: str, person_id: str | None) -> str:
-    """The key of a registry party or known person: registry events have no data subject."""
+def owner_key_id(controller: str, party_id: str, person_id: str | None) -> str:
+    """The key of an event without a data subject: of the registry party or known person it is
+    about, or for the ledger's own operations of the controller's 'ledger' party."""
     who = f"{controller}/{party_id}/{person_id or ''}"
     return "r-" + hashlib.sha256(who.encode()).hexdigest()[:40]
 
@@ -70,8 +71,8 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
         subject = subject_ref.pseudonym or pseudonyms.pseudonym(subject_ref.bsn or "")
         data["subject"] = {"pseudonym": subject}
         key_id = subject
-    else:  # registry events are about parties and their known persons
-        key_id = registry_key_id(event.controller, data["party_id"], data.get("person_id"))
+    else:  # registry events are about parties and their known persons; operations about the ledger
+        key_id = owner_key_id(event.controller, data.get("party_id", "ledger"), data.get("person_id"))
     content = canonical_bytes(doc, checked=False)
     data.pop("subject", None)
     personal = split_personal(doc, EVENT_TYPES[event.event_type])

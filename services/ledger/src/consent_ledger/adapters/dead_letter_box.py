@@ -1,0 +1,47 @@
+"""The dead-letter stream in Redis, for the operator's commands (app.dead_letters' port)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from ledger_contracts import LedgerPublisher
+from ledger_contracts.events import DeadLetterDropped
+from ledger_contracts.streams import DEAD_LETTER_STREAM, EVENT_FIELD, EVENT_STREAMS
+
+__all__ = ["RedisDeadLetterBox"]
+
+
+def _text(fields: dict[Any, Any]) -> dict[str, str]:
+    return {
+        (k.decode() if isinstance(k, bytes) else str(k)): (v.decode() if isinstance(v, bytes) else str(v))
+        for k, v in fields.items()
+    }
+
+
+class RedisDeadLetterBox:
+    def __init__(self, url: str) -> None:
+        self._redis = redis.Redis.from_url(url)
+
+    def list(self, limit: int) -> list[tuple[str, dict[str, str]]]:
+        rows = self._redis.xrange(DEAD_LETTER_STREAM, count=limit)
+        return [(i.decode() if isinstance(i, bytes) else str(i), _text(f)) for i, f in rows]  # type: ignore[union-attr]
+
+    def get(self, dead_letter_id: str) -> dict[str, str] | None:
+        try:
+            rows = self._redis.xrange(DEAD_LETTER_STREAM, dead_letter_id, dead_letter_id)
+        except redis.ResponseError:
+            return None  # not a stream id at all
+        return _text(rows[0][1]) if rows else None  # type: ignore[index]
+
+    def publish(self, stream: str, body: bytes) -> str:
+        if stream not in EVENT_STREAMS:
+            raise ValueError(f"{stream} is not an event stream of the ledger")
+        entry = self._redis.xadd(stream, {EVENT_FIELD: body})
+        return entry.decode() if isinstance(entry, bytes) else str(entry)
+
+    def publish_event(self, event: DeadLetterDropped) -> str:
+        return LedgerPublisher(self._redis).publish(event)
+
+    def remove(self, dead_letter_id: str) -> None:
+        self._redis.xdel(DEAD_LETTER_STREAM, dead_letter_id)

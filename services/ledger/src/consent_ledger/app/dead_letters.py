@@ -1,0 +1,113 @@
+"""Use case: an operator works the dead letters: list, show (masked, or the sealed body with the
+dead-letter key), replay through the normal path (as it was or fixed), drop with a recorded reason.
+
+Nothing here logs or prints a body unless the operator asks for the original with the key.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from ledger_contracts import EventRefused, parse_event
+from ledger_contracts.events import DeadLetterDropData, DeadLetterDropped
+
+from ..core.dead_letters import open_body
+
+__all__ = ["DROP_REASONS", "DeadLetterBox", "DeadLetterDesk", "DeadLetterError"]
+
+DROP_REASONS = ("duplicate", "test-event", "replaced-by-fix", "unrecoverable", "producer-resends")
+
+
+class DeadLetterError(Exception):
+    """The operation cannot be done; `reason` says why (no-such-dead-letter, still-refused, …)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+class DeadLetterBox(Protocol):
+    """The dead-letter stream and the streams replays go to."""
+
+    def list(self, limit: int) -> list[tuple[str, dict[str, str]]]: ...
+    def get(self, dead_letter_id: str) -> dict[str, str] | None: ...
+    def publish(self, stream: str, body: bytes) -> str: ...
+    def publish_event(self, event: DeadLetterDropped) -> str: ...
+    def remove(self, dead_letter_id: str) -> None: ...
+
+
+@dataclass
+class DeadLetterDesk:
+    box: DeadLetterBox
+    key: bytes
+    controller: str  # whose chain records a drop when the refused body names none
+    producer: str = "ledger-operations"
+
+    def list(self, limit: int = 100) -> list[tuple[str, dict[str, str]]]:
+        return self.box.list(limit)
+
+    def show(self, dead_letter_id: str) -> dict[str, str]:
+        """The dead letter as stored: masked structure and reason; the sealed body stays sealed."""
+        return {k: v for k, v in self._get(dead_letter_id).items() if k != "sealed_body"}
+
+    def original(self, dead_letter_id: str) -> bytes:
+        """The refused body itself, opened with the dead-letter key."""
+        fields = self._get(dead_letter_id)
+        source = f"{fields['source_stream']}/{fields['source_id']}".encode()
+        try:
+            return open_body(self.key, fields["sealed_body"], source)
+        except (InvalidTag, ValueError, KeyError):
+            raise DeadLetterError(
+                "wrong-key", "the dead-letter key does not open this body (LEDGER_DEAD_LETTER_KEY)"
+            ) from None
+
+    def replay(self, dead_letter_id: str, fixed: bytes | None = None) -> str:
+        """Publish the body (or the fixed one) to its stream again and remove the dead letter. A body
+        the ledger would refuse again is not published: the reason says why."""
+        fields = self._get(dead_letter_id)
+        body = fixed if fixed is not None else self.original(dead_letter_id)
+        try:
+            parse_event(body)
+        except EventRefused as exc:
+            raise DeadLetterError(
+                "still-refused", f"{exc.reason}; fix the body and pass it with --fixed"
+            ) from None
+        entry = self.box.publish(fields["source_stream"], body)
+        self.box.remove(dead_letter_id)
+        return entry
+
+    def drop(self, dead_letter_id: str, reason: str, by: str, controller: str | None = None) -> str:
+        """Remove a dead letter unreplayed; the drop is an event on the ledger (who, why, when)."""
+        if reason not in DROP_REASONS:
+            raise DeadLetterError("unknown-drop-reason", f"one of: {', '.join(DROP_REASONS)}")
+        fields = self._get(dead_letter_id)
+        data = DeadLetterDropData(
+            source_stream=fields["source_stream"],  # type: ignore[arg-type]
+            refusal=fields["reason"],  # type: ignore[arg-type]
+            refused_at=datetime.fromisoformat(fields["refused_at"]),
+            event_id=fields.get("event_id") or None,
+            drop_reason=reason,  # type: ignore[arg-type]
+            dropped_by=by,
+        )
+        event = DeadLetterDropped(
+            event_id=str(uuid.uuid4()),
+            occurred_at=datetime.now(UTC),
+            producer=self.producer,
+            controller=controller or self.controller,
+            processing_activity="ledger-beheer",
+            data=data,
+        )
+        self.box.publish_event(event)
+        self.box.remove(dead_letter_id)
+        return event.event_id
+
+    def _get(self, dead_letter_id: str) -> Mapping[str, str]:
+        fields = self.box.get(dead_letter_id)
+        if fields is None:
+            raise DeadLetterError("no-such-dead-letter", f"{dead_letter_id} is not on the dead-letter stream")
+        return fields
