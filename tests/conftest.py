@@ -83,6 +83,18 @@ def wait_until(condition: Callable[[], bool], timeout: float = 30.0, what: str =
         time.sleep(0.05)
 
 
+def wait_until_healthy(base: str) -> None:
+    """Until `consent-ledger up` at `base` answers /health with 200 (60 s at most)."""
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{base}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(healthy, timeout=60, what="consent-ledger up")
+
+
 @pytest.fixture
 def up(tmp_path):
     """`consent-ledger up --dev` as a subprocess (embedded Redis, SQLite): (env, base URL). Its log
@@ -97,14 +109,8 @@ def up(tmp_path):
     logfile = open(env["UP_LOG"], "wb")  # noqa: SIM115 - closed in finally, after the process
     proc = subprocess.Popen(CLI + ["up", "--dev"], env=env, stdout=logfile, stderr=subprocess.STDOUT)
 
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_until(healthy, timeout=60, what="consent-ledger up")
+        wait_until_healthy(f"http://127.0.0.1:{port}")
         yield env, f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

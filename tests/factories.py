@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
+
+from ledger_contracts.signing import ProducerSigner
 
 VALID_BSN = "111222333"  # passes the elfproef
 OTHER_BSN = "123456782"  # passes the elfproef
 INVALID_BSN = "123456789"  # fails the elfproef
+
+
+# The producers the tests publish as, all with one key (registered by tests/integration/harness.py).
+PRODUCER_SIGNER = ProducerSigner.from_seed(bytes(range(32)))
+TEST_PRODUCERS = ("gemeente-noordoostpolder.participatie", "website-team")
+
+
+def signed(body: dict[str, Any] | bytes | str) -> dict[str, str | bytes]:
+    """The stream entry's fields for an event, signed as its producer would sign it."""
+    raw = body if isinstance(body, bytes | str) else json.dumps(body)
+    try:
+        return {"event": raw, "sig": PRODUCER_SIGNER.sign(raw)}
+    except ValueError:  # not JSON at all: nothing to sign
+        return {"event": raw}
 
 
 def eid(name: str) -> str:

@@ -6,14 +6,18 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from consent_ledger.adapters.consumer import ensure_groups
+from consent_ledger.app.internal_producers import register_internal_producers
+from consent_ledger.app.producers import ProducerRecord, ProducerStore
 from consent_ledger.bootstrap import Ledger, build_ledger
 from consent_ledger.config import ConsumerSettings, Settings
 
 from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY, REDIS_URL
+from tests.factories import PRODUCER_SIGNER, TEST_PRODUCERS
 
 
 def settings_for(database_url: str, home: Path, **consumer: object) -> Settings:
@@ -27,9 +31,20 @@ def settings_for(database_url: str, home: Path, **consumer: object) -> Settings:
     )
 
 
+def register_test_producers(producers: ProducerStore, kek: bytes | None = None) -> None:
+    """The producers of tests/factories.py, with the test key, for anything (outside dev mode only
+    registered producers' signed events count); with `kek` also the internal ones, as `up` does."""
+    for producer_id in TEST_PRODUCERS:
+        record = ProducerRecord(producer_id, PRODUCER_SIGNER.public_text(), ("*",), ("*",), datetime.now(UTC))
+        producers.put_producer(record)
+    if kek is not None:
+        register_internal_producers(producers, kek, datetime.now(UTC))
+
+
 @asynccontextmanager
 async def running_ledger(settings: Settings) -> AsyncIterator[Ledger]:
     ledger = build_ledger(settings, REDIS_URL)
+    register_test_producers(ledger.producers, ledger.kek)
     await ensure_groups(ledger.redis)
     await ledger.broker.start()
     try:

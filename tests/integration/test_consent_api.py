@@ -3,7 +3,6 @@ order-independent state, as-of, bulk, history, scopes, refusals, and expiry by i
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -13,10 +12,11 @@ import pytest
 from consent_ledger.adapters.expiry_scheduler import ExpiryScheduler
 from consent_ledger.adapters.http import HttpDeps, create_app
 from consent_ledger.app.consent_query import ConsentQuery
+from consent_ledger.app.internal_producers import internal_signer
 from ledger_contracts.streams import CONSENT_STREAM
 
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.factories import OTHER_BSN, VALID_BSN, consent, eid
+from tests.factories import OTHER_BSN, VALID_BSN, consent, eid, signed
 from tests.integration.harness import eventually, running_ledger, settings_for
 
 THIRD_BSN = "100000009"  # passes the elfproef; never given consent
@@ -26,7 +26,7 @@ NEWS = "newsletter-subscription"
 
 def publish(r, events) -> None:
     for e in events:
-        r.xadd(CONSENT_STREAM, {"event": json.dumps(e)})
+        r.xadd(CONSENT_STREAM, signed(e))
 
 
 @pytest.fixture
@@ -195,7 +195,10 @@ async def test_expiry_runs_by_itself_and_is_recorded_once(api, redis_client):
     publish(redis_client, [grant])
     await eventually(lambda: ledger.store.count_entries() == 1, what="the grant")
     clock = [until - timedelta(seconds=1)]
-    scheduler = ExpiryScheduler(ledger.store, ledger.redis, ledger.metrics, clock=lambda: clock[0])
+    signer = internal_signer(ledger.kek, "ledger-expiry")
+    scheduler = ExpiryScheduler(
+        ledger.store, ledger.redis, ledger.metrics, clock=lambda: clock[0], signer=signer
+    )
     assert await scheduler.tick() == 0  # not yet due
     clock[0] = until
     assert await scheduler.tick() == 1

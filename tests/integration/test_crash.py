@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -11,8 +10,8 @@ import sys
 from ledger_contracts.streams import DISCLOSURE_STREAM, LEDGER_GROUP
 
 from tests.conftest import REDIS_URL, wait_until
-from tests.factories import disclosure
-from tests.integration.harness import eventually, running_ledger, settings_for
+from tests.factories import disclosure, signed
+from tests.integration.harness import eventually, register_test_producers, running_ledger, settings_for
 
 N = 20_000
 
@@ -21,7 +20,7 @@ async def test_sigkill_mid_stream_then_reclaim(redis_client, postgres_url, ledge
     r = redis_client
     pipe = r.pipeline(transaction=False)
     for i in range(N):
-        pipe.xadd(DISCLOSURE_STREAM, {"event": json.dumps(disclosure(event_id=f"evt-{i:06d}"))})
+        pipe.xadd(DISCLOSURE_STREAM, signed(disclosure(event_id=f"evt-{i:06d}")))
     pipe.execute()
 
     env = {
@@ -32,16 +31,18 @@ async def test_sigkill_mid_stream_then_reclaim(redis_client, postgres_url, ledge
         "LEDGER_CONSUMER__CONSUMER_NAME": "doomed",
         "LEDGER_CONSUMER__BATCH_SIZE": "200",
     }
+    settings = settings_for(postgres_url, tmp_path, consumer_name="survivor", reclaim_idle_ms=300)
+    from consent_ledger.adapters.sql_producers import SqlProducerStore
+    from consent_ledger.bootstrap import build_store
+
+    store = build_store(settings)
+    register_test_producers(SqlProducerStore(store.engine))  # before the victim reads anything
     victim = subprocess.Popen(
         [sys.executable, "-m", "consent_ledger.cli", "consume"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    settings = settings_for(postgres_url, tmp_path, consumer_name="survivor", reclaim_idle_ms=300)
-    from consent_ledger.bootstrap import build_store
-
-    store = build_store(settings)
     try:
         wait_until(lambda: store.count_entries() >= 1000, timeout=60, what="the victim to commit something")
         victim.send_signal(signal.SIGKILL)

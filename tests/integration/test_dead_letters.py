@@ -14,7 +14,7 @@ from consent_ledger.app.dead_letters import DeadLetterDesk, DeadLetterError
 from ledger_contracts.streams import DEAD_LETTER_STREAM, DISCLOSURE_STREAM
 
 from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY, REDIS_URL
-from tests.factories import VALID_BSN, disclosure
+from tests.factories import PRODUCER_SIGNER, VALID_BSN, disclosure, signed
 from tests.integration.harness import eventually, running_ledger, settings_for
 
 HEALTH = "Heeft een burn-out en rugklachten"  # health details a producer put in the clear
@@ -38,8 +38,8 @@ async def test_show_fix_replay_once_and_drop_recorded(redis_client, database_url
     broken["data"]["purpose"] = f"Re-integratie; {HEALTH}"  # free text where a code belongs
     unreadable = disclosure()
     unreadable["data"]["channel"] = "carrier-pigeon"
-    r.xadd(DISCLOSURE_STREAM, {"event": json.dumps(broken)})
-    r.xadd(DISCLOSURE_STREAM, {"event": json.dumps(unreadable)})
+    r.xadd(DISCLOSURE_STREAM, signed(broken))
+    r.xadd(DISCLOSURE_STREAM, signed(unreadable))
     settings = settings_for(database_url, tmp_path)
     async with running_ledger(settings) as ledger:
         await eventually(lambda: r.xlen(DEAD_LETTER_STREAM) == 2, what="2 dead letters")
@@ -62,15 +62,22 @@ async def test_show_fix_replay_once_and_drop_recorded(redis_client, database_url
         assert still.returncode == 1 and "still-refused" in still.stderr
         fixed = dict(broken, data={**broken["data"], "purpose": "participatie"})
         (tmp_path / "fixed.json").write_text(json.dumps(fixed))
-        replayed = cli(["dead-letters", "replay", first, "--fixed", str(tmp_path / "fixed.json")], tmp_path)
+        unsigned = cli(["dead-letters", "replay", first, "--fixed", str(tmp_path / "fixed.json")], tmp_path)
+        assert (
+            unsigned.returncode == 1 and "signature-needed" in unsigned.stderr
+        )  # only its producer signs it
+        sig = PRODUCER_SIGNER.sign((tmp_path / "fixed.json").read_bytes())  # the producer signs its fix
+        replayed = cli(
+            ["dead-letters", "replay", first, "--fixed", str(tmp_path / "fixed.json"), "--sig", sig], tmp_path
+        )
         assert replayed.returncode == 0, replayed.stderr
         await eventually(lambda: ledger.store.count_entries() == 1, what="the fixed event appended")
         try:
-            desk.replay(first, json.dumps(fixed).encode())
+            desk.replay(first, json.dumps(fixed).encode(), sig)
             raise AssertionError("a replayed dead letter is gone")
         except DeadLetterError as exc:
             assert exc.reason == "no-such-dead-letter"
-        r.xadd(DISCLOSURE_STREAM, {"event": json.dumps(fixed)})  # the producer retries as well
+        r.xadd(DISCLOSURE_STREAM, signed(fixed))  # the producer retries as well
         await eventually(
             lambda: ledger.metrics.registry.get_sample_value("ledger_events_duplicate_total") == 1,
             what="the retry seen as a duplicate",

@@ -16,12 +16,12 @@ from ledger_contracts.streams import (
 )
 from sqlalchemy import text
 
-from tests.factories import INVALID_BSN, OTHER_BSN, VALID_BSN, consent, disclosure
+from tests.factories import INVALID_BSN, OTHER_BSN, PRODUCER_SIGNER, VALID_BSN, consent, disclosure, signed
 from tests.integration.harness import eventually, running_ledger, settings_for
 
 
 def xadd(r, stream, body) -> None:
-    r.xadd(stream, {"event": body if isinstance(body, bytes) else json.dumps(body)})
+    r.xadd(stream, signed(body))
 
 
 def dead_letters(r) -> list[dict[str, str]]:
@@ -93,7 +93,7 @@ async def test_redelivery_makes_no_second_entry_and_a_conflict_is_recorded(
     first = disclosure(event_id="evt-0001")
     changed = disclosure(event_id="evt-0001", data={**first["data"], "channel": "post"})
     async with running_ledger(settings_for(database_url, tmp_path)) as ledger:
-        publisher = LedgerPublisher(r)
+        publisher = LedgerPublisher(r, PRODUCER_SIGNER)
         publisher.publish(EVENT_ADAPTER.validate_json(json.dumps(first)))
         publisher.publish(EVENT_ADAPTER.validate_json(json.dumps(first)))  # producer retried
         xadd(r, DISCLOSURE_STREAM, first)  # and once more, raw

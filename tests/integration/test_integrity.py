@@ -14,7 +14,7 @@ import subprocess
 import httpx
 import pytest
 
-from tests.conftest import wait_until
+from tests.conftest import wait_until, wait_until_healthy
 from tests.integration.test_cli import CLI, free_port, run
 
 
@@ -43,14 +43,8 @@ def ledger(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
 
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{base}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_until(healthy, timeout=60, what="consent-ledger up")
+        wait_until_healthy(base)
         yield env, base, log_public, witness_private
     finally:
         proc.terminate()

@@ -1,4 +1,4 @@
-"""Publish events with a plain XADD: the helper Python services use.
+"""Publish events with a plain XADD, signed with the producer's key: the helper Python services use.
 
 Producers in other languages do the same with `XADD <stream> * event <json>`.
 """
@@ -11,33 +11,40 @@ import redis
 import redis.asyncio as aioredis
 
 from .events import EVENT_ADAPTER, Event
+from .signing import SIGNATURE_FIELD, ProducerSigner
 from .streams import EVENT_FIELD, stream_for
 
 __all__ = ["AsyncLedgerPublisher", "LedgerPublisher", "encode_event"]
 
 
-def encode_event(event: Event) -> tuple[str, dict[str, bytes]]:
-    """The stream and the entry fields for one event (validates it once more)."""
+def encode_event(event: Event, signer: ProducerSigner | None = None) -> tuple[str, dict[str, bytes]]:
+    """The stream and the entry fields for one event (validates it once more), signed when a
+    signer is given (outside development mode the ledger counts only signed events)."""
     checked = EVENT_ADAPTER.validate_python(event)
-    return stream_for(checked.event_type), {EVENT_FIELD: checked.model_dump_json().encode()}
+    body = checked.model_dump_json().encode()
+    fields = {EVENT_FIELD: body}
+    if signer is not None:
+        fields[SIGNATURE_FIELD] = signer.sign(body).encode()
+    return stream_for(checked.event_type), fields
 
 
 class LedgerPublisher:
     """Synchronous publisher. Publishing the same event twice is harmless: the ledger
     is idempotent on `event_id`."""
 
-    def __init__(self, client: redis.Redis[Any] | str) -> None:
+    def __init__(self, client: redis.Redis[Any] | str, signer: ProducerSigner | None = None) -> None:
         self._redis = redis.Redis.from_url(client) if isinstance(client, str) else client
+        self._signer = signer
 
     def publish(self, event: Event) -> str:
-        stream, fields = encode_event(event)
+        stream, fields = encode_event(event, self._signer)
         entry_id = self._redis.xadd(stream, fields)  # type: ignore[arg-type]
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     def publish_many(self, events: list[Event]) -> int:
         pipe = self._redis.pipeline(transaction=False)
         for event in events:
-            stream, fields = encode_event(event)
+            stream, fields = encode_event(event, self._signer)
             pipe.xadd(stream, fields)  # type: ignore[arg-type]
         return len(pipe.execute())
 
@@ -45,11 +52,12 @@ class LedgerPublisher:
 class AsyncLedgerPublisher:
     """Asynchronous publisher, same contract as LedgerPublisher."""
 
-    def __init__(self, client: aioredis.Redis[Any] | str) -> None:
+    def __init__(self, client: aioredis.Redis[Any] | str, signer: ProducerSigner | None = None) -> None:
         self._redis = aioredis.Redis.from_url(client) if isinstance(client, str) else client
+        self._signer = signer
 
     async def publish(self, event: Event) -> str:
-        stream, fields = encode_event(event)
+        stream, fields = encode_event(event, self._signer)
         entry_id = await self._redis.xadd(stream, fields)  # type: ignore[arg-type]
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 

@@ -11,11 +11,13 @@ from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
 from .adapters.sql_clients import SqlClientStore
 from .adapters.sql_engine import in_memory, make_engine, make_read_engine, migrate
+from .adapters.sql_producers import SqlProducerStore
 from .adapters.sql_store import SqlLedgerStore, SqlTreeStore
 from .app.append import BatchAppender
 from .app.checkpoints import Checkpoints
 from .app.clients import ApiClients
 from .app.ingest import IngestService
+from .app.producers import ProducerGate
 from .config import Settings
 from .core.pseudonyms import Pseudonymizer
 
@@ -32,6 +34,8 @@ class Ledger:
     ingest: IngestService
     pseudonyms: Pseudonymizer
     clients: ApiClients
+    producers: SqlProducerStore
+    kek: bytes
 
 
 def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
@@ -47,12 +51,14 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
     pseudonyms = Pseudonymizer({settings.pseudonym_key_version: pkey}, settings.pseudonym_key_version)
     store = build_store(settings)
     metrics = LedgerMetrics()
-    ingest = IngestService(BatchAppender(store, kek), pseudonyms)
+    producers = SqlProducerStore(store.engine)
+    gate = None if settings.dev_mode else ProducerGate(producers)
+    ingest = IngestService(BatchAppender(store, kek), pseudonyms, gate)
     broker = RedisBroker(redis_url, logger=None)
     client = aioredis.Redis.from_url(redis_url)
     LedgerConsumer(broker, client, ingest, metrics, settings.consumer, settings.dead_letter_key_bytes())
     clients = ApiClients(SqlClientStore(store.engine))
-    return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms, clients)
+    return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms, clients, producers, kek)
 
 
 def build_checkpoints(settings: Settings, store: SqlLedgerStore) -> Checkpoints:

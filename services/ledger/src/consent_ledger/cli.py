@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Generator, Iterable
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from .adapters.log_hygiene import configure_logging
 from .cli_dead_letters import register as register_dead_letters
 from .cli_integrity import load_state, parse_keys, register, save_state, size_of
+from .cli_producers import register as register_producers
 from .config import ConfigError, Settings
 from .core.verify import StoredEntry
 
@@ -162,10 +164,24 @@ def _dead_letter_desk():  # type: ignore[no-untyped-def]
     except ConfigError as exc:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    return DeadLetterDesk(RedisDeadLetterBox(_redis_url(settings)), key, settings.operations_controller)
+    from .app.internal_producers import internal_signer
+
+    _, kek = settings.keys()
+    box = RedisDeadLetterBox(_redis_url(settings), internal_signer(kek, "ledger-operations"))
+    return DeadLetterDesk(box, key, settings.operations_controller, require_signature=not settings.dev_mode)
 
 
 register_dead_letters(app, _dead_letter_desk)
+
+
+def _producer_store():  # type: ignore[no-untyped-def]
+    from .adapters.sql_producers import SqlProducerStore
+    from .bootstrap import build_store
+
+    return SqlProducerStore(build_store(_settings()).engine)
+
+
+register_producers(app, _producer_store)
 
 
 @app.command()
@@ -176,11 +192,25 @@ def demo(
     """Publish realistic events from the seeds' scenarios to the running ledger's broker."""
     from ledger_contracts import LedgerPublisher
 
-    from .demo import demo_events
+    from .adapters.sql_producers import SqlProducerStore
+    from .app.internal_producers import internal_signer
+    from .app.producers import ProducerRecord
+    from .bootstrap import build_store
+    from .demo import CONTROLLER, PRODUCER, demo_events
 
     settings = _settings()
     events = demo_events(subjects, seed)
-    LedgerPublisher(_redis_url(settings)).publish_many(events)
+    signer = None
+    try:
+        _, kek = settings.keys()
+    except ConfigError:  # no keys here: a development ledger, which takes unsigned events
+        kek = None
+    if kek is not None:  # the demo is a producer like any other: registered, signing
+        signer = internal_signer(kek, PRODUCER)
+        scope = ("disclosure.recorded", "consent.*")
+        record = ProducerRecord(PRODUCER, signer.public_text(), scope, (CONTROLLER,), datetime.now(UTC))
+        SqlProducerStore(build_store(settings).engine).put_producer(record)
+    LedgerPublisher(_redis_url(settings), signer).publish_many(events)
     kinds: dict[str, int] = {}
     for e in events:
         kinds[e.event_type] = kinds.get(e.event_type, 0) + 1

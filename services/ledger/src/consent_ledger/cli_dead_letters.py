@@ -60,11 +60,14 @@ def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> No
     def replay(
         dead_letter_id: str,
         fixed: Annotated[Path | None, typer.Option(help="A corrected body (JSON) to publish instead")] = None,
+        sig: Annotated[
+            str | None, typer.Option(help="The producer's signature of the corrected body (its `sig` field)")
+        ] = None,
     ) -> None:
         """Publish the body again through the normal path; with --fixed the corrected one."""
         body = fixed.read_bytes() if fixed else None
         try:
-            entry = desk().replay(dead_letter_id, body)
+            entry = desk().replay(dead_letter_id, body, sig)
         except DeadLetterError as exc:
             _refused(exc)
         out.print(f"replayed as {entry}; the dead letter is removed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 
 import uvicorn
 from consent_notifier.adapters.http import create_notifier_app
@@ -14,7 +15,7 @@ from consent_notifier.bootstrap import build_notifier
 from consent_notifier.config import NotifierSettings
 from consent_notifier.core.roles import Role
 from consent_notifier.service import NOTIFIER_STREAMS, NotifierService, background
-from ledger_contracts.streams import NOTIFIER_GROUP
+from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
 from .adapters.checkpoint_scheduler import CheckpointScheduler
 from .adapters.consumer import ensure_groups
@@ -22,8 +23,10 @@ from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
 from .adapters.log_hygiene import AccessLog
+from .adapters.stream_trimmer import StreamTrimmer
 from .adapters.subject_directory import LedgerSubjectDirectory
 from .app.consent_query import ConsentQuery
+from .app.internal_producers import internal_signer, register_internal_producers
 from .bootstrap import build_checkpoints, build_ledger
 from .config import Settings
 
@@ -50,6 +53,7 @@ def run_up(settings: Settings) -> None:
 async def _serve(settings: Settings, redis_url: str) -> None:
     ledger = build_ledger(settings, redis_url)
     checkpoints = build_checkpoints(settings, ledger.store)  # refuses to start without a key
+    register_internal_producers(ledger.producers, ledger.kek, datetime.now(UTC))
     notifier = build_notifier(
         NotifierSettings(),
         settings.home,
@@ -77,10 +81,20 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     for head in ledger.store.heads():
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
     await ledger.broker.start()
-    relay = OutboxRelay(notifier.store, ledger.redis, notifier.metrics)
+    relay = OutboxRelay(
+        notifier.store, ledger.redis, notifier.metrics, signer=internal_signer(ledger.kek, "notifier")
+    )
     chores = asyncio.create_task(background(notifier, relay))
-    expiry = asyncio.create_task(ExpiryScheduler(ledger.store, ledger.redis, ledger.metrics).run())
+    expiring = ExpiryScheduler(
+        ledger.store, ledger.redis, ledger.metrics, signer=internal_signer(ledger.kek, "ledger-expiry")
+    )
+    expiry = asyncio.create_task(expiring.run())
     signing = asyncio.create_task(CheckpointScheduler(checkpoints, ledger.metrics).run())
+    required = {
+        stream: (LEDGER_GROUP, NOTIFIER_GROUP) if stream in NOTIFIER_STREAMS else (LEDGER_GROUP,)
+        for stream in EVENT_STREAMS
+    }
+    trimming = asyncio.create_task(StreamTrimmer(ledger.redis, ledger.metrics, required).run())
     log.info("checkpoints signed by %s", ", ".join(str(v) for v in checkpoints.verifiers()))
     log.info(
         "ledger up: database %s, broker %s, http://%s:%d (worklist page: /telefoon/)",
@@ -95,6 +109,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         chores.cancel()
         expiry.cancel()
         signing.cancel()
+        trimming.cancel()
         await ledger.broker.stop()
         await ledger.redis.aclose()
         ledger.store.dispose()

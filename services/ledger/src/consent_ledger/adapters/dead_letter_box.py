@@ -7,6 +7,7 @@ from typing import Any
 import redis
 from ledger_contracts import LedgerPublisher
 from ledger_contracts.events import DeadLetterDropped
+from ledger_contracts.signing import SIGNATURE_FIELD, ProducerSigner
 from ledger_contracts.streams import DEAD_LETTER_STREAM, EVENT_FIELD, EVENT_STREAMS
 
 __all__ = ["RedisDeadLetterBox"]
@@ -20,8 +21,9 @@ def _text(fields: dict[Any, Any]) -> dict[str, str]:
 
 
 class RedisDeadLetterBox:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, signer: ProducerSigner | None = None) -> None:
         self._redis = redis.Redis.from_url(url)
+        self._signer = signer  # the 'ledger-operations' producer key, for the drop events
 
     def list(self, limit: int) -> list[tuple[str, dict[str, str]]]:
         rows = self._redis.xrange(DEAD_LETTER_STREAM, count=limit)
@@ -34,14 +36,17 @@ class RedisDeadLetterBox:
             return None  # not a stream id at all
         return _text(rows[0][1]) if rows else None  # type: ignore[index]
 
-    def publish(self, stream: str, body: bytes) -> str:
+    def publish(self, stream: str, body: bytes, signature: str | None = None) -> str:
         if stream not in EVENT_STREAMS:
             raise ValueError(f"{stream} is not an event stream of the ledger")
-        entry = self._redis.xadd(stream, {EVENT_FIELD: body})
+        fields = {EVENT_FIELD: body}
+        if signature:
+            fields[SIGNATURE_FIELD] = signature.encode()
+        entry = self._redis.xadd(stream, fields)  # type: ignore[arg-type]
         return entry.decode() if isinstance(entry, bytes) else str(entry)
 
     def publish_event(self, event: DeadLetterDropped) -> str:
-        return LedgerPublisher(self._redis).publish(event)
+        return LedgerPublisher(self._redis, self._signer).publish(event)
 
     def remove(self, dead_letter_id: str) -> None:
         self._redis.xdel(DEAD_LETTER_STREAM, dead_letter_id)

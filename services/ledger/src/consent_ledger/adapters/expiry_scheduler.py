@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from ledger_contracts import encode_event
+from ledger_contracts.signing import ProducerSigner
 
 from ..app.expiry import ExpiryReader, expiry_event
 from .metrics import LedgerMetrics
@@ -28,8 +29,10 @@ class ExpiryScheduler:
         redis: aioredis.Redis,
         metrics: LedgerMetrics,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        signer: ProducerSigner | None = None,
     ) -> None:
         self.store, self.redis, self.metrics, self.clock = store, redis, metrics, clock
+        self.signer = signer  # the 'ledger-expiry' producer key (app.internal_producers)
         self._in_flight: set[str] = set()  # published, not yet recorded by the ledger
 
     async def tick(self) -> int:
@@ -40,7 +43,7 @@ class ExpiryScheduler:
         for event in due:
             if event.event_id in self._in_flight:
                 continue
-            stream, fields = encode_event(event)
+            stream, fields = encode_event(event, self.signer)
             await self.redis.xadd(stream, fields)  # type: ignore[arg-type]
             self._in_flight.add(event.event_id)
             self.metrics.expiries_published.inc()

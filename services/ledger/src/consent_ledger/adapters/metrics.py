@@ -40,6 +40,12 @@ class LedgerMetrics:
         self.consumer_lag = Gauge(
             "ledger_consumer_lag", "Entries not yet acknowledged by the ledger group", ["stream"], registry=r
         )
+        self.stream_length = Gauge(
+            "ledger_stream_length",
+            "Entries kept on an input stream (trimmed once every group that reads it acknowledged)",
+            ["stream"],
+            registry=r,
+        )
         self.reclaimed = Counter("ledger_entries_reclaimed", "Pending entries reclaimed", registry=r)
         self.consent_queries = Counter(
             "ledger_consent_queries",

@@ -14,6 +14,7 @@ __all__ = [
     "EventIndexRow",
     "LedgerEntryRow",
     "MerkleNodeRow",
+    "ProducerRow",
     "SubjectKeyRow",
 ]
 
@@ -125,5 +126,18 @@ class ApiClientRow(SQLModel, table=True):
     client_id: str = Field(primary_key=True, max_length=64)
     token_sha256: str = Field(max_length=64, unique=True)
     scopes: str = Field(max_length=200, description="space-separated")
+    created_at: str = Field(max_length=40)
+    disabled_at: str | None = Field(default=None, max_length=40)
+
+
+class ProducerRow(SQLModel, table=True):
+    """A registered producer: its public key and what it may publish (app.producers)."""
+
+    __tablename__ = "producer"
+
+    producer_id: str = Field(primary_key=True, max_length=64)
+    public_key: str = Field(max_length=100, description="ed25519:<base64url>")
+    event_types: str = Field(max_length=500, description="space-separated patterns")
+    controllers: str = Field(max_length=500, description="space-separated codes, or *")
     created_at: str = Field(max_length=40)
     disabled_at: str | None = Field(default=None, max_length=40)

@@ -36,7 +36,7 @@ class DeadLetterBox(Protocol):
 
     def list(self, limit: int) -> list[tuple[str, dict[str, str]]]: ...
     def get(self, dead_letter_id: str) -> dict[str, str] | None: ...
-    def publish(self, stream: str, body: bytes) -> str: ...
+    def publish(self, stream: str, body: bytes, signature: str | None = None) -> str: ...
     def publish_event(self, event: DeadLetterDropped) -> str: ...
     def remove(self, dead_letter_id: str) -> None: ...
 
@@ -47,6 +47,7 @@ class DeadLetterDesk:
     key: bytes
     controller: str  # whose chain records a drop when the refused body names none
     producer: str = "ledger-operations"
+    require_signature: bool = True  # outside development mode a fixed body needs its producer's signature
 
     def list(self, limit: int = 100) -> list[tuple[str, dict[str, str]]]:
         return self.box.list(limit)
@@ -66,18 +67,27 @@ class DeadLetterDesk:
                 "wrong-key", "the dead-letter key does not open this body (LEDGER_DEAD_LETTER_KEY)"
             ) from None
 
-    def replay(self, dead_letter_id: str, fixed: bytes | None = None) -> str:
+    def replay(self, dead_letter_id: str, fixed: bytes | None = None, signature: str | None = None) -> str:
         """Publish the body (or the fixed one) to its stream again and remove the dead letter. A body
-        the ledger would refuse again is not published: the reason says why."""
+        the ledger would refuse again is not published: the reason says why. The body as it was
+        keeps its producer's signature; a fixed body needs the producer's signature of it
+        (`signature`), since only the producer may say what it published."""
         fields = self._get(dead_letter_id)
         body = fixed if fixed is not None else self.original(dead_letter_id)
+        if fixed is None:
+            signature = fields.get("sig") or None
+        elif self.require_signature and not signature:
+            raise DeadLetterError(
+                "signature-needed",
+                "a fixed body counts only signed by its producer: pass its signature with --sig",
+            )
         try:
             parse_event(body)
         except EventRefused as exc:
             raise DeadLetterError(
                 "still-refused", f"{exc.reason}; fix the body and pass it with --fixed"
             ) from None
-        entry = self.box.publish(fields["source_stream"], body)
+        entry = self.box.publish(fields["source_stream"], body, signature)
         self.box.remove(dead_letter_id)
         return entry
 

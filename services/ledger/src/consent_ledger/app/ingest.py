@@ -15,11 +15,13 @@ from typing import Any
 
 from ledger_contracts import EVENT_TYPES, EventRefused, parse_event
 from ledger_contracts.formats import EVENT_ID_PATTERN
+from ledger_contracts.signing import SIGNATURE_FIELD
 from ledger_contracts.streams import EVENT_FIELD
 
 from ..core.dead_letters import failed_paths, masked_structure, seal_body
 from ..core.pseudonyms import Pseudonymizer
 from .append import AppendOutcome, BatchAppender
+from .producers import ProducerGate
 from .records import PreparedEvent, prepare_event
 
 __all__ = ["BatchResult", "DeadLetter", "IngestService", "RawEntry"]
@@ -64,6 +66,8 @@ class DeadLetter:
             "event_type": refusal.event_type if refusal.event_type in EVENT_TYPES else "",
             "refused_at": now.astimezone(UTC).isoformat(),
             "sealed_body": seal_body(key, raw or b"", source.encode()),
+            # a signature is no personal data; kept so that an unchanged replay still verifies
+            "sig": self.source.fields.get(SIGNATURE_FIELD.encode(), b"").decode("ascii", "replace")[:200],
         }
 
 
@@ -74,9 +78,13 @@ class BatchResult:
 
 
 class IngestService:
-    def __init__(self, appender: BatchAppender, pseudonyms: Pseudonymizer) -> None:
+    def __init__(
+        self, appender: BatchAppender, pseudonyms: Pseudonymizer, gate: ProducerGate | None = None
+    ) -> None:
+        """`gate`: only registered producers' signed events count; None in development mode only."""
         self._appender = appender
         self._pseudonyms = pseudonyms
+        self._gate = gate
 
     def handle(self, entries: Sequence[RawEntry]) -> BatchResult:
         """Validate every entry, append the good ones in one transaction, list the refusals.
@@ -87,11 +95,20 @@ class IngestService:
         sources: list[str] = []
         dead: list[DeadLetter] = []
         for entry in entries:
+            raw = entry.fields.get(EVENT_FIELD.encode())
             try:
-                event = parse_event(entry.fields.get(EVENT_FIELD.encode()))
+                event = parse_event(raw)
             except EventRefused as refusal:
                 dead.append(DeadLetter(entry, refusal))
                 continue
+            if self._gate is not None:
+                refused = self._gate.refusal(event, raw or b"", entry.fields.get(SIGNATURE_FIELD.encode()))
+                if refused is not None:
+                    reason, detail = refused
+                    dead.append(
+                        DeadLetter(entry, EventRefused(reason, detail, [], event.event_id, event.event_type))
+                    )
+                    continue
             prepared.append(prepare_event(event, self._pseudonyms))
             sources.append(f"{entry.stream}/{entry.entry_id}")
         return BatchResult(self._appender.append(prepared, sources), dead)

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import redis.asyncio as aioredis
-from ledger_contracts.streams import EVENT_FIELD
+from ledger_contracts.signing import SIGNATURE_FIELD, ProducerSigner
+from ledger_contracts.streams import EVENT_FIELD, EVENT_STREAMS
 
 from .metrics import NotifierMetrics
 from .sql_store import OutboxMessage, SqlNotifierStore
@@ -33,8 +34,10 @@ class OutboxRelay:
         max_attempts: int = 12,
         first_delay: timedelta = timedelta(seconds=1),
         batch: int = 200,
+        signer: ProducerSigner | None = None,
     ) -> None:
-        self.store, self.redis, self.metrics = store, redis, metrics
+        """`signer`: the notifier's producer key; events for the ledger's streams are signed with it."""
+        self.store, self.redis, self.metrics, self.signer = store, redis, metrics, signer
         self.http = http or httpx.AsyncClient(timeout=10)
         self.max_attempts, self.first_delay, self.batch = max_attempts, first_delay, batch
 
@@ -70,7 +73,10 @@ class OutboxRelay:
 
     async def _deliver(self, msg: OutboxMessage) -> None:
         if msg.target == "stream":
-            await self.redis.xadd(msg.destination, {EVENT_FIELD: msg.payload})
+            fields = {EVENT_FIELD: msg.payload}
+            if self.signer is not None and msg.destination in EVENT_STREAMS:
+                fields[SIGNATURE_FIELD] = self.signer.sign(msg.payload)
+            await self.redis.xadd(msg.destination, fields)  # type: ignore[arg-type]
         elif msg.target == "webhook":
             resp = await self.http.post(
                 msg.destination, content=msg.payload, headers={"content-type": "application/json"}

@@ -260,8 +260,8 @@ class SqlNotifierTx:
                 subject_known=r.subject_known,
                 party_id=r.party_id,
                 person_id=r.person_id,
-                calling_number=r.calling_number,
-                given_number=r.given_number,
+                calling_number=None,  # a caller's numbers are not kept beyond the decision
+                given_number=None,
                 topic=r.topic,
                 data_categories=",".join(sorted(r.data_categories)),
                 special_categories=r.special_categories,
@@ -291,11 +291,19 @@ class SqlNotifierTx:
         self.s.flush()
 
     def put_task(self, t: CallbackTask) -> None:
+        """A closed task keeps no number: the callback number is kept only while it is to be called."""
+        closed = t.state is not TaskState.PENDING
+        if closed:
+            self.s.exec(  # type: ignore[call-overload]
+                update(DecisionRow)
+                .where(col(DecisionRow.request_id) == t.request_id)
+                .values(callback_number=None)
+            )
         self.s.merge(
             CallbackTaskRow(
                 task_id=t.task_id,
                 request_id=t.request_id,
-                number=t.number,
+                number="" if closed else t.number,
                 deadline=t.deadline,
                 state=str(t.state),
                 closed_at=t.closed_at,

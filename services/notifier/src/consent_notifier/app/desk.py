@@ -193,7 +193,7 @@ class PhoneDesk:
             stored.current.policy_version,
             t.task.recorded_by or "notifier",
             t.task.closed_at or self.clock.now(),
-            t.task.number,
+            None,  # the callback is closed: its number is not kept
         )
         tx.put_task(t.task)
         tx.add_decision(decision)
@@ -270,12 +270,12 @@ def _override_recipient(inp: OverrideInput, party: Party | None, r: PhoneRequest
 
 
 def _fingerprint(r: PhoneRequest) -> str:
+    """What makes a resubmission the same request. Not the telephone numbers: a hash of a number is
+    no protection (there are too few numbers), and they are not kept beyond the decision."""
     content = [
         r.subject,
         r.party_id,
         r.person_id,
-        r.calling_number,
-        r.given_number,
         r.topic,
         sorted(r.data_categories),
         r.requested_by,

@@ -1,0 +1,65 @@
+"""Trims the input streams once every group that must read them has acknowledged (core.trimming):
+a producer's raw BSN does not stay in Redis after the ledger recorded the event. Never an unread or
+unacknowledged entry. Reports each stream's length as `ledger_stream_length`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from ..core.trimming import GroupState, safe_min_id
+from .metrics import LedgerMetrics
+
+__all__ = ["StreamTrimmer"]
+
+log = logging.getLogger("consent_ledger.trimming")
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class StreamTrimmer:
+    def __init__(
+        self, redis: aioredis.Redis, metrics: LedgerMetrics, required: Mapping[str, tuple[str, ...]]
+    ):
+        """`required`: stream -> the consumer groups that must have acknowledged an entry before it goes."""
+        self.redis, self.metrics, self.required = redis, metrics, dict(required)
+
+    async def groups(self, stream: str) -> dict[str, GroupState]:
+        try:
+            infos = await self.redis.xinfo_groups(stream)
+        except ResponseError:  # no such stream yet
+            return {}
+        out = {}
+        for info in infos:
+            name = _text(info["name"])
+            oldest = None
+            if int(info.get("pending", 0)):
+                summary = await self.redis.xpending(stream, name)
+                oldest = _text(summary["min"]) if summary.get("min") else None
+            out[name] = GroupState(_text(info["last-delivered-id"]), oldest)
+        return out
+
+    async def trim_once(self) -> int:
+        """One pass over the streams; returns how many entries were removed."""
+        removed = 0
+        for stream, groups in self.required.items():
+            min_id = safe_min_id(groups, await self.groups(stream))
+            if min_id is not None:
+                removed += int(await self.redis.xtrim(stream, minid=min_id, approximate=False))
+            self.metrics.stream_length.labels(stream=stream).set(await self.redis.xlen(stream))
+        return removed
+
+    async def run(self, every: float = 5.0) -> None:
+        while True:
+            try:
+                await self.trim_once()
+            except Exception:
+                log.exception("trimming the input streams failed; trying again")
+            await asyncio.sleep(every)

@@ -1,0 +1,84 @@
+"""`consent-ledger producers add | list | disable`: who may publish what (DESIGN.md invariant 10)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from ledger_contracts import EVENT_TYPES
+from ledger_contracts.formats import CODE_PATTERN
+from ledger_contracts.signing import ProducerSigner
+from rich.console import Console
+
+from .app.producers import ProducerRecord, ProducerStore
+
+__all__ = ["register"]
+
+EXIT_USAGE = 2
+out = Console()
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer, store_factory: Callable[[], ProducerStore]) -> None:
+    group = typer.Typer(no_args_is_help=True, help="Producers: their keys and what each may publish")
+    app.add_typer(group, name="producers")
+
+    @group.command("add")
+    def add(
+        producer_id: str,
+        types: Annotated[
+            list[str],
+            typer.Option("--type", help="Event type or pattern it may publish ('consent.*'); repeat"),
+        ],
+        controllers: Annotated[
+            list[str], typer.Option("--controller", help="Controller it may publish for, or '*'; repeat")
+        ],
+        public_key: Annotated[
+            str | None, typer.Option(help="Its public key 'ed25519:…'; without it a key pair is made")
+        ] = None,
+    ) -> None:
+        """Register (or re-key, or enable again) a producer. Without --public-key the private key is
+        printed once: give it to the producer's service, keep no copy."""
+        if not re.match(CODE_PATTERN, producer_id):
+            _usage("a producer id is lowercase words joined by '-' or '.', without digits")
+        unknown = [t for t in types if t != "*" and not any(_matches(t, e) for e in EVENT_TYPES)]
+        if unknown:
+            _usage(f"no event type matches {', '.join(unknown)}; types: {', '.join(sorted(EVENT_TYPES))}")
+        signer = None
+        if public_key is None:
+            signer = ProducerSigner.generate()
+            public_key = signer.public_text()
+        elif not public_key.startswith("ed25519:"):
+            _usage("a public key is 'ed25519:<base64url of 32 bytes>'")
+        store_factory().put_producer(
+            ProducerRecord(producer_id, public_key, tuple(types), tuple(controllers), datetime.now(UTC))
+        )
+        out.print(f"producer {producer_id}: may publish {' '.join(types)} for {' '.join(controllers)}")
+        if signer is not None:
+            typer.echo(f"private key (shown once): {signer.private_text()}")
+
+    @group.command("list")
+    def list_() -> None:
+        for p in store_factory().producers():
+            state = f"disabled {p.disabled_at:%Y-%m-%d}" if p.disabled_at else "enabled"
+            typer.echo(f"{p.producer_id}\t{state}\t{' '.join(p.event_types)}\t{' '.join(p.controllers)}")
+
+    @group.command("disable")
+    def disable(producer_id: str) -> None:
+        """From now on its events are refused (`unauthenticated_producer`)."""
+        if not store_factory().disable_producer(producer_id, datetime.now(UTC)):
+            _usage(f"no enabled producer {producer_id!r}")
+        out.print(f"producer {producer_id} disabled")
+
+
+def _matches(pattern: str, event_type: str) -> bool:
+    return fnmatch.fnmatchcase(event_type, pattern)
+
+
+def _usage(message: str) -> None:
+    err.print(f"[red]usage:[/red] {message}")
+    raise typer.Exit(EXIT_USAGE)

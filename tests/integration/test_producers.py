@@ -1,0 +1,142 @@
+"""Only known producers write: a forged consent event changes no answer and is dead-lettered with its
+reason; Redis ACL users are the second line (a producer may only XADD to the event streams)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import redis
+from consent_ledger.app.producers import ProducerRecord
+from ledger_contracts.signing import ProducerSigner
+from ledger_contracts.streams import CONSENT_STREAM, DEAD_LETTER_STREAM, DISCLOSURE_STREAM
+
+from tests.conftest import REDIS_URL
+from tests.factories import PRODUCER_SIGNER, VALID_BSN, consent, signed
+from tests.integration.harness import eventually, running_ledger, settings_for
+
+NEWS = "newsletter-subscription"
+
+
+def register(ledger, producer_id, signer, types, controllers=("werkcorporatie",)) -> None:
+    record = ProducerRecord(producer_id, signer.public_text(), types, controllers, datetime.now(UTC))
+    ledger.producers.put_producer(record)
+
+
+async def test_a_forged_consent_changes_no_answer(redis_client, database_url, tmp_path):
+    r = redis_client
+    supplier = ProducerSigner.generate()
+    async with running_ledger(settings_for(database_url, tmp_path)) as ledger:
+        register(ledger, "website-team", PRODUCER_SIGNER, ("consent.*",))
+        register(ledger, "nieuwsbrief-leverancier", supplier, ("disclosure.recorded",))
+        register(ledger, "oud-systeem", supplier, ("consent.*",))
+        ledger.producers.disable_producer("oud-systeem", datetime.now(UTC))
+        r.xadd(CONSENT_STREAM, signed(consent("refused", VALID_BSN, NEWS, method="web")))
+        await eventually(lambda: ledger.store.count_entries() == 1, what="the genuine refusal")
+        pseudonym = ledger.pseudonyms.pseudonym(VALID_BSN)
+        answer = ledger.store.consent_fact(pseudonym, NEWS)
+        assert answer is not None and answer[0].event_type == "consent.refused"
+
+        later = "2026-06-01T10:00:00+02:00"
+        forged = {
+            "unsigned": {"event": consent_json(later, "website-team")},
+            "another key": {
+                "event": consent_json(later, "website-team"),
+                "sig": ProducerSigner.generate().sign(consent_json(later, "website-team")),
+            },
+            "signature of other content": {
+                "event": consent_json(later, "website-team"),
+                "sig": PRODUCER_SIGNER.sign(consent_json("2026-07-01T10:00:00+02:00", "website-team")),
+            },
+            "not allowed for consent": {
+                "event": consent_json(later, "nieuwsbrief-leverancier"),
+                "sig": supplier.sign(consent_json(later, "nieuwsbrief-leverancier")),
+            },
+            "unknown producer": {"event": consent_json(later, "onbekend"), "sig": supplier.sign("{}")},
+            "disabled producer": {
+                "event": consent_json(later, "oud-systeem"),
+                "sig": supplier.sign(consent_json(later, "oud-systeem")),
+            },
+        }
+        for fields in forged.values():
+            r.xadd(CONSENT_STREAM, fields)
+        await eventually(
+            lambda: r.xlen(DEAD_LETTER_STREAM) == len(forged), what="every forgery dead-lettered"
+        )
+        reasons = sorted(f[b"reason"].decode() for _, f in r.xrange(DEAD_LETTER_STREAM))
+        assert reasons == sorted(["unauthenticated_producer"] * 5 + ["producer_not_allowed"])
+        assert ledger.store.count_entries() == 1
+        answer = ledger.store.consent_fact(pseudonym, NEWS)
+        assert answer is not None and answer[0].event_type == "consent.refused"  # still no
+        refused = ledger.metrics.registry.get_sample_value(
+            "ledger_events_dead_lettered_total", {"reason": "unauthenticated_producer"}
+        )
+        assert refused == 5
+
+
+def consent_json(occurred_at: str, producer: str) -> str:
+
+    body = consent("given", VALID_BSN, NEWS, occurred_at, method="web")
+    return json.dumps(
+        {**body, "producer": producer, "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, producer))}
+    )
+
+
+@pytest.fixture
+def acl_users(redis_client):
+    """A producer user that may only XADD to the event streams, and the ledger's user; removed after."""
+    suffix = uuid.uuid4().hex[:8]
+    producer, ledger = f"producer-{suffix}", f"ledger-{suffix}"
+    acl = ["on", "resetkeys", "resetchannels", "-@all"]
+    redis_client.execute_command(
+        "ACL",
+        "SETUSER",
+        producer,
+        *acl,
+        ">producer-pw",
+        "~ledger.events.*",
+        "+xadd",
+        "+ping",
+        "+hello",
+        "+select",
+    )
+    redis_client.execute_command(
+        "ACL",
+        "SETUSER",
+        ledger,
+        *acl,
+        ">ledger-pw",
+        "~ledger.*",
+        "~notifier.*",
+        "+@stream",
+        "+@connection",
+        "+select",
+    )
+    try:
+        yield producer, ledger
+    finally:
+        redis_client.execute_command("ACL", "DELUSER", producer, ledger)
+
+
+def test_redis_acl_users_hold_a_producer_to_xadd(redis_client, acl_users):
+    producer, ledger_user = acl_users
+    host_db = REDIS_URL.split("://", 1)[1]
+    as_producer = redis.Redis.from_url(f"redis://{producer}:producer-pw@{host_db}")
+    assert as_producer.xadd(CONSENT_STREAM, signed(consent()))  # its job
+    for forbidden in (
+        lambda: as_producer.xrange(CONSENT_STREAM),  # may not read what others published
+        lambda: as_producer.xadd(DEAD_LETTER_STREAM, {"x": "y"}),  # nor write outside the event streams
+        lambda: as_producer.delete(CONSENT_STREAM),  # nor delete a stream
+        lambda: as_producer.xtrim(DISCLOSURE_STREAM, maxlen=0),  # nor trim one
+        lambda: as_producer.xgroup_destroy(CONSENT_STREAM, "ledger"),
+    ):
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            forbidden()
+    as_ledger = redis.Redis.from_url(f"redis://{ledger_user}:ledger-pw@{host_db}")
+    as_ledger.xgroup_create(CONSENT_STREAM, "acl-check", id="0", mkstream=True)
+    read = as_ledger.xreadgroup("acl-check", "c1", {CONSENT_STREAM: ">"}, count=10)
+    assert read and as_ledger.xack(CONSENT_STREAM, "acl-check", read[0][1][0][0]) == 1
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        as_ledger.set("elsewhere", "x")  # the ledger's user has the ledger's streams only
