@@ -204,7 +204,12 @@ def test_markers_are_nowhere_in_the_clear(ledger_up, redis_client, database_url)
     )
     assert r.xlen(DEAD_LETTER_STREAM) == refused
 
+    exported = subprocess.run(
+        CLI + ["export", "--out", str(log.parent / "export.jsonl")], env=env, capture_output=True, timeout=120
+    )
+    assert exported.returncode == 0, exported.stderr
     places = {
+        "export": (log.parent / "export.jsonl").read_bytes(),
         "database": _database_dump(database_url),
         "notifier database": b"".join(p.read_bytes() for p in Path(env["LEDGER_HOME"]).glob("notifier.db*")),
         "redis": _redis_dump(r),

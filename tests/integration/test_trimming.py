@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 
+import redis
 import redis.asyncio as aioredis
 from consent_ledger.adapters.metrics import LedgerMetrics
 from consent_ledger.adapters.stream_trimmer import StreamTrimmer
 from ledger_contracts.streams import CONSENT_STREAM, DISCLOSURE_STREAM
 
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, wait_until
 
 N = 1500
 
@@ -85,3 +86,37 @@ async def test_a_group_that_must_read_and_has_not_holds_everything(redis_client)
     assert await both.trim_once() == 3  # the oldest pending entry of the notifier stays
     assert r.xrange(CONSENT_STREAM)[0][0] == ids[3]
     await client.aclose()
+
+
+async def test_a_trimmed_entry_leaves_the_append_only_file_of_the_embedded_redis(tmp_path):
+    """The embedded Redis of `up` keeps an append-only file: trimmed entries are rewritten out of it."""
+    from consent_ledger.adapters.embedded_redis import EmbeddedRedis
+
+    embedded = EmbeddedRedis(tmp_path)
+    url = embedded.start()
+    try:
+        r = redis.Redis.from_url(url)
+        r.xgroup_create(DISCLOSURE_STREAM, "ledger", id="0", mkstream=True)
+        r.xadd(DISCLOSURE_STREAM, {"event": "BSN 247935829 Markeerstra"})
+        r.xadd(DISCLOSURE_STREAM, {"event": "later"})
+        read = r.xreadgroup("ledger", "c", {DISCLOSURE_STREAM: ">"}, count=1)
+        r.xack(DISCLOSURE_STREAM, "ledger", read[0][1][0][0])
+
+        def on_disk() -> bytes:
+            return b"".join(p.read_bytes() for p in embedded.dir.rglob("*.aof*") if p.is_file())
+
+        wait_until(lambda: b"Markeerstra" in on_disk(), what="the entry in the append-only file")
+        client = aioredis.Redis.from_url(url)
+        trimmer = StreamTrimmer(client, LedgerMetrics(), {DISCLOSURE_STREAM: ("ledger",)}, rewrite_every=0)
+        assert await trimmer.trim_once() == 1
+
+        def rewritten() -> bool:
+            info = r.info("persistence")
+            idle = not (info["aof_rewrite_in_progress"] or info["aof_rewrite_scheduled"])
+            return idle and b"Markeerstra" not in on_disk()
+
+        wait_until(rewritten, what="the append-only file rewritten without the trimmed entry")
+        assert b"later" in on_disk()  # what is not yet acknowledged stays
+        await client.aclose()
+    finally:
+        embedded.stop()

@@ -32,3 +32,12 @@ def test_the_worked_example_is_what_the_ledger_writes():
     assert entry.entry_hash == ns["h0"]
     assert genesis_hash("werkcorporatie") == ns["genesis"]
     assert leaf_hash(entry.body) == ns["leaf"]
+
+
+def test_the_subject_reference_example_is_what_the_ledger_writes():
+    from consent_ledger.core.sealing import subject_ref
+
+    [block] = [b for b in python_blocks() if "ref_key" in b]
+    ns: dict = {}
+    exec(compile(block, str(DOC), "exec"), ns)
+    assert subject_ref(ns["data_key"], ns["event_id"]) == ns["ref"]

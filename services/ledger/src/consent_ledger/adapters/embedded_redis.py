@@ -46,6 +46,10 @@ class EmbeddedRedis:
                 "everysec",
                 "--save",
                 "",
+                # One entry per stream node: a trimmed entry then leaves memory and the append-only
+                # file at once; in larger nodes it stays, flagged deleted, until the node empties.
+                "--stream-node-max-entries",
+                "1",
                 "--logfile",
                 str(self.dir / "redis.log"),
             ],

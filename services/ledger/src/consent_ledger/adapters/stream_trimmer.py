@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -26,10 +27,19 @@ def _text(value: Any) -> str:
 
 class StreamTrimmer:
     def __init__(
-        self, redis: aioredis.Redis, metrics: LedgerMetrics, required: Mapping[str, tuple[str, ...]]
-    ):
-        """`required`: stream -> the consumer groups that must have acknowledged an entry before it goes."""
+        self,
+        redis: aioredis.Redis,
+        metrics: LedgerMetrics,
+        required: Mapping[str, tuple[str, ...]],
+        rewrite_every: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`required`: stream -> the consumer groups that must have acknowledged an entry before it goes.
+        A Redis that keeps an append-only file still holds trimmed entries in it until the file is
+        rewritten: after trimming, the file is rewritten at most every `rewrite_every` seconds."""
         self.redis, self.metrics, self.required = redis, metrics, dict(required)
+        self.rewrite_every, self.clock = rewrite_every, clock
+        self._rewritten_at = float("-inf")
 
     async def groups(self, stream: str) -> dict[str, GroupState]:
         try:
@@ -54,7 +64,21 @@ class StreamTrimmer:
             if min_id is not None:
                 removed += int(await self.redis.xtrim(stream, minid=min_id, approximate=False))
             self.metrics.stream_length.labels(stream=stream).set(await self.redis.xlen(stream))
+        if removed and self.clock() - self._rewritten_at >= self.rewrite_every:
+            await self._rewrite_append_only_file()
         return removed
+
+    async def _rewrite_append_only_file(self) -> None:
+        """BGREWRITEAOF when the server keeps an append-only file: the trimmed entries leave the disk."""
+        persistence = await self.redis.info("persistence")
+        if not int(persistence.get("aof_enabled", 0)):
+            return
+        try:
+            await self.redis.bgrewriteaof()
+        except ResponseError as exc:  # one already running or scheduled: it will hold the trim too
+            log.info("append-only file rewrite not started: %s", exc)
+            return
+        self._rewritten_at = self.clock()
 
     async def run(self, every: float = 5.0) -> None:
         while True:
