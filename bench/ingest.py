@@ -1,8 +1,8 @@
 """End-to-end ingest on PostgreSQL beside a raw baseline, in one process, reported as a ratio.
 
-ledger:   N events preloaded on the disclosure stream; the real consumer (FastStream batches,
-          validation, pseudonyms, sealing, hashing, one transaction per batch, ack after
-          commit); timed until all N are committed.
+ledger:   N signed events preloaded on the disclosure stream; the real consumer (FastStream
+          batches, validation, producer signature, pseudonyms, sealing, hashing, one transaction
+          per batch, ack after commit); timed until all N are committed.
 baseline: the same N bodies on another stream; plain XREADGROUP batches + COPY of
           (event_id, body) into a table + XACK; no validation, no hashing.
 
@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -28,21 +29,22 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consent_ledger.adapters.consumer import ensure_groups  # noqa: E402
+from consent_ledger.app.producers import ProducerRecord  # noqa: E402
 from consent_ledger.bootstrap import build_ledger  # noqa: E402
 from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402
 from ledger_contracts.streams import DISCLOSURE_STREAM  # noqa: E402
 
 from bench.pgdb import throwaway_database  # noqa: E402
-from tests.factories import disclosure  # noqa: E402
+from tests.factories import PRODUCER_SIGNER, TEST_PRODUCERS, disclosure  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 RAW_STREAM, RAW_GROUP = "bench.raw", "raw"
 
 
-def preload(r: redis.Redis, stream: str, bodies: list[bytes]) -> None:
+def preload(r: redis.Redis, stream: str, bodies: list[bytes], signed: bool = False) -> None:
     pipe = r.pipeline(transaction=False)
     for i, body in enumerate(bodies):
-        pipe.xadd(stream, {"event": body})
+        pipe.xadd(stream, {"event": body, "sig": PRODUCER_SIGNER.sign(body)} if signed else {"event": body})
         if i % 5000 == 4999:
             pipe.execute()
     pipe.execute()
@@ -58,6 +60,9 @@ async def run_ledger(db_url: str, n: int, batch: int) -> float:
         consumer=ConsumerSettings(batch_size=batch, poll_ms=5),
     )
     ledger = build_ledger(settings, REDIS_URL)
+    for producer_id in TEST_PRODUCERS:  # outside dev mode only registered producers' events count
+        key = PRODUCER_SIGNER.public_text()
+        ledger.producers.put_producer(ProducerRecord(producer_id, key, ("*",), ("*",), datetime.now(UTC)))
     await ensure_groups(ledger.redis)
     appended = ledger.metrics.appended
     start = time.perf_counter()
@@ -104,7 +109,7 @@ def main() -> None:
     try:
         with throwaway_database() as db_url:
             bodies = [json.dumps(disclosure(event_id=f"bench-{i:08d}")).encode() for i in range(args.events)]
-            preload(r, DISCLOSURE_STREAM, bodies)
+            preload(r, DISCLOSURE_STREAM, bodies, signed=True)
             preload(r, RAW_STREAM, bodies)
             base = run_baseline(r, db_url, args.events, args.batch)
             led = asyncio.run(run_ledger(db_url, args.events, args.batch))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -23,6 +24,7 @@ __all__ = [
     "ProducerSigner",
     "canonical_event_bytes",
     "public_key_text",
+    "verify_event",
     "verify_signature",
 ]
 
@@ -42,6 +44,32 @@ def canonical_event_bytes(event: bytes | str | dict[str, Any]) -> bytes:
     """RFC 8785 bytes of an event given as JSON text or as a parsed object."""
     doc = json.loads(event) if isinstance(event, bytes | str) else event
     return rfc8785.dumps(doc)
+
+
+def _sorted_json(doc: Any) -> bytes:
+    """The standard library's sorted compact JSON: the same bytes as RFC 8785 for documents without
+    floats, integers beyond 2^53 or keys outside the Basic Multilingual Plane (every event of the
+    contracts), and ten times faster. Used only to try first; see verify_event."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@lru_cache(maxsize=1024)
+def _public_key(public_text: str) -> Ed25519PublicKey | None:
+    if not public_text.startswith(_PREFIX):
+        return None
+    try:
+        return Ed25519PublicKey.from_public_bytes(_unb64(public_text[len(_PREFIX) :]))
+    except ValueError:
+        return None
+
+
+def verify_event(public_text: str, event: bytes | str, signature: str) -> bool:
+    """True when `signature` is the key's signature of the event's RFC 8785 bytes. The fast sorted
+    JSON is tried first; only when that does not verify are the exact RFC 8785 bytes made."""
+    doc = json.loads(event)
+    if verify_signature(public_text, _sorted_json(doc), signature):
+        return True
+    return verify_signature(public_text, rfc8785.dumps(doc), signature)
 
 
 def public_key_text(key: Ed25519PublicKey) -> str:
@@ -86,10 +114,10 @@ class ProducerSigner:
 
 def verify_signature(public_text: str, canonical: bytes, signature: str) -> bool:
     """True when `signature` (the `sig` field) is the key's signature of `canonical`."""
-    if not (public_text.startswith(_PREFIX) and signature.startswith(_PREFIX)):
+    key = _public_key(public_text)
+    if key is None or not signature.startswith(_PREFIX):
         return False
     try:
-        key = Ed25519PublicKey.from_public_bytes(_unb64(public_text[len(_PREFIX) :]))
         key.verify(_unb64(signature[len(_PREFIX) :]), canonical)
     except (InvalidSignature, ValueError):
         return False

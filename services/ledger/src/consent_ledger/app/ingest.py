@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger_contracts import EVENT_TYPES, EventRefused, parse_event
+from ledger_contracts import EVENT_TYPES, Event, EventRefused, Refusal, parse_event
 from ledger_contracts.formats import EVENT_ID_PATTERN
 from ledger_contracts.signing import SIGNATURE_FIELD
 from ledger_contracts.streams import EVENT_FIELD
@@ -94,21 +94,24 @@ class IngestService:
         prepared: list[PreparedEvent] = []
         sources: list[str] = []
         dead: list[DeadLetter] = []
+        parsed: list[tuple[RawEntry, Event, bytes]] = []
         for entry in entries:
             raw = entry.fields.get(EVENT_FIELD.encode())
             try:
-                event = parse_event(raw)
+                parsed.append((entry, parse_event(raw), raw or b""))
             except EventRefused as refusal:
                 dead.append(DeadLetter(entry, refusal))
+        refused: list[tuple[Refusal, str] | None] = [None] * len(parsed)
+        if self._gate is not None:
+            signature = SIGNATURE_FIELD.encode()
+            refused = self._gate.refusals([(ev, raw, en.fields.get(signature)) for en, ev, raw in parsed])
+        for (entry, event, _), refusal in zip(parsed, refused, strict=True):
+            if refusal is not None:
+                reason, detail = refusal
+                dead.append(
+                    DeadLetter(entry, EventRefused(reason, detail, [], event.event_id, event.event_type))
+                )
                 continue
-            if self._gate is not None:
-                refused = self._gate.refusal(event, raw or b"", entry.fields.get(SIGNATURE_FIELD.encode()))
-                if refused is not None:
-                    reason, detail = refused
-                    dead.append(
-                        DeadLetter(entry, EventRefused(reason, detail, [], event.event_id, event.event_type))
-                    )
-                    continue
             prepared.append(prepare_event(event, self._pseudonyms))
             sources.append(f"{entry.stream}/{entry.entry_id}")
         return BatchResult(self._appender.append(prepared, sources), dead)

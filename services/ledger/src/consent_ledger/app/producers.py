@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from ledger_contracts import Event, Refusal
-from ledger_contracts.signing import canonical_event_bytes, verify_signature
+from ledger_contracts.signing import verify_event
 
 __all__ = ["ProducerGate", "ProducerRecord", "ProducerStore"]
 
@@ -52,6 +53,7 @@ class ProducerGate:
         self._store, self._ttl, self._clock = store, ttl, clock
         self._known: dict[str, ProducerRecord] = {}
         self._loaded_at = float("-inf")
+        self._pool: ThreadPoolExecutor | None = None
 
     def _registry(self, producer_id: str) -> ProducerRecord | None:
         stale = self._clock() - self._loaded_at > self._ttl
@@ -59,6 +61,19 @@ class ProducerGate:
             self._known = {p.producer_id: p for p in self._store.producers()}
             self._loaded_at = self._clock()
         return self._known.get(producer_id)
+
+    def refusals(
+        self, checks: Sequence[tuple[Event, bytes, bytes | None]]
+    ) -> list[tuple[Refusal, str] | None]:
+        """`refusal` for each (event, raw body, signature), the signatures checked on two threads:
+        an Ed25519 verification costs about 0.1 ms here and releases the GIL."""
+        if len(checks) < 8:
+            return [self.refusal(*c) for c in checks]
+        for event, _, _ in checks:  # registry reads stay on this thread
+            self._registry(event.producer)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="producer-signatures")
+        return list(self._pool.map(lambda c: self.refusal(*c), checks, chunksize=64))
 
     def refusal(self, event: Event, raw: bytes, signature: bytes | None) -> tuple[Refusal, str] | None:
         """None when the event may be appended; else the reason and a detail naming no value."""
@@ -70,10 +85,10 @@ class ProducerGate:
         if not signature:
             return Refusal.UNAUTHENTICATED_PRODUCER, "the entry has no 'sig' field (docs/wire-format.md)"
         try:
-            canonical = canonical_event_bytes(raw)
+            genuine = verify_event(producer.public_key, raw, signature.decode("ascii", "replace"))
         except (ValueError, TypeError):
             return Refusal.UNAUTHENTICATED_PRODUCER, "the event has no canonical form to check a signature on"
-        if not verify_signature(producer.public_key, canonical, signature.decode("ascii", "replace")):
+        if not genuine:
             return Refusal.UNAUTHENTICATED_PRODUCER, f"the signature is not {event.producer!r}'s"
         if not producer.may_publish(event.event_type, event.controller):
             return (
