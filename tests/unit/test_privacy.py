@@ -15,6 +15,7 @@ from ledger_contracts.formats import (
     EVENT_ID_PATTERN,
     VERSION_PATTERN,
 )
+from ledger_contracts.phone_requests import PhoneCallRequest
 from ledger_contracts.privacy import PRIVACY_KEY, Privacy, Unclassified, merge_personal, plan, split_personal
 from pydantic import BaseModel, Field
 
@@ -23,10 +24,13 @@ from tests.factories import VALID_BSN, disclosure
 STRICT_PATTERNS = [CODE_PATTERN, ACTOR_ID_PATTERN, VERSION_PATTERN, ARTICLE_PATTERN, EVENT_ID_PATTERN]
 
 
-@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
-def test_every_field_of_every_event_is_classified(event_type):
-    leaves = plan(EVENT_TYPES[event_type])
-    assert leaves, event_type
+MODELS = {**EVENT_TYPES, "phone-request": PhoneCallRequest}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_field_of_every_contract_model_is_classified(name):
+    leaves = plan(MODELS[name])
+    assert leaves, name
     assert {kind for _, kind in leaves} <= set(Privacy)
 
 
@@ -75,9 +79,9 @@ def _is_strict(schema):
     return False
 
 
-@pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
+@pytest.mark.parametrize("event_type", sorted(MODELS))
 def test_clear_fields_are_vocabularies_or_strict_formats(event_type):
-    model = EVENT_TYPES[event_type]
+    model = MODELS[event_type]
     loose = [
         ".".join(path)
         for path, kind in plan(model)

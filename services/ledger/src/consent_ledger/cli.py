@@ -154,11 +154,25 @@ def _redis_url(settings: Settings) -> str:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _keyed_settings() -> Settings:
+    """The settings with their keys; a development ledger's home holds its keys in dev-keys.json, so
+    a command next to `up --dev` finds them without --dev. Refused (exit 2) when there are none."""
+    settings = _settings()
+    try:
+        settings.keys()
+    except ConfigError as exc:
+        if not (settings.home / "dev-keys.json").exists():
+            err.print(f"[red]refused:[/red] {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        settings = _settings(dev_mode=True)
+    return settings
+
+
 def _dead_letter_desk():  # type: ignore[no-untyped-def]
     from .adapters.dead_letter_box import RedisDeadLetterBox
     from .app.dead_letters import DeadLetterDesk
 
-    settings = _settings()
+    settings = _keyed_settings()
     try:
         key = settings.dead_letter_key_bytes()
     except ConfigError as exc:
