@@ -73,6 +73,18 @@ def ask(**kw) -> RequestInput:
     return RequestInput(**values)  # type: ignore[arg-type]
 
 
+def numbers_at_rest(deps) -> list[str]:
+    """Every telephone number column of the requests, decisions and callback tasks, as stored."""
+    queries = (
+        "SELECT calling_number FROM notifier_phone_request",
+        "SELECT given_number FROM notifier_phone_request",
+        "SELECT callback_number FROM notifier_decision",
+        "SELECT number FROM notifier_callback_task",
+    )
+    with deps.store.engine.connect() as conn:
+        return [v for q in queries for (v,) in conn.execute(text(q)) if v]
+
+
 def rows(deps, table: str) -> int:
     with deps.store.engine.connect() as conn:
         return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
@@ -89,8 +101,13 @@ def test_callback_confirmed_then_allowed_from_the_verified_number(notifier):
     assert not new_again and replay.current == first.current
     with pytest.raises(Conflict):
         deps.desk.submit(ask(request_id="r1", topic="arbeidsongeschiktheidsuitkering"), EMPLOYEE)
+    assert [r.task.number for r in deps.store.open_callbacks(None)] == ["+31527123456"]
+    assert numbers_at_rest(deps) and not any(
+        "527123456" in n or "612345678" in n for n in numbers_at_rest(deps)
+    )
     done, changed = deps.desk.record_callback(first.task.task_id, "confirmed", EMPLOYEE)
     assert changed and (done.current.verdict, done.current.reason) == ("allow", "callback-confirmed")
+    assert numbers_at_rest(deps) == []  # the callback is closed: no number is kept for it
     twice, changed = deps.desk.record_callback(first.task.task_id, "confirmed", EMPLOYEE)
     assert not changed and len(twice.decisions) == 2
     with pytest.raises(Conflict):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 from datetime import UTC, datetime
 
@@ -59,6 +61,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         settings.home,
         LedgerSubjectDirectory(ledger.store, ledger.pseudonyms),
         ledger.metrics.registry,
+        number_key=hmac.new(ledger.kek, b"consent-notifier/v1/number-key\x01", hashlib.sha256).digest(),
     )
     seeded = notifier.admin.seed(Actor("system", frozenset({Role.ADMINISTRATOR}), "service"))
     if seeded:

@@ -28,10 +28,12 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def build_notifier_store(settings: NotifierSettings, home: Path) -> SqlNotifierStore:
+def build_notifier_store(
+    settings: NotifierSettings, home: Path, number_key: bytes | None = None
+) -> SqlNotifierStore:
     engine = make_engine(settings.resolved_database_url(home))
     migrate(engine)
-    return SqlNotifierStore(engine)
+    return SqlNotifierStore(engine, number_key)
 
 
 def build_notifier(
@@ -40,8 +42,11 @@ def build_notifier(
     directory: SubjectDirectory,
     registry: CollectorRegistry,
     clock: object | None = None,
+    number_key: bytes | None = None,
 ) -> NotifierDeps:
-    store = build_notifier_store(settings, home)
+    """`number_key`: seals callback numbers while their callback is open (32 bytes; `up` derives it
+    from the ledger's key-encryption key)."""
+    store = build_notifier_store(settings, home, number_key)
     clock = clock or SystemClock()
     events = EventFactory(
         settings.controller, settings.processing_activity, webhooks=tuple(settings.webhooks)

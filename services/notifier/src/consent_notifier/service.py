@@ -64,7 +64,11 @@ class NotifierService:
         """Decide each request, then acknowledge and delete the entries: the numbers in them are not
         kept beyond the decision. A request that cannot be read is counted and deleted too."""
         for entry in body:
-            await asyncio.to_thread(self._decide, entry)
+            try:
+                await asyncio.to_thread(self._decide, entry)
+            except Exception as exc:  # no request may stall the others; its content is never logged
+                self.deps.metrics.phone_requests_refused.labels(reason="error").inc()
+                log.error("phone request not decided: %s", type(exc).__name__)
         ids = list(msg.raw_message["message_ids"])
         await msg.ack()
         if ids:

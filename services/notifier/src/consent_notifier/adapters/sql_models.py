@@ -101,7 +101,7 @@ class DecisionRow(SQLModel, table=True):
     policy_version: str = Field(max_length=64)
     decided_by: str = Field(max_length=100)
     decided_at: datetime = Field(sa_column=_ts())
-    callback_number: str | None = Field(default=None, max_length=20)
+    callback_number: str | None = Field(default=None, max_length=100, description="sealed while open")
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
@@ -110,7 +110,7 @@ class CallbackTaskRow(SQLModel, table=True):
 
     task_id: str = Field(primary_key=True, max_length=120)
     request_id: str = Field(max_length=100, unique=True)
-    number: str = Field(max_length=20)
+    number: str = Field(max_length=100, description="sealed while pending; empty once closed")
     deadline: datetime = Field(sa_column=_ts(index=True))
     state: str = Field(max_length=16, index=True)
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

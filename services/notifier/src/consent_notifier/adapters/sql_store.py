@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from ..app.ports import Credential, OutboxItem, StoredDecision, StoredRequest
 from ..core.callbacks import CallbackTask, TaskState
 from ..core.policy import Facts, PhoneRequest
 from ..core.registry import KnownPerson, Party, Topic, VerifiedNumber
+from .number_seal import NumberSeal
 from .sql_models import (
     CallbackTaskRow,
     CredentialRow,
@@ -52,7 +54,8 @@ class OutboxMessage:
 
 
 class SqlNotifierTx:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, numbers: NumberSeal) -> None:
+        self.numbers = numbers
         self.s = session
 
     # --- registry ----------------------------------------------------------------------------
@@ -234,7 +237,7 @@ class SqlNotifierTx:
                     d.policy_version,
                     d.decided_by,
                     _u(d.decided_at),
-                    d.callback_number,
+                    self.numbers.open(d.callback_number),
                     d.note,
                 )
                 for d in decisions
@@ -242,7 +245,7 @@ class SqlNotifierTx:
             CallbackTask(
                 task.task_id,
                 task.request_id,
-                task.number,
+                self.numbers.open(task.number) or "",
                 _u(task.deadline),
                 TaskState(task.state),
                 _utc(task.closed_at),
@@ -284,7 +287,7 @@ class SqlNotifierTx:
                 policy_version=d.policy_version,
                 decided_by=d.decided_by,
                 decided_at=d.decided_at,
-                callback_number=d.callback_number,
+                callback_number=self.numbers.seal(d.callback_number),
                 note=d.note,
             )
         )
@@ -303,7 +306,7 @@ class SqlNotifierTx:
             CallbackTaskRow(
                 task_id=t.task_id,
                 request_id=t.request_id,
-                number="" if closed else t.number,
+                number="" if closed else (self.numbers.seal(t.number) or ""),
                 deadline=t.deadline,
                 state=str(t.state),
                 closed_at=t.closed_at,
@@ -349,13 +352,16 @@ def _item_json(item: OutboxItem) -> dict[str, str]:
 
 
 class SqlNotifierStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, number_key: bytes | None = None) -> None:
+        """`number_key` seals callback numbers while their callback is open; without one a random key
+        is made for this process (an open callback's number then does not outlive a restart)."""
         self.engine = engine
+        self.numbers = NumberSeal(number_key or secrets.token_bytes(32))
 
     @contextmanager
     def transaction(self) -> Iterator[SqlNotifierTx]:
         with Session(self.engine) as session, session.begin():
-            yield SqlNotifierTx(session)
+            yield SqlNotifierTx(session, self.numbers)
 
     def parties(self) -> list[Party]:
         with self.transaction() as tx:
