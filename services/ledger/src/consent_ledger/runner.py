@@ -20,7 +20,7 @@ from consent_notifier.service import NOTIFIER_STREAMS, NotifierService, backgrou
 from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
 from .adapters.checkpoint_scheduler import CheckpointScheduler
-from .adapters.consumer import ensure_groups
+from .adapters.consumer import drop_unread_groups, ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
@@ -69,6 +69,8 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     NotifierService(ledger.broker, f"notifier-{settings.consumer.consumer_name}", notifier, ledger.redis)
     await ensure_groups(ledger.redis)
     await ensure_groups(ledger.redis, NOTIFIER_GROUP, NOTIFIER_STREAMS)
+    unread = tuple(s for s in EVENT_STREAMS if s not in NOTIFIER_STREAMS)
+    await drop_unread_groups(ledger.redis, NOTIFIER_GROUP, unread)
     query = ConsentQuery(ledger.store, ledger.pseudonyms)
     app = create_app(HttpDeps(ledger.store, ledger.redis, ledger.metrics, query, ledger.clients, checkpoints))
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))

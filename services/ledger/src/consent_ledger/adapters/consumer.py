@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from ..app.ingest import BatchResult, IngestService, RawEntry, decode_fields
 from ..config import ConsumerSettings
 from .metrics import LedgerMetrics
 
-__all__ = ["LedgerConsumer", "ensure_groups"]
+__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups"]
 
 log = logging.getLogger("consent_ledger.consumer")
 
@@ -36,6 +37,14 @@ async def ensure_groups(
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+
+
+async def drop_unread_groups(redis: aioredis.Redis, group: str, streams: tuple[str, ...]) -> None:
+    """Remove `group` from streams it does not read (left by an older version): a group that is never
+    read shows an ever-growing lag, and every entry would look unread to it."""
+    for stream in streams:
+        with contextlib.suppress(ResponseError):  # no such stream
+            await redis.xgroup_destroy(stream, group)
 
 
 class LedgerConsumer:
