@@ -35,9 +35,9 @@ def test_the_worked_example_is_what_the_ledger_writes():
 
 
 def test_the_subject_reference_example_is_what_the_ledger_writes():
-    from consent_ledger.core.sealing import subject_ref
+    from consent_ledger.core.sealing import SubjectKey, subject_ref
 
     [block] = [b for b in python_blocks() if "ref_key" in b]
     ns: dict = {}
     exec(compile(block, str(DOC), "exec"), ns)
-    assert subject_ref(ns["data_key"], ns["event_id"]) == ns["ref"]
+    assert subject_ref(SubjectKey.of(ns["data_key"]), ns["event_id"]) == ns["ref"]

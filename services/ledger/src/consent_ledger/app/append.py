@@ -20,7 +20,7 @@ from ..core.canonical import canonical_bytes
 from ..core.consent_state import ConsentFact, supersedes
 from ..core.entries import AppendedEntry, ChainHead, append_records
 from ..core.merkle import Frontier, NodeKey, leaf_of
-from ..core.sealing import content_mac, new_data_key, seal, subject_ref, unwrap_key, wrap_key
+from ..core.sealing import SubjectKey, content_mac, new_data_key, seal, subject_ref, unwrap_key, wrap_key
 from .ports import ConsentKey, EntryAppender, IndexRow, LedgerTransaction
 from .records import PreparedEvent
 
@@ -99,19 +99,23 @@ class BatchAppender:
         outcome.heads = heads
         return outcome
 
-    def _keys(self, tx: LedgerTransaction, key_ids: set[str]) -> tuple[dict[str, bytes], dict[str, bytes]]:
-        """Every needed data key, unwrapped; and those made now, wrapped, to be stored."""
+    def _keys(
+        self, tx: LedgerTransaction, key_ids: set[str]
+    ) -> tuple[dict[str, SubjectKey], dict[str, bytes]]:
+        """Every needed subject key, unwrapped, its derived keys made once; and the data keys made
+        now, wrapped, to be stored."""
         wrapped = tx.wrapped_keys(key_ids)
-        keys = {kid: unwrap_key(self._kek, w, kid) for kid, w in wrapped.items()}
+        keys = {kid: SubjectKey.of(unwrap_key(self._kek, w, kid)) for kid, w in wrapped.items()}
         new_keys: dict[str, bytes] = {}
         for kid in key_ids - keys.keys():
-            keys[kid] = new_data_key()
-            new_keys[kid] = wrap_key(self._kek, keys[kid], kid)
+            data_key = new_data_key()
+            keys[kid] = SubjectKey.of(data_key)
+            new_keys[kid] = wrap_key(self._kek, data_key, kid)
         return keys, new_keys
 
     @staticmethod
     def _records(
-        keys: dict[str, bytes], chosen: list[tuple[PreparedEvent, str, str]]
+        keys: dict[str, SubjectKey], chosen: list[tuple[PreparedEvent, str, str]]
     ) -> list[dict[str, Any]]:
         records = []
         for event, _kind, _mac in chosen:
@@ -122,7 +126,7 @@ class BatchAppender:
             record: dict[str, Any] = {"event": doc}
             if event.personal:
                 plain = canonical_bytes(event.personal, checked=False)
-                record["sealed"] = seal(key, plain, event.event_id.encode())
+                record["sealed"] = seal(key.data, plain, event.event_id.encode())
             records.append(record)
         return records
 

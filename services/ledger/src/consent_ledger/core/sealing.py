@@ -17,11 +17,13 @@ import base64
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = [
     "SEAL_ALG",
+    "SubjectKey",
     "content_mac",
     "new_data_key",
     "open_sealed",
@@ -42,14 +44,27 @@ def _expand(data_key: bytes, info: bytes) -> bytes:
     return hmac.new(data_key, info + b"\x01", hashlib.sha256).digest()
 
 
-def subject_ref(data_key: bytes, event_id: str) -> str:
+@dataclass(frozen=True, slots=True)
+class SubjectKey:
+    """A subject's data key with the two keys derived from it, derived once per batch."""
+
+    data: bytes  # AES-256-GCM key of the sealed payload
+    ref: bytes  # names the subject in an entry
+    mac: bytes  # keys the content MAC of the event index
+
+    @classmethod
+    def of(cls, data_key: bytes) -> SubjectKey:
+        return cls(data_key, _expand(data_key, REF_INFO), _expand(data_key, MAC_INFO))
+
+
+def subject_ref(key: SubjectKey, event_id: str) -> str:
     """The subject's reference written in one entry: 64 hex, unlinkable without the data key."""
-    return hmac.new(_expand(data_key, REF_INFO), event_id.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key.ref, event_id.encode(), hashlib.sha256).hexdigest()
 
 
-def content_mac(data_key: bytes, content: bytes) -> str:
+def content_mac(key: SubjectKey, content: bytes) -> str:
     """Keyed digest of an event's content (idempotency); meaningless once the data key is gone."""
-    return hmac.new(_expand(data_key, MAC_INFO), content, hashlib.sha256).hexdigest()
+    return hmac.new(key.mac, content, hashlib.sha256).hexdigest()
 
 
 def _b64(b: bytes) -> str:
