@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from .formats import E164_PATTERN, ActorId, Article, Code, EventId, PolicyVersion, Sha256Hex, VersionId
+from .formats import E164, ActorId, Article, Code, EventId, PolicyVersion, Sha256Hex, VersionId
 from .privacy import clear, personal
 from .refusals import Refusal
 from .subjects import SubjectRef
@@ -44,6 +44,7 @@ __all__ = [
     "ConsentRevoked",
     "ConsentWithdrawn",
     "DeadLetterDropped",
+    "DropReason",
     "DisclosureRecorded",
     "EVENT_ADAPTER",
     "EVENT_TYPES",
@@ -290,8 +291,6 @@ class CallbackFailed(Envelope):
 # These events have no data subject: their personal fields are sealed under a key of the known
 # person (person and number events) or of the party (party events).
 
-E164 = Annotated[str, Field(pattern=E164_PATTERN)]
-
 
 class RegistryTopic(_Strict):
     topic: Code = clear()
@@ -357,6 +356,9 @@ class RegistryNumberRevoked(Envelope):
 # --- operations ---------------------------------------------------------------------------
 
 
+DropReason = Literal["duplicate", "test-event", "replaced-by-fix", "unrecoverable", "producer-resends"]
+
+
 class DeadLetterDropData(_Strict):
     """An operator removed a dead letter without replaying it; the body stays unread."""
 
@@ -366,9 +368,7 @@ class DeadLetterDropData(_Strict):
     refusal: Refusal = clear(description="Why the ledger had refused it")
     refused_at: AwareDatetime = clear()
     event_id: EventId | None = clear(None, description="The refused event's id, when it was a UUID")
-    drop_reason: Literal[
-        "duplicate", "test-event", "replaced-by-fix", "unrecoverable", "producer-resends"
-    ] = clear(description="Why it is dropped")
+    drop_reason: DropReason = clear(description="Why it is dropped")
     dropped_by: ActorId = clear()
 
 

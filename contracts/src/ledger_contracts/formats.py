@@ -16,6 +16,7 @@ __all__ = [
     "ACTOR_ID_PATTERN",
     "ARTICLE_PATTERN",
     "CODE_PATTERN",
+    "E164",
     "E164_PATTERN",
     "EVENT_ID_PATTERN",
     "ActorId",
@@ -45,6 +46,7 @@ ARTICLE_PATTERN = (
 
 # ITU-T E.164 as "+<country><number>": personal wherever it appears.
 E164_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+E164 = Annotated[str, Field(pattern=E164_PATTERN)]
 
 EventId = Annotated[
     str, Field(pattern=EVENT_ID_PATTERN, description="A UUID (RFC 9562), lowercase with hyphens")

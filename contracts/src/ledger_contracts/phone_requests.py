@@ -6,11 +6,9 @@ once decided; the ledger never reads it. What the ledger records is the notifier
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
-from .formats import E164_PATTERN, ActorId, Code, EventId
+from .formats import E164, ActorId, Code, EventId
 from .privacy import clear, personal
 from .subjects import SubjectRef
 from .vocabulary import DataCategory
@@ -18,7 +16,6 @@ from .vocabulary import DataCategory
 __all__ = ["PHONE_REQUEST_STREAM", "PhoneCallRequest"]
 
 PHONE_REQUEST_STREAM = "notifier.phone-requests"
-E164 = Annotated[str, Field(pattern=E164_PATTERN)]
 
 
 class PhoneCallRequest(BaseModel):

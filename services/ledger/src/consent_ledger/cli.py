@@ -212,18 +212,13 @@ def demo(
     from .bootstrap import build_store
     from .demo import CONTROLLER, PRODUCER, demo_events
 
-    settings = _settings()
+    settings = _keyed_settings()
     events = demo_events(subjects, seed)
-    signer = None
-    try:
-        _, kek = settings.keys()
-    except ConfigError:  # no keys here: a development ledger, which takes unsigned events
-        kek = None
-    if kek is not None:  # the demo is a producer like any other: registered, signing
-        signer = internal_signer(kek, PRODUCER)
-        scope = ("disclosure.recorded", "consent.*")
-        record = ProducerRecord(PRODUCER, signer.public_text(), scope, (CONTROLLER,), datetime.now(UTC))
-        SqlProducerStore(build_store(settings).engine).put_producer(record)
+    _, kek = settings.keys()
+    signer = internal_signer(kek, PRODUCER)  # the demo is a producer like any other: registered, signing
+    scope = ("disclosure.recorded", "consent.*")
+    record = ProducerRecord(PRODUCER, signer.public_text(), scope, (CONTROLLER,), datetime.now(UTC))
+    SqlProducerStore(build_store(settings).engine).put_producer(record)
     LedgerPublisher(_redis_url(settings), signer).publish_many(events)
     kinds: dict[str, int] = {}
     for e in events:

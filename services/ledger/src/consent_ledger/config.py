@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -16,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core.notes import COSIGNATURE, ED25519, NoteError, NoteSigner, NoteVerifier
 from .core.pseudonyms import WeakKeyError, check_key_strength
+from .core.sealing import derive_key
 
 __all__ = ["ConfigError", "Settings", "decode_key", "load_settings"]
 
@@ -101,7 +100,7 @@ class Settings(BaseSettings):
                 raise ConfigError("LEDGER_DEAD_LETTER_KEY must be exactly 32 bytes (AES-256)")
             return key
         _, kek = self.keys()
-        return hmac.new(kek, b"consent-ledger/v2/dead-letter-key\x01", hashlib.sha256).digest()
+        return derive_key(kek, b"consent-ledger/v2/dead-letter-key")
 
     def checkpoint_signers(self) -> list[NoteSigner]:
         """The keys that sign checkpoints (all of them sign each one: rotation). Refused when

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 from datetime import UTC, datetime
 
@@ -31,6 +29,7 @@ from .app.consent_query import ConsentQuery
 from .app.internal_producers import internal_signer, register_internal_producers
 from .bootstrap import build_checkpoints, build_ledger
 from .config import Settings
+from .core.sealing import derive_key
 
 __all__ = ["run_consumer", "run_up"]
 
@@ -61,7 +60,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         settings.home,
         LedgerSubjectDirectory(ledger.store, ledger.pseudonyms),
         ledger.metrics.registry,
-        number_key=hmac.new(ledger.kek, b"consent-notifier/v1/number-key\x01", hashlib.sha256).digest(),
+        number_key=derive_key(ledger.kek, b"consent-notifier/v1/number-key"),
     )
     seeded = notifier.admin.seed(Actor("system", frozenset({Role.ADMINISTRATOR}), "service"))
     if seeded:

@@ -6,6 +6,7 @@ Nothing here logs or prints a body unless the operator asks for the original wit
 
 from __future__ import annotations
 
+import typing
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,13 +15,13 @@ from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from ledger_contracts import EventRefused, parse_event
-from ledger_contracts.events import DeadLetterDropData, DeadLetterDropped
+from ledger_contracts.events import DeadLetterDropData, DeadLetterDropped, DropReason
 
 from ..core.dead_letters import open_body
 
 __all__ = ["DROP_REASONS", "DeadLetterBox", "DeadLetterDesk", "DeadLetterError"]
 
-DROP_REASONS = ("duplicate", "test-event", "replaced-by-fix", "unrecoverable", "producer-resends")
+DROP_REASONS: tuple[str, ...] = typing.get_args(DropReason)
 
 
 class DeadLetterError(Exception):

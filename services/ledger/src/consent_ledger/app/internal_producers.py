@@ -5,12 +5,11 @@ commands. Their keys are derived from the key-encryption key, so nothing more is
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import datetime
 
 from ledger_contracts.signing import ProducerSigner
 
+from ..core.sealing import derive_key
 from .producers import ProducerRecord, ProducerStore
 
 __all__ = ["INTERNAL_PRODUCERS", "internal_signer", "register_internal_producers"]
@@ -25,8 +24,9 @@ INTERNAL_PRODUCERS: dict[str, tuple[str, ...]] = {
 
 def internal_signer(kek: bytes, producer_id: str) -> ProducerSigner:
     """HKDF-Expand (RFC 5869 §2.3) of the key-encryption key: an Ed25519 seed per producer."""
-    info = b"consent-ledger/v2/producer-key/" + producer_id.encode() + b"\x01"
-    return ProducerSigner.from_seed(hmac.new(kek, info, hashlib.sha256).digest())
+    return ProducerSigner.from_seed(
+        derive_key(kek, b"consent-ledger/v2/producer-key/" + producer_id.encode())
+    )
 
 
 def register_internal_producers(store: ProducerStore, kek: bytes, now: datetime) -> None:

@@ -10,24 +10,19 @@ that key to inspect, fix and replay.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from .sealing import open_sealed, seal
 
 __all__ = [
-    "DEAD_LETTER_ALG",
     "failed_paths",
     "masked_structure",
     "open_body",
     "seal_body",
 ]
 
-DEAD_LETTER_ALG = "A256GCM"  # RFC 7518 §5.3 naming
-NONCE_BYTES = 12  # NIST SP 800-38D §8.2
 _MAX_DEPTH = 12  # deeper levels are shown as "<…>"
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 _DIGIT_RUN = re.compile(r"[0-9]{5,}")
@@ -80,21 +75,13 @@ def failed_paths(errors: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def _b64(b: bytes) -> str:
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode("ascii")
-
-
-def _unb64(s: str) -> bytes:
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
 def seal_body(key: bytes, body: bytes, aad: bytes) -> str:
-    """`<nonce>.<ciphertext>`, base64url; `aad` binds it to its source entry."""
-    nonce = os.urandom(NONCE_BYTES)
-    return f"{_b64(nonce)}.{_b64(AESGCM(key).encrypt(nonce, body, aad))}"
+    """`<nonce>.<ciphertext>`, base64url (core.sealing); `aad` binds it to its source entry."""
+    sealed = seal(key, body, aad)
+    return f"{sealed['nonce']}.{sealed['ciphertext']}"
 
 
 def open_body(key: bytes, sealed: str, aad: bytes) -> bytes:
     """Raises cryptography's InvalidTag when the key or the binding is wrong."""
-    nonce, ct = sealed.split(".", 1)
-    return AESGCM(key).decrypt(_unb64(nonce), _unb64(ct), aad)
+    nonce, ciphertext = sealed.split(".", 1)
+    return open_sealed(key, {"nonce": nonce, "ciphertext": ciphertext}, aad)

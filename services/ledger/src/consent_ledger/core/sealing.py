@@ -25,6 +25,7 @@ __all__ = [
     "SEAL_ALG",
     "SubjectKey",
     "content_mac",
+    "derive_key",
     "new_data_key",
     "open_sealed",
     "seal",
@@ -40,8 +41,9 @@ REF_INFO = b"consent-ledger/v2/subject-ref"
 MAC_INFO = b"consent-ledger/v2/content-mac"
 
 
-def _expand(data_key: bytes, info: bytes) -> bytes:
-    return hmac.new(data_key, info + b"\x01", hashlib.sha256).digest()
+def derive_key(key: bytes, info: bytes) -> bytes:
+    """A 32-byte key for one use of `key`: HKDF-Expand (RFC 5869 §2.3) with `key` as PRK, one block."""
+    return hmac.new(key, info + b"\x01", hashlib.sha256).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ class SubjectKey:
 
     @classmethod
     def of(cls, data_key: bytes) -> SubjectKey:
-        return cls(data_key, _expand(data_key, REF_INFO), _expand(data_key, MAC_INFO))
+        return cls(data_key, derive_key(data_key, REF_INFO), derive_key(data_key, MAC_INFO))
 
 
 def subject_ref(key: SubjectKey, event_id: str) -> str:
