@@ -11,13 +11,16 @@ events are refused on the wire; entries recorded under version 1 stay readable.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from .formats import E164, ActorId, Article, Code, EventId, PolicyVersion, Sha256Hex, VersionId
+from .formats import E164, ActorId, Code, EventId, PolicyVersion, Sha256Hex, VersionId
+from .legal import StatuteRef
 from .privacy import clear, personal
 from .refusals import Refusal
+from .register import DURATION_PATTERN, ProcessingRegister
 from .subjects import SubjectRef
 from .vocabulary import (
     Channel,
@@ -26,13 +29,21 @@ from .vocabulary import (
     DataCategory,
     ExpressedBy,
     GdprBasis,
-    Law,
+    Milestone,
     NumberCheck,
     Purpose,
     RecipientCategory,
 )
 
 __all__ = [
+    "CaseAborted",
+    "CaseEnded",
+    "CaseRefused",
+    "CaseStarted",
+    "ComplaintClosed",
+    "ContactRecorded",
+    "RegisterPublished",
+    "SubjectErased",
     "CallbackConfirmed",
     "CallbackFailed",
     "CONSENT_EVENT_TYPES",
@@ -97,13 +108,9 @@ class Recipient(_Strict):
     party_id: Code = clear(description="The receiving organisation, e.g. 'uwv'")
     category: RecipientCategory = clear()
     name: Text | None = personal(None, description="Organisation name as the recipient is known; sealed")
-
-
-class StatuteRef(_Strict):
-    """A law or regulation by code, and the article: a structured reference, not free text."""
-
-    law: Law = clear()
-    article: Article | None = clear(None, description="e.g. '53a', '8 lid 3', 'hoofdstuk 9'")
+    country: str = clear(
+        "NL", pattern=r"^[A-Z]{2}$", description="Where the recipient processes the data (ISO 3166-1 alpha-2)"
+    )
 
 
 class LegalBasis(_Strict):
@@ -377,6 +384,115 @@ class DeadLetterDropped(Envelope):
     data: DeadLetterDropData
 
 
+# --- lifecycle: the milestones retention periods run from (processing register) ------------
+
+
+class CaseData(_Strict):
+    """A subject's case (traject, begeleiding) under the envelope's processing activity."""
+
+    subject: SubjectRef
+    case_id: EventId = clear(description="The producer's id of the case")
+    recorded_by: ActorId = clear()
+    reason: Text | None = personal(None, description="Free text; sealed")
+
+
+class CaseStarted(Envelope):
+    event_type: Literal["case.started"] = clear("case.started")
+    data: CaseData
+
+
+class CaseEnded(Envelope):
+    """Guidance ended (begeleiding beeindigd)."""
+
+    event_type: Literal["case.ended"] = clear("case.ended")
+    data: CaseData
+
+
+class CaseRefused(Envelope):
+    """Guidance refused to the subject (begeleiding geweigerd)."""
+
+    event_type: Literal["case.refused"] = clear("case.refused")
+    data: CaseData
+
+
+class CaseAborted(Envelope):
+    """Support aborted (ondersteuning afgebroken)."""
+
+    event_type: Literal["case.aborted"] = clear("case.aborted")
+    data: CaseData
+
+
+class ComplaintClosedData(_Strict):
+    subject: SubjectRef
+    complaint_id: EventId = clear()
+    outcome: Literal["handled", "withdrawn", "aborted", "not-admissible"] = clear(
+        description="Afgehandeld, ingetrokken, afgebroken or niet ontvankelijk"
+    )
+    financial_consequences: bool = clear(False, description="Met financiele consequenties")
+    recorded_by: ActorId = clear()
+
+
+class ComplaintClosed(Envelope):
+    event_type: Literal["complaint.closed"] = clear("complaint.closed")
+    data: ComplaintClosedData
+
+
+class ContactData(_Strict):
+    """Contact between the subject and the controller (privacy regulation art. 10)."""
+
+    subject: SubjectRef
+    channel: Channel = clear()
+    initiated_by: Literal["subject", "controller"] = clear()
+    recorded_by: ActorId = clear()
+
+
+class ContactRecorded(Envelope):
+    event_type: Literal["contact.recorded"] = clear("contact.recorded")
+    data: ContactData
+
+
+# --- the register and erasure, written by the ledger itself ------------------------------------
+
+
+class RegisterPublishedData(_Strict):
+    """A version of the controller's processing register came into force (ledger_contracts.register)."""
+
+    register_version: Sha256Hex = clear(description="SHA-256 of the register's RFC 8785 bytes")
+    document: ProcessingRegister
+    published_by: ActorId = clear()
+
+
+class RegisterPublished(Envelope):
+    event_type: Literal["register.published"] = clear("register.published")
+    data: RegisterPublishedData
+
+
+class ErasureRule(_Strict):
+    milestone: Milestone | None = clear(None, description="None when erased on request")
+    duration: str | None = clear(None, pattern=DURATION_PATTERN)
+
+
+class SubjectErasedData(_Strict):
+    """The data key of one subject under one activity was destroyed: every entry sealed under it is
+    unreadable from now on, and nothing links those entries to the person any more. The subject is
+    named like in every entry, by a reference under the destroyed key."""
+
+    subject: SubjectRef
+    cause: Literal["retention", "request"] = clear()
+    rule: ErasureRule = clear(description="The retention rule that ran out")
+    register_version: Sha256Hex | None = clear(None, description="The register the rule was read from")
+    milestone_on: date | None = clear(None, description="The day the period started")
+    due_on: date | None = clear(None, description="The day the period ended")
+    request_id: EventId | None = clear(None, description="The erasure request carried out (art. 17)")
+    entries: int = clear(ge=0, description="How many entries were sealed under the destroyed key")
+    erased_by: ActorId = clear()
+
+
+class SubjectErased(Envelope):
+    event_type: Literal["subject.erased"] = clear("subject.erased")
+    data: SubjectErasedData
+
+
 _ALL = (
     DisclosureRecorded,
     ConsentGiven,
@@ -395,6 +511,14 @@ _ALL = (
     RegistryNumberVerified,
     RegistryNumberRevoked,
     DeadLetterDropped,
+    CaseStarted,
+    CaseEnded,
+    CaseRefused,
+    CaseAborted,
+    ComplaintClosed,
+    ContactRecorded,
+    RegisterPublished,
+    SubjectErased,
 )
 
 EVENT_TYPES: dict[str, type[Envelope]] = {cls.model_fields["event_type"].default: cls for cls in _ALL}
@@ -428,7 +552,15 @@ Event = Annotated[
     | RegistryPersonChanged
     | RegistryNumberVerified
     | RegistryNumberRevoked
-    | DeadLetterDropped,
+    | DeadLetterDropped
+    | CaseStarted
+    | CaseEnded
+    | CaseRefused
+    | CaseAborted
+    | ComplaintClosed
+    | ContactRecorded
+    | RegisterPublished
+    | SubjectErased,
     Field(discriminator="event_type"),
 ]
 

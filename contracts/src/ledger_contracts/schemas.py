@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .events import EVENT_ADAPTER, EVENT_TYPES
 from .phone_requests import PhoneCallRequest
+from .register import ProcessingRegister
 
 __all__ = ["render_schemas", "write_schemas"]
 
@@ -17,11 +18,12 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def render_schemas() -> dict[str, str]:
-    """File name -> schema text, one per event type, the union of all events, and the notifier's
-    phone request."""
+    """File name -> schema text, one per event type, the union of all events, the notifier's phone
+    request and the processing register (register/*.yaml)."""
     out = {
         "event.schema.json": EVENT_ADAPTER.json_schema(),
         "phone-request.schema.json": PhoneCallRequest.model_json_schema(),
+        "register.schema.json": ProcessingRegister.model_json_schema(),
     }
     for name, cls in EVENT_TYPES.items():
         out[f"{name}.schema.json"] = cls.model_json_schema()

@@ -8,17 +8,22 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "Art9Ground",
+    "CONTACT_EVENT_TYPES",
     "Channel",
     "ConsentMethod",
     "ConsentPurpose",
     "DataCategory",
     "ExpressedBy",
+    "EEA_COUNTRIES",
     "GdprBasis",
     "Law",
+    "Milestone",
     "NumberCheck",
     "Purpose",
     "RecipientCategory",
     "SPECIAL_CATEGORIES",
+    "Violation",
 ]
 
 
@@ -65,8 +70,82 @@ class DataCategory(StrEnum):
         """True for special categories (GDPR art. 9) and the national id number (UAVG art. 46)."""
         return self in SPECIAL_CATEGORIES
 
+    @property
+    def article_9(self) -> bool:
+        """True for the special categories of GDPR art. 9(1), which need a ground of art. 9(2)."""
+        return self in ARTICLE_9_CATEGORIES
+
 
 SPECIAL_CATEGORIES = frozenset({DataCategory.GEZONDHEID, DataCategory.BSN})
+ARTICLE_9_CATEGORIES = frozenset({DataCategory.GEZONDHEID})
+
+
+class Art9Ground(StrEnum):
+    """GDPR art. 9(2), by letter: the exception that allows processing a special category."""
+
+    EXPLICIT_CONSENT = "a"
+    EMPLOYMENT_AND_SOCIAL_SECURITY = "b"  # arbeidsrecht, sociale zekerheid en sociale bescherming
+    VITAL_INTERESTS = "c"
+    NOT_FOR_PROFIT_BODY = "d"
+    MADE_PUBLIC = "e"
+    LEGAL_CLAIMS = "f"
+    SUBSTANTIAL_PUBLIC_INTEREST = "g"
+    HEALTH_OR_SOCIAL_CARE = "h"
+    PUBLIC_HEALTH = "i"
+    ARCHIVING_RESEARCH_STATISTICS = "j"
+
+
+# The European Economic Area (EU member states, Iceland, Liechtenstein, Norway), ISO 3166-1 alpha-2.
+_EEA = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK"
+EEA_COUNTRIES = frozenset(_EEA.split())
+
+
+class Milestone(StrEnum):
+    """The event a retention period runs from (seeds 000, 001, 003). A period that has started is
+    stopped again when the subject's case under the activity starts anew."""
+
+    CASE_ENDED = "case-ended"  # begeleiding beeindigd (Arnhem: 10 jaar)
+    CASE_REFUSED = "case-refused"  # begeleiding geweigerd (Arnhem: 5 jaar)
+    CASE_ABORTED = "case-aborted"  # ondersteuning afgebroken (Arnhem: 6 weken)
+    LAST_CONTACT = "last-contact"  # geen contact met de geregistreerde (werkKRACHTcentrale art. 10)
+    COMPLAINT_CLOSED = "complaint-closed"  # klacht afgehandeld (5 jaar)
+    COMPLAINT_CLOSED_FINANCIAL = "complaint-closed-financial"  # met financiele consequenties (7 jaar)
+    COMPLAINT_WITHDRAWN = "complaint-withdrawn"  # ingetrokken, afgebroken, niet ontvankelijk (1 jaar)
+    CONSENT_ENDED = "consent-ended"  # toestemming ingetrokken, herroepen of verlopen
+
+
+# Contact between the data subject and the controller (privacy regulation art. 10): the subject
+# was seen, heard or written to or by (contact.recorded), their case changed, or they expressed,
+# renewed or withdrew a consent themselves. A disclosure about them to a third party, a phone call
+# by a third party about them and anything the ledger does itself are not contact.
+CONTACT_EVENT_TYPES = frozenset(
+    {
+        "contact.recorded",
+        "case.started",
+        "case.ended",
+        "case.refused",
+        "case.aborted",
+        "complaint.closed",
+        "consent.given",
+        "consent.refused",
+        "consent.withdrawn",
+        "consent.renewed",
+    }
+)
+
+
+class Violation(StrEnum):
+    """Why an entry does not match the processing register in force (DESIGN.md invariant 11). The
+    entry is appended all the same, with the violations on it: refusing would hide a breach."""
+
+    UNKNOWN_ACTIVITY = "unknown-activity"  # the register has no such processing activity
+    PURPOSE_NOT_IN_REGISTER = "purpose-not-in-register"  # another purpose than the activity's
+    RECIPIENT_CATEGORY_NOT_LISTED = "recipient-category-not-listed"
+    DATA_CATEGORY_NOT_LISTED = "data-category-not-listed"
+    SPECIAL_CATEGORY_WITHOUT_GROUND = "special-category-without-ground"  # GDPR art. 9 without 9(2)
+    THIRD_COUNTRY_TRANSFER = "third-country-transfer"  # a recipient outside the EEA, not allowed
+    BASIS_DIFFERS = "basis-differs"  # an art. 6(1) letter the register does not name
+    STATUTE_DIFFERS = "statute-differs"  # a law the register does not name for the activity
 
 
 class Channel(StrEnum):
