@@ -58,15 +58,18 @@ def test_up_demo_verify_tamper(tmp_path):
                     "SELECT count(*) FROM ledger_entry WHERE chain = 'werkcorporatie'"
                 ).fetchone()[0]
 
-        # the demo's 19 events, and the notice to the website editors of its one withdrawal
-        wait_until(lambda: entries() == 20, what="the demo's 19 entries and 1 notice")
+        # the register (published by `up --dev` from register/), the demo's 19 events, and the
+        # notice to the website editors of its one withdrawal
+        wait_until(lambda: entries() == 21, what="the register, the demo's 19 entries and 1 notice")
         ok = run(["verify"], env)
         assert ok.returncode == 0, ok.stdout + ok.stderr
-        assert "intact" in ok.stdout and "20 entries" in ok.stdout
+        assert "intact" in ok.stdout and "21 entries" in ok.stdout
+        clean = run(["violations"], env)  # the demo keeps to the register
+        assert clean.returncode == 0 and "0 violations" in clean.stdout, clean.stdout + clean.stderr
         exported = run(["export", "--out", str(tmp_path / "ledger.jsonl")], env)
         assert exported.returncode == 0, exported.stderr
         offline = run(["verify", "--export", str(tmp_path / "ledger.jsonl")], env)
-        assert offline.returncode == 0 and "20 entries" in offline.stdout
+        assert offline.returncode == 0 and "21 entries" in offline.stdout
     finally:
         up.terminate()
         up.wait(30)

@@ -73,8 +73,11 @@ async def test_good_events_are_appended_and_bad_ones_dead_lettered(redis_client,
         ]
         assert report.length == 3
         metrics = ledger.metrics.registry
-        assert metrics.get_sample_value("ledger_events_appended_total") == 3
-        assert metrics.get_sample_value("ledger_events_dead_lettered_total", {"reason": "invalid_bsn"}) == 1
+        # counted just after the commit that made the entries visible
+        await eventually(lambda: metrics.get_sample_value("ledger_events_appended_total") == 3)
+        await eventually(
+            lambda: metrics.get_sample_value("ledger_events_dead_lettered_total", {"reason": "invalid_bsn"}) == 1
+        )
 
         with ledger.store.engine.connect() as conn:
             dump = "\n".join(

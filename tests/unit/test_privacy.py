@@ -72,7 +72,7 @@ def _schema_of(model, path):
 def _is_strict(schema):
     if "enum" in schema or "const" in schema or "pattern" in schema:
         return True
-    if schema.get("format") == "date-time" or schema.get("type") in ("boolean", "integer"):
+    if schema.get("format") in ("date-time", "date") or schema.get("type") in ("boolean", "integer"):
         return True
     if schema.get("type") == "array":
         return _is_strict(schema["items"])

@@ -12,16 +12,18 @@ from .adapters.metrics import LedgerMetrics
 from .adapters.sql_clients import SqlClientStore
 from .adapters.sql_engine import in_memory, make_engine, make_read_engine, migrate
 from .adapters.sql_producers import SqlProducerStore
+from .adapters.sql_retention import SqlRetentionStore
 from .adapters.sql_store import SqlLedgerStore, SqlTreeStore
-from .app.append import BatchAppender
+from .app.append import BatchAppender, SystemClock
 from .app.checkpoints import Checkpoints
 from .app.clients import ApiClients
 from .app.ingest import IngestService
 from .app.producers import ProducerGate
+from .app.retention import ErasureJournal, RetentionService
 from .config import Settings
 from .core.pseudonyms import Pseudonymizer
 
-__all__ = ["Ledger", "build_checkpoints", "build_ledger", "build_store"]
+__all__ = ["Ledger", "Privacy", "build_checkpoints", "build_ledger", "build_privacy", "build_store"]
 
 
 @dataclass
@@ -66,3 +68,25 @@ def build_checkpoints(settings: Settings, store: SqlLedgerStore) -> Checkpoints:
     return Checkpoints(
         SqlTreeStore(store), settings.checkpoint_signers(), settings.log_origin, settings.witness_verifiers()
     )
+
+
+@dataclass
+class Privacy:
+    """The register, retention and erasure side of a ledger (app.registers, app.retention)."""
+
+    store: SqlLedgerStore
+    appender: BatchAppender
+    pseudonyms: Pseudonymizer
+    retention: RetentionService
+    reads: SqlRetentionStore
+
+
+def build_privacy(settings: Settings, store: SqlLedgerStore | None = None) -> Privacy:
+    pkey, kek = settings.keys()
+    pseudonyms = Pseudonymizer({settings.pseudonym_key_version: pkey}, settings.pseudonym_key_version)
+    store = store or build_store(settings)
+    appender = BatchAppender(store, kek)
+    reads = SqlRetentionStore(store)
+    journal = ErasureJournal(settings.erasure_journal_path())
+    retention = RetentionService(reads, appender, pseudonyms, SystemClock(), journal)
+    return Privacy(store, appender, pseudonyms, retention, reads)

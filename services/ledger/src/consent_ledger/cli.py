@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from .adapters.log_hygiene import configure_logging
 from .cli_dead_letters import register as register_dead_letters
 from .cli_integrity import load_state, parse_keys, register, save_state, size_of
+from .cli_privacy import register as register_privacy
 from .cli_producers import register as register_producers
 from .config import ConfigError, Settings
 from .core.verify import StoredEntry
@@ -196,6 +197,15 @@ def _producer_store():  # type: ignore[no-untyped-def]
 
 
 register_producers(app, _producer_store)
+
+
+def _privacy():  # type: ignore[no-untyped-def]
+    from .bootstrap import build_privacy
+
+    return build_privacy(_keyed_settings())
+
+
+register_privacy(app, _privacy)
 
 
 @app.command()

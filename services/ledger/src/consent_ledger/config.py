@@ -54,9 +54,21 @@ class Settings(BaseSettings):
         description="The chain that records the ledger's own operations (a dead letter dropped) when "
         "the event names no controller",
     )
+    erasure_journal: Path | None = Field(
+        default=None,
+        description="Where destroyed keys' handles are journalled for replay after a restore "
+        "(default: erasures.jsonl in the home); keep it outside the database's backups",
+    )
+    register_dir: Path | None = Field(
+        default=None, description="In development mode, `up` publishes the registers in this folder"
+    )
+    retention_hour: int = Field(default=2, ge=0, le=23, description="Hour (UTC) of the daily retention run")
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     consumer: ConsumerSettings = ConsumerSettings()
+
+    def erasure_journal_path(self) -> Path:
+        return self.erasure_journal or self.home / "erasures.jsonl"
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.home / 'ledger.db').resolve()}"

@@ -35,14 +35,14 @@ PRODUCER = "demo.trajectadministratie"
 # (processing activity, recipient, categories, channel, basis, statute, purpose, what was sent)
 DISCLOSURES = [
     (
-        "re-integratietraject",
+        "werkgeversdienstverlening",
         Recipient(party_id="uwv", category=RecipientCategory.UWV, name="UWV"),
-        [DataCategory.NAW, DataCategory.BSN, DataCategory.UITKERING],
+        [DataCategory.NAW, DataCategory.BSN],
         Channel.SUWINET,
-        GdprBasis.LEGAL_OBLIGATION,
+        GdprBasis.PUBLIC_TASK,
         parse_statute("Wet SUWI art. 54"),
-        Purpose.PARTICIPATIE,
-        "Voortgang traject gemeld aan UWV",
+        Purpose.WERKGEVERSDIENSTVERLENING,
+        "Kandidaat opgenomen in WBS (werk.nl) voor een vacature",
     ),
     (
         "proefplaatsing",
@@ -149,7 +149,7 @@ def demo_events(subjects: int = 5, seed: int | None = None) -> list[Event]:
         )
         events.append(
             ConsentGiven(
-                **env(200 - i, "nieuwsbrieven"),
+                **env(200 - i, "nieuwsbrief"),
                 data=ConsentData(
                     subject=subject,
                     purpose=ConsentPurpose.NEWSLETTER,

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 
 import uvicorn
 from consent_notifier.adapters.http import create_notifier_app
@@ -23,11 +24,13 @@ from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
 from .adapters.log_hygiene import AccessLog
+from .adapters.retention_scheduler import RetentionScheduler
 from .adapters.stream_trimmer import StreamTrimmer
 from .adapters.subject_directory import LedgerSubjectDirectory
 from .app.consent_query import ConsentQuery
 from .app.internal_producers import internal_signer, register_internal_producers
-from .bootstrap import build_checkpoints, build_ledger
+from .app.registers import publish_register_files
+from .bootstrap import build_checkpoints, build_ledger, build_privacy
 from .config import Settings
 from .core.sealing import derive_key
 
@@ -99,6 +102,13 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         for stream in EVENT_STREAMS
     }
     trimming = asyncio.create_task(StreamTrimmer(ledger.redis, ledger.metrics, required).run())
+    privacy = build_privacy(settings, ledger.store)
+    if settings.dev_mode:
+        for line in publish_register_files(privacy, settings.register_dir or Path("register")):
+            log.info("%s", line)
+    retaining = asyncio.create_task(
+        RetentionScheduler(privacy.retention, ledger.metrics, settings.retention_hour).run()
+    )
     log.info("checkpoints signed by %s", ", ".join(str(v) for v in checkpoints.verifiers()))
     log.info(
         "ledger up: database %s, broker %s, http://%s:%d (worklist page: /telefoon/)",
@@ -114,6 +124,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         expiry.cancel()
         signing.cancel()
         trimming.cancel()
+        retaining.cancel()
         await ledger.broker.stop()
         await ledger.redis.aclose()
         ledger.store.dispose()

@@ -125,6 +125,10 @@ class LedgerConsumer:
         o = result.outcome
         self._metrics.appended.inc(o.appended)
         self._metrics.duplicates.inc(o.duplicates)
+        for chain, reason in o.violations:
+            self._metrics.register_violations.labels(chain=chain, reason=reason).inc()
+        if o.unchecked:
+            self._metrics.entries_unchecked.inc(o.unchecked)
         if o.conflicts:
             self._metrics.conflicts.inc(len(o.conflicts))
             log.error("CONFLICT: event ids reused with different content: %s", ", ".join(o.conflicts))

@@ -71,6 +71,23 @@ class LedgerMetrics:
             ["reason"],
             registry=r,
         )
+        self.register_violations = Counter(
+            "ledger_register_violations",
+            "Entries appended that break the processing register in force, by reason",
+            ["chain", "reason"],
+            registry=r,
+        )
+        self.entries_unchecked = Counter(
+            "ledger_entries_unchecked",
+            "Entries appended for a controller that has no processing register in force",
+            registry=r,
+        )
+        self.keys_erased = Counter(
+            "ledger_keys_erased", "Data keys destroyed by the retention run (erasure)", registry=r
+        )
+        self.retention_last_run = Gauge(
+            "ledger_retention_last_run_timestamp_seconds", "When the retention run last finished", registry=r
+        )
         self.expiries_published = Counter(
             "ledger_consent_expiries_published",
             "consent.expired events published by the scheduler",

@@ -7,6 +7,11 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "ApiClientRow",
+    "ErasureRecordRow",
+    "ProcessingRegisterRow",
+    "RegisterViolationRow",
+    "RetentionMilestoneRow",
+    "SubjectHandleRow",
     "ChainHeadRow",
     "CheckpointRow",
     "CosignatureRow",
@@ -30,6 +35,9 @@ class LedgerEntryRow(SQLModel, table=True):
     event_id: str | None = Field(default=None, max_length=128, index=True)
     subject: str | None = Field(default=None, max_length=80, index=True)
     recorded_at: str = Field(max_length=40)
+    key_id: str | None = Field(
+        default=None, max_length=80, index=True, description="the data key (handle) it is sealed under"
+    )
 
 
 class ChainHeadRow(SQLModel, table=True):
@@ -141,3 +149,73 @@ class ProducerRow(SQLModel, table=True):
     controllers: str = Field(max_length=500, description="space-separated codes, or *")
     created_at: str = Field(max_length=40)
     disabled_at: str | None = Field(default=None, max_length=40)
+
+
+class SubjectHandleRow(SQLModel, table=True):
+    """Which data key (its random handle) a subject's data under one activity are sealed under.
+    Deleted on erasure: then nothing leads from the person to the handle or its entries."""
+
+    __tablename__ = "subject_handle"
+
+    pseudonym: str = Field(primary_key=True, max_length=80)
+    controller: str = Field(primary_key=True, max_length=128)
+    activity: str = Field(primary_key=True, max_length=64)
+    handle: str = Field(max_length=80, index=True)
+    created_at: str = Field(max_length=40)
+
+
+class RetentionMilestoneRow(SQLModel, table=True):
+    """The latest time a subject reached a milestone under an activity ('*': the whole controller,
+    for last contact). Deleted with the handle on erasure."""
+
+    __tablename__ = "retention_milestone"
+
+    pseudonym: str = Field(primary_key=True, max_length=80)
+    controller: str = Field(primary_key=True, max_length=128)
+    activity: str = Field(primary_key=True, max_length=64)
+    milestone: str = Field(primary_key=True, max_length=40)
+    occurred_at: str = Field(max_length=40, description="fixed-width UTC, sortable")
+
+
+class ProcessingRegisterRow(SQLModel, table=True):
+    """A register version as published on its controller's chain (entry chain/seq); the latest
+    entry per chain is the one in force."""
+
+    __tablename__ = "processing_register"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    seq: int = Field(primary_key=True)
+    version: str = Field(max_length=64)
+    document: str = Field(sa_type=Text, description="the register as JSON")
+    recorded_at: str = Field(max_length=40)
+
+
+class RegisterViolationRow(SQLModel, table=True):
+    """One violation of the register written on an entry (the entry holds the verdict; this lists it)."""
+
+    __tablename__ = "register_violation"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    seq: int = Field(primary_key=True)
+    reason: str = Field(primary_key=True, max_length=64)
+    event_id: str = Field(max_length=128)
+    event_type: str = Field(max_length=64)
+    activity: str = Field(max_length=64)
+    register_version: str = Field(max_length=64)
+    recorded_at: str = Field(max_length=40, index=True)
+
+
+class ErasureRecordRow(SQLModel, table=True):
+    """Proof for the person that their data under an activity were destroyed (the access report
+    says what, when and under which rule): it points at the erasure entry, never at erased ones."""
+
+    __tablename__ = "erasure_record"
+
+    chain: str = Field(primary_key=True, max_length=128)
+    seq: int = Field(primary_key=True)
+    pseudonym: str = Field(max_length=80, index=True)
+    activity: str = Field(max_length=64)
+    cause: str = Field(max_length=20)
+    rule: str = Field(max_length=80)
+    due_on: str | None = Field(default=None, max_length=10)
+    erased_at: str = Field(max_length=40)

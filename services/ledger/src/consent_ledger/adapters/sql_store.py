@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from ..app.checkpoints import StoredCheckpoint
 from ..app.consent_query import HistoryEntry
 from ..app.expiry import DueExpiry
-from ..app.ports import ConsentKey, IndexRow
+from ..app.ports import ConsentKey, HandleRow, IndexRow, MilestoneRow, ViolationRow
 from ..core.consent_state import GRANTING, ConsentFact
 from ..core.entries import AppendedEntry, ChainHead
 from ..core.merkle import NodeKey, node_position
@@ -26,9 +26,14 @@ from .sql_models import (
     CheckpointRow,
     ConsentStateRow,
     CosignatureRow,
+    ErasureRecordRow,
     EventIndexRow,
     LedgerEntryRow,
     MerkleNodeRow,
+    ProcessingRegisterRow,
+    RegisterViolationRow,
+    RetentionMilestoneRow,
+    SubjectHandleRow,
     SubjectKeyRow,
 )
 
@@ -42,6 +47,11 @@ CONSENT = ConsentStateRow.__table__  # type: ignore[attr-defined]
 NODE = MerkleNodeRow.__table__  # type: ignore[attr-defined]
 CHECKPOINT = CheckpointRow.__table__  # type: ignore[attr-defined]
 COSIGNATURE = CosignatureRow.__table__  # type: ignore[attr-defined]
+ERASURE = ErasureRecordRow.__table__  # type: ignore[attr-defined]
+HANDLE = SubjectHandleRow.__table__  # type: ignore[attr-defined]
+MILESTONE = RetentionMilestoneRow.__table__  # type: ignore[attr-defined]
+REGISTER = ProcessingRegisterRow.__table__  # type: ignore[attr-defined]
+VIOLATION = RegisterViolationRow.__table__  # type: ignore[attr-defined]
 HEAD_COLUMNS = (HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash, HEAD.c.frontier)
 _CHUNK = 500  # bound for IN (...) lists
 
@@ -118,11 +128,13 @@ class SqlTransaction:
         consent: Mapping[ConsentKey, tuple[ConsentFact, AppendedEntry]],
         nodes: Sequence[tuple[str, NodeKey, bytes]] = (),
         subjects: Sequence[str | None] = (),
+        key_ids: Sequence[str | None] = (),
     ) -> None:
         conn = self._conn
+        none = [None] * len(entries)
         conn.execute(
             ENTRY.insert(),
-            [_entry_row(e, s) for e, s in zip(entries, subjects or [None] * len(entries), strict=True)],
+            [_entry_row(e, s, k) for e, s, k in zip(entries, subjects or none, key_ids or none, strict=True)],
         )
         if nodes:
             conn.execute(
@@ -158,6 +170,144 @@ class SqlTransaction:
                 [_consent_row(k, f, e) for k, (f, e) in consent.items()],
             )
 
+    def handles(self, triples: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+        out = {}
+        for chunk in _chunks(triples):
+            cols = (HANDLE.c.pseudonym, HANDLE.c.controller, HANDLE.c.activity)
+            q = select(*cols, HANDLE.c.handle).where(tuple_(*cols).in_(chunk))
+            for p, c, a, h in self._conn.execute(q):
+                out[(p, c, a)] = h
+        return out
+
+    def put_handles(self, rows: Sequence[HandleRow]) -> None:
+        if rows:
+            self._conn.execute(
+                HANDLE.insert(),
+                [
+                    {
+                        "pseudonym": r.pseudonym,
+                        "controller": r.controller,
+                        "activity": r.activity,
+                        "handle": r.handle,
+                        "created_at": fixed_utc(r.created_at),
+                    }
+                    for r in rows
+                ],
+            )
+
+    def reach_milestones(self, rows: Sequence[MilestoneRow]) -> None:
+        latest: dict[tuple[str, str, str, str], str] = {}
+        for r in rows:
+            key, at = (r.pseudonym, r.controller, r.activity, r.milestone), fixed_utc(r.occurred_at)
+            latest[key] = max(at, latest.get(key, at))
+        if not latest:
+            return
+        stmt = _insert(self._conn, MILESTONE)
+        later = stmt.excluded.occurred_at > MILESTONE.c.occurred_at
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[
+                    MILESTONE.c.pseudonym,
+                    MILESTONE.c.controller,
+                    MILESTONE.c.activity,
+                    MILESTONE.c.milestone,
+                ],
+                set_={"occurred_at": stmt.excluded.occurred_at},
+                where=later,
+            ),
+            [
+                {"pseudonym": p, "controller": c, "activity": a, "milestone": m, "occurred_at": at}
+                for (p, c, a, m), at in sorted(latest.items())
+            ],
+        )
+
+    def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
+        return registers_in_force(self._conn, chains)
+
+    def put_register(self, chain: str, seq: int, version: str, document: dict[str, Any], at: str) -> None:
+        self._conn.execute(
+            REGISTER.insert(),
+            [
+                {
+                    "chain": chain,
+                    "seq": seq,
+                    "version": version,
+                    "document": json.dumps(document, ensure_ascii=False),
+                    "recorded_at": at,
+                }
+            ],
+        )
+
+    def destroy(self, handle: str, scopes: Sequence[Any], erasure_entries: Sequence[AppendedEntry]) -> None:
+        """Erasure (app.retention): the key goes, and with it everything that leads from the person
+        to the handle or its entries; an erasure record points the person at the erasure entries."""
+        conn = self._conn
+        sealed = ENTRY.c.key_id == handle
+        pseudonyms = {s.pseudonym for s in scopes}
+        places = conn.execute(select(ENTRY.c.chain, ENTRY.c.seq).where(sealed)).all()
+        for chunk in _chunks(places):
+            conn.execute(
+                CONSENT.delete().where(
+                    CONSENT.c.subject.in_(sorted(pseudonyms)),
+                    tuple_(CONSENT.c.chain, CONSENT.c.seq).in_(chunk),
+                )
+            )
+        conn.execute(ENTRY.update().where(sealed).values(subject=None, key_id=None))
+        conn.execute(KEY.delete().where(KEY.c.key_id == handle))
+        conn.execute(HANDLE.delete().where(HANDLE.c.handle == handle))
+        for s in scopes:
+            conn.execute(
+                MILESTONE.delete().where(
+                    MILESTONE.c.pseudonym == s.pseudonym,
+                    MILESTONE.c.controller == s.controller,
+                    MILESTONE.c.activity == s.activity,
+                )
+            )
+            left = conn.execute(
+                select(HANDLE.c.handle)
+                .where(HANDLE.c.pseudonym == s.pseudonym, HANDLE.c.controller == s.controller)
+                .limit(1)
+            ).first()
+            if left is None:  # nothing of the subject stays at this controller: nor their last contact
+                conn.execute(
+                    MILESTONE.delete().where(
+                        MILESTONE.c.pseudonym == s.pseudonym, MILESTONE.c.controller == s.controller
+                    )
+                )
+        rows = []
+        for scope, entry in zip(scopes, erasure_entries, strict=True):
+            data = entry.document["event"]["data"]
+            rule = data.get("rule") or {}
+            rows.append(
+                {
+                    "chain": entry.chain,
+                    "seq": entry.seq,
+                    "pseudonym": scope.pseudonym,
+                    "activity": scope.activity,
+                    "cause": data["cause"],
+                    "rule": f"{rule.get('milestone') or 'request'}+{rule.get('duration') or ''}".rstrip("+"),
+                    "due_on": data.get("due_on"),
+                    "erased_at": entry.document["recorded_at"],
+                }
+            )
+        conn.execute(ERASURE.insert(), rows)
+
+    def put_violations(self, rows: Sequence[ViolationRow]) -> None:
+        if rows:
+            self._conn.execute(VIOLATION.insert(), [vars_of(r) for r in rows])  # type: ignore[arg-type]
+
+
+def registers_in_force(conn: Connection, chains: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:
+    """chain -> (version, document JSON) of the latest register published on it."""
+    latest = select(REGISTER.c.chain, func.max(REGISTER.c.seq).label("seq")).group_by(REGISTER.c.chain)
+    if chains is not None:
+        latest = latest.where(REGISTER.c.chain.in_(sorted(set(chains))))
+    sub = latest.subquery()
+    q = select(REGISTER.c.chain, REGISTER.c.version, REGISTER.c.document).join(
+        sub, (REGISTER.c.chain == sub.c.chain) & (REGISTER.c.seq == sub.c.seq)
+    )
+    return {chain: (version, doc) for chain, version, doc in conn.execute(q)}
+
 
 def _head(row: Sequence[Any]) -> ChainHead:
     chain, length, head_hash, frontier = row
@@ -171,8 +321,9 @@ def vars_of(row: IndexRow) -> dict[str, Any]:
     return {s: getattr(row, s) for s in row.__slots__}  # type: ignore[attr-defined]
 
 
-def _entry_row(e: AppendedEntry, subject: str | None) -> dict[str, Any]:
-    """The entry's row; `subject` (the pseudonym) is kept beside the body, never inside it."""
+def _entry_row(e: AppendedEntry, subject: str | None, key_id: str | None = None) -> dict[str, Any]:
+    """The entry's row; `subject` (the pseudonym) and its key's handle are kept beside the body,
+    never inside it."""
     event = e.document.get("event") or {}
     return {
         "chain": e.chain,
@@ -182,6 +333,7 @@ def _entry_row(e: AppendedEntry, subject: str | None) -> dict[str, Any]:
         "kind": e.document["kind"],
         "event_id": event.get("event_id"),
         "subject": subject,
+        "key_id": key_id,
         "recorded_at": e.document["recorded_at"],
     }
 

@@ -11,18 +11,33 @@ reference and keys the content MAC (core.sealing).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from ledger_contracts.register import ProcessingRegister
+from ledger_contracts.vocabulary import CONTACT_EVENT_TYPES
 
 from ..core.canonical import canonical_bytes
 from ..core.consent_state import ConsentFact, supersedes
 from ..core.entries import AppendedEntry, ChainHead, append_records
 from ..core.merkle import Frontier, NodeKey, leaf_of
 from ..core.sealing import SubjectKey, content_mac, new_data_key, seal, subject_ref, unwrap_key, wrap_key
-from .ports import ConsentKey, EntryAppender, IndexRow, LedgerTransaction
+from .ports import (
+    ConsentKey,
+    EntryAppender,
+    HandleRow,
+    IndexRow,
+    LedgerTransaction,
+    MilestoneRow,
+    ViolationRow,
+)
 from .records import PreparedEvent
+from .register_checks import check_event
+from .retention_rules import milestones_of
 
 __all__ = ["AppendOutcome", "BatchAppender", "SystemClock"]
 
@@ -38,6 +53,18 @@ class AppendOutcome:
     duplicates: int = 0
     conflicts: list[str] = field(default_factory=list)  # event ids
     heads: dict[str, ChainHead] = field(default_factory=dict)
+    violations: list[tuple[str, str]] = field(default_factory=list)  # (chain, reason), to count
+    unchecked: int = 0  # entries of a controller that has no register yet
+
+
+# Writes more in the same transaction as the entries: (transaction, appended entries in order).
+AfterAppend = Callable[[LedgerTransaction, list[AppendedEntry]], None]
+
+
+def new_handle() -> str:
+    """A subject's data key under one activity is named by a random handle: nothing derives it
+    from the person, and once the row that maps them is deleted nothing leads back."""
+    return "s-" + secrets.token_hex(16)
 
 
 class BatchAppender:
@@ -45,18 +72,26 @@ class BatchAppender:
         self._store = store
         self._kek = kek
         self._clock = clock or SystemClock()
+        self._registers: dict[str, ProcessingRegister] = {}  # by version, parsed once
 
-    def append(self, events: Sequence[PreparedEvent], sources: Sequence[str]) -> AppendOutcome:
-        """Requires len(events) == len(sources); sources are the broker message ids."""
+    def append(
+        self, events: Sequence[PreparedEvent], sources: Sequence[str], then: AfterAppend | None = None
+    ) -> AppendOutcome:
+        """Requires len(events) == len(sources); sources are the broker message ids. `then` writes
+        more in the same transaction (the retention run destroys keys there)."""
         outcome = AppendOutcome()
         if not events:
             return outcome
         with self._store.transaction() as tx:
-            keys, new_keys = self._keys(tx, {e.key_id for e in events})
-            macs_of = [content_mac(keys[e.key_id], e.content) for e in events]
+            now = self._clock.now()
+            handles, new_handles = self._handles(tx, events, now)
+            key_of = [handles[(e.subject, e.chain, e.activity)] if e.subject else e.key_id for e in events]
+            keys, new_keys = self._keys(tx, set(key_of))
+            macs_of = [content_mac(keys[k], e.content) for e, k in zip(events, key_of, strict=True)]
             known = tx.known_macs({e.event_id for e in events})
             chosen: list[tuple[PreparedEvent, str, str]] = []  # (event, kind, content MAC)
-            for event, mac, _source in zip(events, macs_of, sources, strict=True):
+            chosen_keys: list[str] = []
+            for event, mac, kid in zip(events, macs_of, key_of, strict=True):
                 macs = known.setdefault(event.event_id, set())
                 if mac in macs:
                     outcome.duplicates += 1
@@ -64,17 +99,19 @@ class BatchAppender:
                 kind = "event" if not macs else "conflict"
                 macs.add(mac)
                 chosen.append((event, kind, mac))
+                chosen_keys.append(kid)
                 if kind == "conflict":
                     outcome.conflicts.append(event.event_id)
             if not chosen:
                 return outcome
-            records = self._records(keys, chosen)
-            used = {e.key_id for e, _, _ in chosen}
+            records = self._records(keys, chosen, chosen_keys)
+            used = set(chosen_keys)
             new_keys = {k: w for k, w in new_keys.items() if k in used}
+            new_handles = [h for h in new_handles if h.handle in used]
             heads = tx.lock_heads({e.chain for e, _, _ in chosen})
+            checks = self._checks(tx, chosen, records, outcome)
             entry_for: list[AppendedEntry | None] = [None] * len(chosen)
             nodes: list[tuple[str, NodeKey, bytes]] = []
-            now = self._clock.now()
             for chain, head in heads.items():
                 mine = [i for i, (e, _, _) in enumerate(chosen) if e.chain == chain]
                 appended, after = append_records(
@@ -94,7 +131,36 @@ class BatchAppender:
                 tx, [(e, en) for (e, kind, _), en in zip(chosen, entries, strict=True) if kind == "event"]
             )
             subjects = [e.subject for e, _, _ in chosen]
-            tx.write(entries, index, list(heads.values()), new_keys, consent, nodes, subjects)
+            tx.write(entries, index, list(heads.values()), new_keys, consent, nodes, subjects, chosen_keys)
+            tx.put_handles(new_handles)
+            tx.reach_milestones(self._milestones(chosen, new_handles))
+            violations = [
+                ViolationRow(
+                    en.chain,
+                    en.seq,
+                    reason,
+                    e.event_id,
+                    e.event_type,
+                    e.activity,
+                    version,
+                    en.document["recorded_at"],
+                )
+                for (e, _, _), en, (version, found) in zip(chosen, entries, checks, strict=True)
+                if version
+                for reason in found
+            ]
+            tx.put_violations(violations)
+            for (e, _, _), en in zip(chosen, entries, strict=True):
+                if e.published_register is not None:
+                    tx.put_register(
+                        en.chain,
+                        en.seq,
+                        str(e.event["data"]["register_version"]),
+                        e.published_register,
+                        en.document["recorded_at"],
+                    )
+            if then is not None:
+                then(tx, entries)
         outcome.appended = len(entries)
         outcome.heads = heads
         return outcome
@@ -114,12 +180,80 @@ class BatchAppender:
         return keys, new_keys
 
     @staticmethod
+    def _handles(
+        tx: LedgerTransaction, events: Sequence[PreparedEvent], now: datetime
+    ) -> tuple[dict[tuple[str, str, str], str], list[HandleRow]]:
+        """The handle of each (subject, controller, activity), made now where there is none."""
+        wanted = {(e.subject, e.chain, e.activity) for e in events if e.subject}
+        handles = tx.handles(wanted) if wanted else {}
+        made = []
+        for triple in sorted(wanted - handles.keys()):
+            handles[triple] = new_handle()
+            made.append(HandleRow(*triple, handles[triple], now))
+        return handles, made
+
+    def _checks(
+        self,
+        tx: LedgerTransaction,
+        chosen: list[tuple[PreparedEvent, str, str]],
+        records: list[dict[str, Any]],
+        outcome: AppendOutcome,
+    ) -> list[tuple[str | None, list[str]]]:
+        """Each entry against its controller's register in force (a register published earlier in
+        the same batch counts from the next entry on); the verdict goes on the entry's record."""
+        in_force = {
+            chain: (v, self._register(v, doc))
+            for chain, (v, doc) in tx.registers({e.chain for e, _, _ in chosen}).items()
+        }
+        out: list[tuple[str | None, list[str]]] = []
+        for (event, _kind, _mac), record in zip(chosen, records, strict=True):
+            standing = in_force.get(event.chain)
+            if standing is None:
+                out.append((None, []))
+                outcome.unchecked += 1
+            else:
+                version, register = standing
+                found = check_event(register, event.event_type, event.activity, event.event["data"])
+                record["checks"] = {"register": version, "violations": found}
+                outcome.violations.extend((event.chain, reason) for reason in found)
+                out.append((version, found))
+            if event.published_register is not None:
+                version = str(event.event["data"]["register_version"])
+                in_force[event.chain] = (version, self._register(version, event.published_register))
+        return out
+
+    def _register(self, version: str, document: dict[str, Any] | str) -> ProcessingRegister:
+        if version not in self._registers:
+            doc = json.loads(document) if isinstance(document, str) else document
+            self._registers[version] = ProcessingRegister.model_validate(doc)
+        return self._registers[version]
+
+    @staticmethod
+    def _milestones(
+        chosen: list[tuple[PreparedEvent, str, str]], new_handles: list[HandleRow]
+    ) -> list[MilestoneRow]:
+        """The retention milestones the events reach, by event time. Contact with the controller
+        (CONTACT_EVENT_TYPES), and a subject's first record under an activity (their registration),
+        count for last contact."""
+        rows: list[MilestoneRow] = []
+        first = {(h.pseudonym, h.controller): h for h in new_handles}
+        for event, kind, _mac in chosen:
+            if kind != "event" or not event.subject or event.occurred_at is None:
+                continue
+            at = event.occurred_at
+            for milestone in milestones_of(event.event_type, event.event["data"]):
+                rows.append(MilestoneRow(event.subject, event.chain, event.activity, milestone, at))
+            if event.event_type in CONTACT_EVENT_TYPES or (event.subject, event.chain) in first:
+                rows.append(MilestoneRow(event.subject, event.chain, "*", "last-contact", at))
+        return rows
+
+    @staticmethod
     def _records(
-        keys: dict[str, SubjectKey], chosen: list[tuple[PreparedEvent, str, str]]
+        keys: dict[str, SubjectKey], chosen: list[tuple[PreparedEvent, str, str]], key_ids: list[str]
     ) -> list[dict[str, Any]]:
         records = []
-        for event, _kind, _mac in chosen:
-            key = keys[event.key_id]
+        for (event, _kind, _mac), kid in zip(chosen, key_ids, strict=True):
+            key = keys[kid]
             doc = event.event
             if event.subject is not None:
                 doc = {**doc, "data": {**doc["data"], "subject": {"ref": subject_ref(key, event.event_id)}}}

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..core.consent_state import ConsentFact
 from ..core.entries import AppendedEntry, ChainHead
@@ -16,8 +16,11 @@ __all__ = [
     "Clock",
     "ConsentKey",
     "EntryAppender",
+    "HandleRow",
     "IndexRow",
     "LedgerTransaction",
+    "MilestoneRow",
+    "ViolationRow",
 ]
 
 ConsentKey = tuple[str, str]  # (subject pseudonym, purpose)
@@ -30,6 +33,36 @@ class IndexRow:
     chain: str
     seq: int
     kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class HandleRow:
+    pseudonym: str
+    controller: str
+    activity: str
+    handle: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneRow:
+    pseudonym: str
+    controller: str
+    activity: str  # '*' for the whole controller (last contact)
+    milestone: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationRow:
+    chain: str
+    seq: int
+    reason: str
+    event_id: str
+    event_type: str
+    activity: str
+    register_version: str
+    recorded_at: str
 
 
 class Clock(Protocol):
@@ -52,8 +85,29 @@ class LedgerTransaction(Protocol):
         consent: Mapping[ConsentKey, tuple[ConsentFact, AppendedEntry]],
         nodes: Sequence[tuple[str, NodeKey, bytes]] = (),
         subjects: Sequence[str | None] = (),
+        key_ids: Sequence[str | None] = (),
     ) -> None:
-        """`subjects`: each entry's subject pseudonym (or None), kept beside the entry, off the chain."""
+        """`subjects`: each entry's subject pseudonym (or None), and `key_ids` the data key it is
+        sealed under, kept beside the entry, off the chain."""
+        ...
+
+    def handles(self, triples: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
+        """(pseudonym, controller, activity) -> handle, for those that have one."""
+        ...
+
+    def put_handles(self, rows: Sequence[HandleRow]) -> None: ...
+    def reach_milestones(self, rows: Sequence[MilestoneRow]) -> None:
+        """Keep the latest time of each milestone."""
+        ...
+
+    def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """chain -> (version, document JSON) of the register in force."""
+        ...
+
+    def put_register(self, chain: str, seq: int, version: str, document: dict[str, Any], at: str) -> None: ...
+    def put_violations(self, rows: Sequence[ViolationRow]) -> None: ...
+    def destroy(self, handle: str, scopes: Sequence[Any], erasure_entries: Sequence[AppendedEntry]) -> None:
+        """Erasure: delete the key `handle` and everything leading from the person to it (app.retention)."""
         ...
 
 

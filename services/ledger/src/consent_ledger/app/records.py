@@ -41,6 +41,10 @@ class PreparedEvent:
     personal: dict[str, Any]  # to be sealed, in the shape of the event document
     content: bytes  # canonical bytes of everything the producer said, for the content MAC
     consent: tuple[str, ConsentFact] | None  # (purpose, fact) for consent events
+    event_type: str = ""
+    activity: str = ""  # the processing activity: with the subject, it chooses the data key
+    occurred_at: datetime | None = None
+    published_register: dict[str, Any] | None = None  # register.published: the whole register
 
 
 def _data_categories(values: list[str]) -> list[dict[str, Any]]:
@@ -70,7 +74,7 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
     if subject_ref is not None:
         subject = subject_ref.pseudonym or pseudonyms.pseudonym(subject_ref.bsn or "")
         data["subject"] = {"pseudonym": subject}
-        key_id = subject
+        key_id = ""  # the handle of (subject, controller, activity), chosen on append
     else:  # registry events are about parties and their known persons; operations about the ledger
         key_id = owner_key_id(event.controller, data.get("party_id", "ledger"), data.get("person_id"))
     content = canonical_bytes(doc, checked=False)
@@ -81,4 +85,20 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
         valid_until: datetime | None = getattr(event.data, "valid_until", None)
         fact = ConsentFact(event.event_type, event.occurred_at, event.event_id, valid_until)
         consent = (str(data["purpose"]), fact)
-    return PreparedEvent(event.event_id, event.controller, doc, subject, key_id, personal, content, consent)
+    published = None
+    if event.event_type == "register.published":
+        published = event.data.document.model_dump(mode="json")  # type: ignore[attr-defined]
+    return PreparedEvent(
+        event.event_id,
+        event.controller,
+        doc,
+        subject,
+        key_id,
+        personal,
+        content,
+        consent,
+        event.event_type,
+        event.processing_activity,
+        event.occurred_at,
+        published,
+    )

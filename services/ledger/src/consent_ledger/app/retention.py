@@ -1,0 +1,273 @@
+"""Use case: the retention run. Every (subject, controller, activity) whose period under the register
+in force has ended loses its data key; an erasure entry on the chain says so (DESIGN.md invariant 8).
+
+A data key (named by a random handle) may serve several activities (keys made before per-activity
+keys); it is destroyed only once all of them are due. The erasure entry is appended, and the key,
+the handle's mapping, the milestones and the consent projection are deleted, in one transaction:
+either the key is gone and the entry says so, or neither happened.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from ledger_contracts.events import ErasureRule, SubjectErased, SubjectErasedData
+from ledger_contracts.subjects import SubjectRef
+
+from ..core.entries import AppendedEntry
+from ..core.pseudonyms import Pseudonymizer
+from .append import BatchAppender
+from .ports import Clock, LedgerTransaction
+from .records import prepare_event
+from .registers import PRODUCER, from_stored
+from .retention_rules import Due, due
+
+__all__ = ["Erasure", "ErasureJournal", "RetentionReport", "RetentionService", "Scope"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One subject's data under one activity of one controller, and the key they are sealed under."""
+
+    pseudonym: str
+    controller: str
+    activity: str
+    handle: str
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    scope: Scope
+    due: Due
+    register_version: str
+
+
+@dataclass
+class RetentionReport:
+    as_of: datetime
+    scopes: int = 0  # examined
+    due: list[Erasure] = field(default_factory=list)
+    waiting: int = 0  # due, but their key also serves an activity that is not
+    erased_keys: int = 0
+    entries_sealed: int = 0
+
+
+class RetentionStore(Protocol):
+    def scopes(self) -> list[Scope]: ...
+    def milestones(self) -> dict[tuple[str, str, str], dict[str, datetime]]:
+        """(pseudonym, controller, activity or '*') -> milestone -> latest time."""
+        ...
+
+    def registers_in_force(self) -> dict[str, tuple[str, str]]: ...
+    def sealed_count(self, handle: str) -> int: ...
+
+
+class ErasureTransaction(Protocol):
+    def destroy(
+        self, handle: str, scopes: Sequence[Scope], erasure_entries: Sequence[AppendedEntry]
+    ) -> None: ...
+
+
+class ErasureJournal:
+    """Handles destroyed, one JSON line each, written and flushed before the transaction commits and
+    kept outside the database: a restored backup replays them (`retention replay`). A handle is
+    random; once its mapping is gone it names nobody."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, lines: Iterable[dict[str, Any]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            for line in lines:
+                f.write(json.dumps(line, sort_keys=True) + "\n")
+            f.flush()
+
+    def read(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [
+            json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+
+
+class RetentionService:
+    def __init__(
+        self,
+        store: RetentionStore,
+        appender: BatchAppender,
+        pseudonyms: Pseudonymizer,
+        clock: Clock,
+        journal: ErasureJournal | None = None,
+        by: str = "retention-run",
+    ) -> None:
+        self._store = store
+        self._appender = appender
+        self._pseudonyms = pseudonyms
+        self._clock = clock
+        self._journal = journal
+        self._by = by
+
+    def plan(self, as_of: datetime) -> RetentionReport:
+        """What a run at `as_of` destroys; nothing is changed."""
+        report = RetentionReport(as_of)
+        registers = {c: from_stored(doc) for c, (_v, doc) in self._store.registers_in_force().items()}
+        milestones = self._store.milestones()
+        by_handle: dict[str, list[Scope]] = defaultdict(list)
+        for scope in self._store.scopes():
+            by_handle[scope.handle].append(scope)
+        for scopes in by_handle.values():
+            report.scopes += len(scopes)
+            found = []
+            for s in scopes:
+                loaded = registers.get(s.controller)
+                activity = loaded.register.activity(s.activity) if loaded else None
+                if loaded is None or activity is None:
+                    break
+                reached = {
+                    **milestones.get((s.pseudonym, s.controller, "*"), {}),
+                    **milestones.get((s.pseudonym, s.controller, s.activity), {}),
+                }
+                ended = due(activity.retention, reached)
+                if ended is None or ended.due_at > as_of:
+                    break
+                found.append(Erasure(s, ended, loaded.version))
+            if len(found) == len(scopes):
+                report.due.extend(found)
+            else:
+                report.waiting += len(found)
+        return report
+
+    def run(self, as_of: datetime | None = None, dry_run: bool = False) -> RetentionReport:
+        """Destroy every key that is due at `as_of` (default: now). A date after now is refused
+        unless it is a dry run: data are never destroyed before their period ends."""
+        now = self._clock.now()
+        as_of = as_of or now
+        if as_of > now and not dry_run:
+            raise ValueError("--as-of lies in the future: only a dry run may look ahead")
+        report = self.plan(as_of)
+        if dry_run:
+            return report
+        by_handle: dict[str, list[Erasure]] = defaultdict(list)
+        for e in report.due:
+            by_handle[e.scope.handle].append(e)
+        for handle, erasures in by_handle.items():
+            report.entries_sealed += self._erase(handle, erasures, now)
+            report.erased_keys += 1
+        return report
+
+    def replay(self, journal: ErasureJournal) -> int:
+        """After a restore from a backup made before some erasures: destroy those keys again (the
+        journal names them by handle) and append an erasure entry for each. Keys already gone are
+        passed over, so replaying twice does nothing more."""
+        lines = journal.read()
+        scopes: dict[str, list[Scope]] = defaultdict(list)
+        for scope in self._store.scopes():
+            scopes[scope.handle].append(scope)
+        now, done = self._clock.now(), 0
+        for handle in dict.fromkeys(line["handle"] for line in lines):
+            mine = scopes.get(handle)
+            if not mine:
+                continue
+            said = {line["activity"]: line for line in lines if line["handle"] == handle}
+            sealed = self._store.sealed_count(handle)
+            events = [self._replayed(s, said.get(s.activity, {}), sealed, now) for s in mine]
+            self._append_erasures(handle, mine, events)
+            done += 1
+        return done
+
+    def _replayed(self, scope: Scope, line: dict[str, Any], sealed: int, now: datetime) -> SubjectErased:
+        due_on = line.get("due_on")
+        rule = ErasureRule(milestone=line.get("milestone"), duration=line.get("duration"))
+        return self._erased(
+            scope,
+            line.get("cause", "retention"),
+            rule,
+            line.get("register_version"),
+            None,
+            date.fromisoformat(due_on) if due_on else None,
+            sealed,
+            now,
+        )
+
+    def _append_erasures(self, handle: str, scopes: list[Scope], events: list[SubjectErased]) -> None:
+        def destroy(tx: LedgerTransaction, entries: list[AppendedEntry]) -> None:
+            tx.destroy(handle, scopes, entries)
+
+        prepared = [prepare_event(ev, self._pseudonyms) for ev in events]
+        self._appender.append(prepared, [f"retention/{handle}"] * len(prepared), then=destroy)
+
+    def _erase(self, handle: str, erasures: list[Erasure], now: datetime) -> int:
+        sealed = self._store.sealed_count(handle)
+        events = [self._event(e, sealed, now) for e in erasures]
+        scopes = [e.scope for e in erasures]
+        if self._journal is not None:
+            self._journal.write(
+                {
+                    "handle": handle,
+                    "activity": e.scope.activity,
+                    "controller": e.scope.controller,
+                    "cause": "retention",
+                    "milestone": str(e.due.rule.milestone),
+                    "duration": e.due.rule.duration,
+                    "register_version": e.register_version,
+                    "due_on": e.due.due_at.date().isoformat(),
+                    "erased_at": now.astimezone(UTC).isoformat(),
+                }
+                for e in erasures
+            )
+        self._append_erasures(handle, scopes, events)
+        return sealed
+
+    def _event(self, e: Erasure, sealed: int, now: datetime) -> SubjectErased:
+        rule = ErasureRule(milestone=e.due.rule.milestone, duration=e.due.rule.duration)
+        return self._erased(
+            e.scope,
+            "retention",
+            rule,
+            e.register_version,
+            _day(e.due.milestone_at),
+            _day(e.due.due_at),
+            sealed,
+            now,
+        )
+
+    def _erased(
+        self,
+        scope: Scope,
+        cause: str,
+        rule: ErasureRule,
+        register_version: str | None,
+        milestone_on: date | None,
+        due_on: date | None,
+        sealed: int,
+        now: datetime,
+    ) -> SubjectErased:
+        return SubjectErased(
+            event_id=str(uuid.uuid4()),
+            occurred_at=now,
+            producer=PRODUCER,
+            controller=scope.controller,
+            processing_activity=scope.activity,
+            data=SubjectErasedData(
+                subject=SubjectRef(pseudonym=scope.pseudonym),
+                cause=cause,  # type: ignore[arg-type]
+                rule=rule,
+                register_version=register_version,
+                milestone_on=milestone_on,
+                due_on=due_on,
+                entries=sealed,
+                erased_by=self._by,
+            ),
+        )
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()

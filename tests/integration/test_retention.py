@@ -1,0 +1,340 @@
+"""Retention and erasure against the seeds' registers, with a clock the test sets: each rule one day
+before and one day after its boundary; then an erasure on SQLite and PostgreSQL after which every
+proof still verifies and nothing leads from the person to what was erased."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from consent_ledger.adapters.sql_retention import SqlRetentionStore
+from consent_ledger.app.append import BatchAppender
+from consent_ledger.app.records import prepare_event
+from consent_ledger.app.registers import load_register, publish_register
+from consent_ledger.app.retention import ErasureJournal, RetentionService
+from consent_ledger.app.retention_rules import add_duration
+from consent_ledger.bootstrap import build_checkpoints, build_store
+from consent_ledger.config import Settings
+from consent_ledger.core.audit import verify_receipt
+from consent_ledger.core.merkle import verify_consistency
+from consent_ledger.core.pseudonyms import Pseudonymizer
+from consent_ledger.core.sealing import open_sealed
+from consent_ledger.core.verify import verify_chain
+from ledger_contracts import parse_event
+from sqlalchemy import text
+
+from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY
+from tests.factories import OTHER_BSN, VALID_BSN, disclosure
+
+REGISTERS = Path(__file__).resolve().parents[2] / "register"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class World:
+    """A ledger with the four seed registers in force, a settable clock and a retention service."""
+
+    def __init__(self, database_url: str, home: Path) -> None:
+        self.settings = Settings(
+            home=home,
+            database_url=database_url,
+            pseudonym_key=PSEUDONYM_KEY,
+            encryption_key=ENCRYPTION_KEY,
+            dev_mode=True,
+        )
+        pkey, self.kek = self.settings.keys()
+        self.pseudonyms = Pseudonymizer({1: pkey}, 1)
+        self.store = build_store(self.settings)
+        self.clock = Clock(T0)
+        self.appender = BatchAppender(self.store, self.kek, self.clock)
+        for path in sorted(REGISTERS.glob("*.yaml")):
+            publish_register(self.appender, self.pseudonyms, load_register(path), "privacy-officer", T0)
+        self.journal = ErasureJournal(home / "erasures.jsonl")
+        self.retention = RetentionService(
+            SqlRetentionStore(self.store), self.appender, self.pseudonyms, self.clock, self.journal
+        )
+
+    def add(self, *bodies: dict) -> None:
+        prepared = [prepare_event(parse_event(json.dumps(b).encode()), self.pseudonyms) for b in bodies]
+        outcome = self.appender.append(prepared, [f"test/{i}" for i in range(len(prepared))])
+        assert outcome.appended == len(bodies)
+
+    def due_scopes(self, at: datetime) -> set[tuple[str, str]]:
+        return {(e.scope.controller, e.scope.activity) for e in self.retention.plan(at).due}
+
+
+def lifecycle(kind: str, controller: str, activity: str, at: datetime, bsn: str = VALID_BSN, **data) -> dict:
+    body = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": kind,
+        "schema_version": 2,
+        "occurred_at": at.isoformat(),
+        "producer": "gemeente-noordoostpolder.participatie",
+        "controller": controller,
+        "processing_activity": activity,
+        "data": {"subject": {"bsn": bsn}, "recorded_by": "medewerker-17", **data},
+    }
+    if kind.startswith("case."):
+        body["data"]["case_id"] = str(uuid.uuid4())
+    if kind == "complaint.closed":
+        body["data"].setdefault("complaint_id", str(uuid.uuid4()))
+    return body
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    w = World(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path)
+    yield w
+    w.store.dispose()
+
+
+# (controller, activity, closing event, its data, period) as the seeds write them
+RULES = [
+    ("werkcorporatie", "re-integratietraject", "case.ended", {}, "P10Y"),  # seed 000
+    ("gemeente-arnhem", "begeleiding-naar-werk", "case.ended", {}, "P10Y"),  # seed 001
+    ("gemeente-arnhem", "begeleiding-naar-werk", "case.refused", {}, "P5Y"),
+    ("gemeente-arnhem", "begeleiding-naar-werk", "case.aborted", {}, "P6W"),
+    ("werkcorporatie", "klachtafhandeling", "complaint.closed", {"outcome": "handled"}, "P5Y"),
+    (
+        "werkcorporatie",
+        "klachtafhandeling",
+        "complaint.closed",
+        {"outcome": "handled", "financial_consequences": True},
+        "P7Y",
+    ),
+    ("werkcorporatie", "klachtafhandeling", "complaint.closed", {"outcome": "withdrawn"}, "P1Y"),
+    ("werkkrachtcentrale", "registratie-kandidaten", "contact.recorded", None, "P5Y"),  # seed 003 art. 10
+]
+
+
+@pytest.mark.parametrize(("controller", "activity", "kind", "data", "period"), RULES)
+def test_each_seed_rule_is_due_the_day_after_its_boundary_and_not_the_day_before(
+    world, controller, activity, kind, data, period
+):
+    started = T0 + 30 * DAY
+    world.add(lifecycle("case.started", controller, activity, T0, case_id=str(uuid.uuid4())))
+    if data is None:  # art. 10: contact is what the clock runs from
+        world.add(lifecycle(kind, controller, activity, started, channel="in-person", initiated_by="subject"))
+    else:
+        world.add(lifecycle(kind, controller, activity, started, **data))
+    boundary = add_duration(started, period)
+    assert (controller, activity) not in world.due_scopes(boundary - DAY)
+    assert (controller, activity) in world.due_scopes(boundary + DAY)
+
+
+def test_contact_restarts_the_art_10_clock(world):
+    controller, activity = "werkkrachtcentrale", "registratie-kandidaten"
+    world.add(lifecycle("case.started", controller, activity, T0))  # registration: first contact
+    later = T0 + timedelta(days=3 * 365)
+    world.add(
+        lifecycle("contact.recorded", controller, activity, later, channel="phone", initiated_by="subject")
+    )
+    assert world.due_scopes(add_duration(T0, "P5Y") + DAY) == set()
+    assert world.due_scopes(add_duration(later, "P5Y") - DAY) == set()
+    assert (controller, activity) in world.due_scopes(add_duration(later, "P5Y") + DAY)
+
+
+def test_a_new_case_stops_the_period_of_the_last_one(world):
+    controller, activity = "gemeente-arnhem", "begeleiding-naar-werk"
+    world.add(lifecycle("case.aborted", controller, activity, T0))
+    world.add(lifecycle("case.started", controller, activity, T0 + 10 * DAY))
+    assert world.due_scopes(T0 + timedelta(weeks=60)) == set()
+
+
+def test_two_activities_of_one_subject_go_each_at_its_own_time(world):
+    ended, closed = T0, T0 + 5 * DAY
+    world.add(
+        disclosure(
+            controller="werkcorporatie",
+            processing_activity="re-integratietraject",
+            occurred_at=T0.isoformat(),
+        ),
+        lifecycle("case.ended", "werkcorporatie", "re-integratietraject", ended),
+        lifecycle("complaint.closed", "werkcorporatie", "klachtafhandeling", closed, outcome="handled"),
+    )
+    world.clock.at = add_duration(closed, "P5Y") + DAY
+    report = world.retention.run()
+    assert {(e.scope.activity) for e in report.due} == {"klachtafhandeling"}
+    pseudonym = world.pseudonyms.pseudonym(VALID_BSN)
+    with world.store.engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT activity FROM subject_handle WHERE pseudonym = :p"), {"p": pseudonym}
+        ).scalars()
+        assert set(left) == {"re-integratietraject"}
+    world.clock.at = add_duration(ended, "P10Y") + DAY
+    assert {e.scope.activity for e in world.retention.run().due} == {"re-integratietraject"}
+
+
+def test_a_future_date_is_only_looked_at(world):
+    world.add(lifecycle("case.aborted", "gemeente-arnhem", "begeleiding-naar-werk", T0))
+    with pytest.raises(ValueError, match="future"):
+        world.retention.run(as_of=T0 + timedelta(weeks=7))
+    assert len(world.retention.run(as_of=T0 + timedelta(weeks=7), dry_run=True).due) == 1
+    assert world.retention.run().erased_keys == 0  # at T0 nothing is due
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_erasure_keeps_every_proof_and_leaves_nothing_that_leads_back(backend, tmp_path, request):
+    url = (
+        f"sqlite:///{tmp_path / 'ledger.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    world = World(url, tmp_path)
+    try:
+        _erase_and_check(world, url, backend, tmp_path)
+    finally:
+        world.store.dispose()
+
+
+def _erase_and_check(world: World, url: str, backend: str, tmp_path: Path) -> None:
+    chain = "gemeente-arnhem"
+    mine = disclosure(
+        controller=chain, processing_activity="begeleiding-naar-werk", occurred_at=T0.isoformat()
+    )
+    mine["data"]["recipient"]["category"] = "uwv"
+    mine["data"]["details"] = "Rapportage arbeidsvermogen: rugklachten"
+    others = disclosure(
+        bsn=OTHER_BSN,
+        controller=chain,
+        processing_activity="begeleiding-naar-werk",
+        occurred_at=T0.isoformat(),
+    )
+    world.add(mine, others, lifecycle("case.aborted", chain, "begeleiding-naar-werk", T0))
+    pseudonym = world.pseudonyms.pseudonym(VALID_BSN)
+    checkpoints = build_checkpoints(world.settings, world.store)
+    (before,) = checkpoints.issue(chain)
+    receipt = checkpoints.receipt(chain, 1)  # the disclosure about the subject
+    with world.store.engine.connect() as conn:
+        handle = conn.execute(
+            text("SELECT handle FROM subject_handle WHERE pseudonym = :p"), {"p": pseudonym}
+        ).scalar_one()
+        wrapped = conn.execute(
+            text("SELECT wrapped FROM subject_key WHERE key_id = :h"), {"h": handle}
+        ).scalar_one()
+        body = json.loads(
+            bytes(
+                conn.execute(
+                    text(f"SELECT body FROM ledger_entry WHERE chain='{chain}' AND seq=1")
+                ).scalar_one()
+            )
+        )
+
+    world.clock.at = T0 + timedelta(weeks=6) + DAY
+    report = world.retention.run()
+    assert report.erased_keys == 1 and report.entries_sealed == 2
+
+    # the chain, the tree under the checkpoint signed before, the receipt and a consistency proof
+    entries = list(world.store.iter_entries(chain))
+    verify_chain(chain, entries, len(entries))
+    (after,) = checkpoints.issue(chain)
+    assert after.size == before.size + 1
+    assert verify_receipt(receipt, checkpoints.verifiers())
+    size, proof = checkpoints.consistency(chain, before.size, after.size)
+    verify_consistency(before.size, size, before.root_hash, after.root_hash, proof)
+    erased = json.loads(entries[-1].body)["event"]
+    assert erased["event_type"] == "subject.erased"
+    assert erased["data"]["rule"] == {"milestone": "case-aborted", "duration": "P6W"}
+    assert erased["data"]["entries"] == 2 and "pseudonym" not in json.dumps(erased)
+
+    # the sealed payload: the key is gone, and the wrapped key a backup kept opens nothing else
+    with world.store.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM subject_key WHERE key_id = :h"), {"h": handle}
+            ).scalar_one()
+            == 0
+        )
+    from consent_ledger.core.sealing import unwrap_key
+
+    data_key = unwrap_key(world.kek, bytes(wrapped), handle)  # only a pre-erasure backup has this
+    assert open_sealed(data_key, body["sealed"], body["event"]["event_id"].encode())
+    stored_now = [r for r in world.store.iter_entries(chain) if json.loads(r.body).get("sealed")]
+    assert stored_now and all(r.body for r in stored_now)  # entries unchanged, unreadable without the key
+
+    # nothing leads from the person to the handle or the erased entries
+    with world.store.engine.connect() as conn:
+        for table, column in (
+            ("subject_handle", "pseudonym"),
+            ("retention_milestone", "pseudonym"),
+            ("consent_state", "subject"),
+            ("ledger_entry", "subject"),
+        ):
+            n = conn.execute(
+                text(f"SELECT count(*) FROM {table} WHERE {column} = :p"), {"p": pseudonym}
+            ).scalar_one()
+            assert n == 0, table
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM ledger_entry WHERE key_id = :h"), {"h": handle}
+            ).scalar_one()
+            == 0
+        )
+        record = conn.execute(
+            text("SELECT activity, cause, rule, due_on FROM erasure_record WHERE pseudonym = :p"),
+            {"p": pseudonym},
+        ).one()
+        assert tuple(record) == ("begeleiding-naar-werk", "retention", "case-aborted+P6W", "2026-04-13")
+        other = world.pseudonyms.pseudonym(OTHER_BSN)
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM subject_handle WHERE pseudonym = :p"), {"p": other}
+            ).scalar_one()
+            == 1
+        )
+    if backend == "postgresql":
+        dump = subprocess.run(
+            ["pg_dump", "--data-only", url.replace("+psycopg", "")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert handle not in dump and VALID_BSN not in dump
+        assert pseudonym in dump  # only in the erasure record, which points at the erasure entry alone
+        assert dump.count(pseudonym) == 1
+    journal = world.journal.read()
+    assert [j["handle"] for j in journal] == [handle] and pseudonym not in json.dumps(journal)
+
+
+def test_disclosures_against_the_register_are_appended_with_their_violations(world):
+    not_listed = disclosure(controller="werkcorporatie", processing_activity="re-integratietraject")
+    not_listed["data"]["recipient"] = {"party_id": "uwv", "category": "uwv", "name": "UWV"}
+    abroad = disclosure(controller="gemeente-arnhem", processing_activity="begeleiding-naar-werk")
+    abroad["data"]["recipient"] = {"party_id": "werkgever", "category": "werkgever", "country": "US"}
+    fine = disclosure(controller="gemeente-arnhem", processing_activity="begeleiding-naar-werk")
+    fine["data"]["legal_basis"] = {
+        "gdpr_article_6_1": "e",
+        "statute": {"law": "participatiewet", "article": "53a"},
+    }
+    fine["data"]["recipient"] = {"party_id": "uwv", "category": "uwv"}
+    prepared = [
+        prepare_event(parse_event(json.dumps(b).encode()), world.pseudonyms)
+        for b in (not_listed, abroad, fine)
+    ]
+    outcome = world.appender.append(prepared, ["a", "b", "c"])
+    assert outcome.appended == 3
+    assert ("werkcorporatie", "recipient-category-not-listed") in outcome.violations
+    assert ("gemeente-arnhem", "third-country-transfer") in outcome.violations
+    listed = SqlRetentionStore(world.store).violations()
+    by_event = {(r["event_id"], r["reason"]) for r in listed}
+    assert (not_listed["event_id"], "recipient-category-not-listed") in by_event
+    assert (abroad["event_id"], "third-country-transfer") in by_event
+    assert not any(r["event_id"] == fine["event_id"] for r in listed)
+    # the verdict is on the entry itself, with the register version it was checked against
+    arnhem = [json.loads(e.body) for e in world.store.iter_entries("gemeente-arnhem")]
+    checked = {e["event"]["event_id"]: e["checks"] for e in arnhem if "checks" in e}
+    version = arnhem[0]["event"]["data"]["register_version"]
+    assert checked[fine["event_id"]] == {"register": version, "violations": []}
+    assert "third-country-transfer" in checked[abroad["event_id"]]["violations"]
