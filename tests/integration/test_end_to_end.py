@@ -75,9 +75,8 @@ async def test_good_events_are_appended_and_bad_ones_dead_lettered(redis_client,
         metrics = ledger.metrics.registry
         # counted just after the commit that made the entries visible
         await eventually(lambda: metrics.get_sample_value("ledger_events_appended_total") == 3)
-        await eventually(
-            lambda: metrics.get_sample_value("ledger_events_dead_lettered_total", {"reason": "invalid_bsn"}) == 1
-        )
+        dead = ("ledger_events_dead_lettered_total", {"reason": "invalid_bsn"})
+        await eventually(lambda: metrics.get_sample_value(*dead) == 1)
 
         with ledger.store.engine.connect() as conn:
             dump = "\n".join(
