@@ -11,6 +11,7 @@ __all__ = [
     "Art9Ground",
     "CONTACT_EVENT_TYPES",
     "Channel",
+    "DecisionReason",
     "ConsentMethod",
     "ConsentPurpose",
     "DataCategory",
@@ -23,6 +24,7 @@ __all__ = [
     "Purpose",
     "RecipientCategory",
     "SPECIAL_CATEGORIES",
+    "SubjectRight",
     "Violation",
 ]
 
@@ -115,9 +117,10 @@ class Milestone(StrEnum):
 
 
 # Contact between the data subject and the controller (privacy regulation art. 10): the subject
-# was seen, heard or written to or by (contact.recorded), their case changed, or they expressed,
-# renewed or withdrew a consent themselves. A disclosure about them to a third party, a phone call
-# by a third party about them and anything the ledger does itself are not contact.
+# was seen, heard or written to or by (contact.recorded), their case changed, they expressed,
+# renewed or withdrew a consent themselves, or they made a request about their data. A disclosure
+# about them to a third party, a phone call by a third party about them and anything the ledger
+# does itself are not contact.
 CONTACT_EVENT_TYPES = frozenset(
     {
         "contact.recorded",
@@ -130,6 +133,7 @@ CONTACT_EVENT_TYPES = frozenset(
         "consent.refused",
         "consent.withdrawn",
         "consent.renewed",
+        "subject.request-received",
     }
 )
 
@@ -228,3 +232,28 @@ class NumberCheck(StrEnum):
     VERIFIED = "verified"  # equals a number the registry verified for this known person, in force
     NOT_VERIFIED = "not-verified"  # given, but not a verified number of this person
     WITHHELD = "withheld"  # no number shown or given
+
+
+class SubjectRight(StrEnum):
+    """The rights of a data subject the ledger takes requests for (GDPR art. 15-18)."""
+
+    ACCESS = "access"  # art. 15, privacyreglement art. 11: inzage en afschrift
+    CORRECTION = "correction"  # art. 16, privacyreglement art. 12: correctie, aanvulling
+    ERASURE = "erasure"  # art. 17, privacyreglement art. 12: verwijdering
+    RESTRICTION = "restriction"  # art. 18: beperking van de verwerking
+
+
+class DecisionReason(StrEnum):
+    """Why a request was carried out or refused, per activity (the decision's grounds)."""
+
+    CONSENT_BASIS = "consent-basis"  # art. 17(1)(b): processed on consent, erased on request
+    LEGITIMATE_INTEREST = "legitimate-interest"  # art. 17(1)(c): objection to 6(1)(f), erased
+    PERIOD_ENDED = "period-ended"  # the retention period had ended: erased
+    RETENTION_RUNS = "retention-runs"  # art. 17(3)(b): a legal obligation keeps the data until a date
+    PROCESSING_ONGOING = "processing-ongoing"  # art. 17(3)(b): the task is still being carried out
+    LEGAL_HOLD = "legal-hold"  # art. 17(3)(e): needed for a legal claim
+    UNKNOWN_ACTIVITY = "unknown-activity"  # the register in force does not describe it: decided by hand
+    ACCOUNTABILITY = "accountability"  # art. 5(2): the record of requests and decisions is kept
+    RESTRICTED = "restricted"  # art. 18: kept, not used
+    CORRECTED = "corrected"  # art. 16
+    REPORTED = "reported"  # art. 15: the access report was handed over

@@ -13,6 +13,7 @@ from .adapters.sql_clients import SqlClientStore
 from .adapters.sql_engine import in_memory, make_engine, make_read_engine, migrate
 from .adapters.sql_producers import SqlProducerStore
 from .adapters.sql_retention import SqlRetentionStore
+from .adapters.sql_rights import SqlRightsStore
 from .adapters.sql_store import SqlLedgerStore, SqlTreeStore
 from .app.append import BatchAppender, SystemClock
 from .app.checkpoints import Checkpoints
@@ -20,6 +21,7 @@ from .app.clients import ApiClients
 from .app.ingest import IngestService
 from .app.producers import ProducerGate
 from .app.retention import ErasureJournal, RetentionService
+from .app.subject_rights import SubjectRights
 from .config import Settings
 from .core.pseudonyms import Pseudonymizer
 
@@ -79,6 +81,9 @@ class Privacy:
     pseudonyms: Pseudonymizer
     retention: RetentionService
     reads: SqlRetentionStore
+    rights: SubjectRights
+    rights_reads: SqlRightsStore
+    kek: bytes
 
 
 def build_privacy(settings: Settings, store: SqlLedgerStore | None = None) -> Privacy:
@@ -89,4 +94,6 @@ def build_privacy(settings: Settings, store: SqlLedgerStore | None = None) -> Pr
     reads = SqlRetentionStore(store)
     journal = ErasureJournal(settings.erasure_journal_path())
     retention = RetentionService(reads, appender, pseudonyms, SystemClock(), journal)
-    return Privacy(store, appender, pseudonyms, retention, reads)
+    rights_reads = SqlRightsStore(store)
+    rights = SubjectRights(rights_reads, appender, pseudonyms, retention, SystemClock())
+    return Privacy(store, appender, pseudonyms, retention, reads, rights, rights_reads, kek)

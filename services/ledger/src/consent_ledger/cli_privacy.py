@@ -153,7 +153,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy]) -> None:
         out.print(
             f"{verb} {len(report.due)} of {report.scopes} subject activities "
             f"({report.erased_keys} keys, {report.entries_sealed} entries now unreadable); "
-            f"{report.waiting} wait for another activity of the same key"
+            f"{report.waiting} wait for another activity of the same key; {report.held} held (legal hold)"
         )
 
     @retention.command("replay")

@@ -97,7 +97,8 @@ class ConsentStatusOut(BaseModel):
     allowed: bool
     as_of: datetime
     reason: str | None = Field(
-        None, description="consent:status only: no-consent-record, given, renewed, refused, withdrawn, …"
+        None,
+        description="consent:status only: no-consent-record, given, renewed, refused, withdrawn, restricted…",
     )
     state: str | None = Field(None, description="consent:status only: the DPV consent status that holds")
     record: ConsentRecord | None = Field(None, description="consent:status only")

@@ -219,3 +219,35 @@ class ErasureRecordRow(SQLModel, table=True):
     rule: str = Field(max_length=80)
     due_on: str | None = Field(default=None, max_length=10)
     erased_at: str = Field(max_length=40)
+
+
+class SubjectRequestRow(SQLModel, table=True):
+    """A data subject's request (GDPR art. 15-18) and its decision, from the subject.request-*
+    entries: tracked against its one-month deadline (seed 003 art. 11 and 12)."""
+
+    __tablename__ = "subject_request"
+
+    request_id: str = Field(primary_key=True, max_length=128)
+    chain: str = Field(max_length=128)
+    pseudonym: str = Field(max_length=80, index=True)
+    right: str = Field(max_length=20)
+    received_on: str = Field(max_length=10)
+    due_on: str = Field(max_length=10, index=True)
+    received_seq: int
+    decided_at: str | None = Field(default=None, max_length=40)
+    outcome: str | None = Field(default=None, max_length=20)
+    decided_seq: int | None = Field(default=None)
+
+
+class SubjectHoldRow(SQLModel, table=True):
+    """A legal hold or a restriction on a subject at a controller, from subject.hold-changed."""
+
+    __tablename__ = "subject_hold"
+
+    hold_id: str = Field(primary_key=True, max_length=128)
+    chain: str = Field(max_length=128)
+    pseudonym: str = Field(max_length=80, index=True)
+    kind: str = Field(max_length=20)
+    until: str | None = Field(default=None, max_length=10)
+    placed_at: str = Field(max_length=40)
+    lifted_at: str | None = Field(default=None, max_length=40)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -10,6 +10,7 @@ from ..app.retention import Scope
 from .sql_store import (
     ENTRY,
     HANDLE,
+    HOLD,
     MILESTONE,
     VIOLATION,
     SqlLedgerStore,
@@ -45,6 +46,13 @@ class SqlRetentionStore:
         q = select(func.count()).select_from(ENTRY).where(ENTRY.c.key_id == handle)
         with self._store.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
+
+    def held(self, on: date) -> set[tuple[str, str]]:
+        q = select(HOLD.c.pseudonym, HOLD.c.chain).where(
+            HOLD.c.kind == "legal-hold", HOLD.c.lifted_at.is_(None), HOLD.c.until >= on.isoformat()
+        )
+        with self._store.engine.connect() as conn:
+            return {(p, c) for p, c in conn.execute(q)}
 
     def violations(self, since: str | None = None, limit: int = 1000) -> list[dict[str, object]]:
         """Newest first; `since` is a fixed-width or RFC 3339 UTC time."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from ..app.checkpoints import StoredCheckpoint
 from ..app.consent_query import HistoryEntry
 from ..app.expiry import DueExpiry
-from ..app.ports import ConsentKey, HandleRow, IndexRow, MilestoneRow, ViolationRow
+from ..app.ports import ConsentKey, HandleRow, IndexRow, MilestoneRow, RightsRow, ViolationRow
 from ..core.consent_state import GRANTING, ConsentFact
 from ..core.entries import AppendedEntry, ChainHead
 from ..core.merkle import NodeKey, node_position
@@ -34,7 +34,9 @@ from .sql_models import (
     RegisterViolationRow,
     RetentionMilestoneRow,
     SubjectHandleRow,
+    SubjectHoldRow,
     SubjectKeyRow,
+    SubjectRequestRow,
 )
 
 __all__ = ["SqlLedgerStore", "SqlTransaction", "SqlTreeStore", "fixed_utc", "parse_fixed_utc"]
@@ -52,6 +54,8 @@ HANDLE = SubjectHandleRow.__table__  # type: ignore[attr-defined]
 MILESTONE = RetentionMilestoneRow.__table__  # type: ignore[attr-defined]
 REGISTER = ProcessingRegisterRow.__table__  # type: ignore[attr-defined]
 VIOLATION = RegisterViolationRow.__table__  # type: ignore[attr-defined]
+REQUEST = SubjectRequestRow.__table__  # type: ignore[attr-defined]
+HOLD = SubjectHoldRow.__table__  # type: ignore[attr-defined]
 HEAD_COLUMNS = (HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash, HEAD.c.frontier)
 _CHUNK = 500  # bound for IN (...) lists
 
@@ -296,6 +300,52 @@ class SqlTransaction:
         if rows:
             self._conn.execute(VIOLATION.insert(), [vars_of(r) for r in rows])  # type: ignore[arg-type]
 
+    def track_rights(self, rows: Sequence[RightsRow]) -> None:
+        conn = self._conn
+        for r in rows:
+            d = r.data
+            if r.event_type == "subject.request-received":
+                if conn.execute(
+                    select(REQUEST.c.request_id).where(REQUEST.c.request_id == d["request_id"])
+                ).first():
+                    continue  # the same request told twice: the first entry stands
+                conn.execute(
+                    REQUEST.insert().values(
+                        request_id=d["request_id"],
+                        chain=r.chain,
+                        pseudonym=r.pseudonym,
+                        right=d["right"],
+                        received_on=d["received_on"],
+                        due_on=d["due_on"],
+                        received_seq=r.seq,
+                    )
+                )
+            elif r.event_type == "subject.request-decided":
+                conn.execute(
+                    REQUEST.update()
+                    .where(REQUEST.c.request_id == d["request_id"], REQUEST.c.decided_at.is_(None))
+                    .values(decided_at=r.recorded_at, outcome=d["outcome"], decided_seq=r.seq)
+                )
+            elif d["state"] == "placed":
+                if conn.execute(select(HOLD.c.hold_id).where(HOLD.c.hold_id == d["hold_id"])).first():
+                    continue
+                conn.execute(
+                    HOLD.insert().values(
+                        hold_id=d["hold_id"],
+                        chain=r.chain,
+                        pseudonym=r.pseudonym,
+                        kind=d["kind"],
+                        until=d.get("until"),
+                        placed_at=r.recorded_at,
+                    )
+                )
+            else:
+                conn.execute(
+                    HOLD.update()
+                    .where(HOLD.c.hold_id == d["hold_id"], HOLD.c.lifted_at.is_(None))
+                    .values(lifted_at=r.recorded_at)
+                )
+
 
 def registers_in_force(conn: Connection, chains: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:
     """chain -> (version, document JSON) of the latest register published on it."""
@@ -507,6 +557,18 @@ class SqlLedgerStore:
             )
             for r in rows
         ]
+
+    def restricted(self, subjects: list[str]) -> set[str]:
+        def query(conn: Connection) -> set[str]:
+            found: set[str] = set()
+            for chunk in _chunks(sorted(set(subjects))):
+                q = select(HOLD.c.pseudonym).where(
+                    HOLD.c.pseudonym.in_(chunk), HOLD.c.kind == "restriction", HOLD.c.lifted_at.is_(None)
+                )
+                found.update(conn.execute(q).scalars())
+            return found
+
+        return self.read(query)
 
     def has_subject(self, pseudonym: str) -> bool:
         """True when any entry is about this subject."""

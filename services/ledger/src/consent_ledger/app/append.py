@@ -27,12 +27,14 @@ from ..core.entries import AppendedEntry, ChainHead, append_records
 from ..core.merkle import Frontier, NodeKey, leaf_of
 from ..core.sealing import SubjectKey, content_mac, new_data_key, seal, subject_ref, unwrap_key, wrap_key
 from .ports import (
+    RIGHTS_EVENT_TYPES,
     ConsentKey,
     EntryAppender,
     HandleRow,
     IndexRow,
     LedgerTransaction,
     MilestoneRow,
+    RightsRow,
     ViolationRow,
 )
 from .records import PreparedEvent
@@ -159,6 +161,15 @@ class BatchAppender:
                         e.published_register,
                         en.document["recorded_at"],
                     )
+            rights = [
+                RightsRow(
+                    e.event_type, en.chain, en.seq, e.subject, e.event["data"], en.document["recorded_at"]
+                )
+                for (e, kind, _), en in zip(chosen, entries, strict=True)
+                if kind == "event" and e.subject and e.event_type in RIGHTS_EVENT_TYPES
+            ]
+            if rights:
+                tx.track_rights(rights)
             if then is not None:
                 then(tx, entries)
         outcome.appended = len(entries)

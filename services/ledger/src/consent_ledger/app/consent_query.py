@@ -44,6 +44,9 @@ class ConsentReader(Protocol):
         self, subjects: list[str], purpose: str, now: datetime
     ) -> dict[str, ConsentFact]: ...
     def consent_history(self, subject: str) -> list[HistoryEntry]: ...
+    def restricted(self, subjects: list[str]) -> set[str]:
+        """Those of `subjects` whose processing is restricted (GDPR art. 18) at some controller."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,15 @@ class ConsentQuery:
         self, subject: str, purpose: str, at: datetime, as_of: datetime | None = None
     ) -> ConsentAnswer:
         """Now (`as_of` None) from the current-state projection; on a past or future moment from the
-        subject's whole history, by event time."""
+        subject's whole history, by event time. While the subject's processing is restricted
+        (GDPR art. 18) the answer now is no, with reason `restricted`."""
+        answer = self._status(subject, purpose, at, as_of)
+        if as_of is None and answer.status.allowed and self._reader.restricted([subject]):
+            restricted = ConsentStatus(False, "restricted", answer.status.basis)
+            return ConsentAnswer(subject, purpose, at, restricted, answer.location)
+        return answer
+
+    def _status(self, subject: str, purpose: str, at: datetime, as_of: datetime | None) -> ConsentAnswer:
         if as_of is not None:
             return self._from_history(subject, purpose, as_of)
         found = self._reader.consent_fact(subject, purpose)
@@ -119,6 +130,9 @@ class ConsentQuery:
                     answers[s] = self._from_history(s, purpose, now).status.allowed
                 else:
                     answers[s] = decide_status(fact, now).allowed
+        yes = [s for s, allowed in answers.items() if allowed]
+        for s in self._reader.restricted(yes) if yes else ():
+            answers[s] = False
         return [answers[s] for s in subjects]
 
     def history(self, subject: str) -> list[HistoryEntry]:

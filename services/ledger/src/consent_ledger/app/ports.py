@@ -65,6 +65,24 @@ class ViolationRow:
     recorded_at: str
 
 
+@dataclass(frozen=True, slots=True)
+class RightsRow:
+    """A subject.request-received, subject.request-decided or subject.hold-changed entry, for the
+    projections of requests (with their deadlines) and of holds."""
+
+    event_type: str
+    chain: str
+    seq: int
+    pseudonym: str
+    data: Mapping[str, Any]  # the entry's clear event data
+    recorded_at: str
+
+
+RIGHTS_EVENT_TYPES = frozenset(
+    {"subject.request-received", "subject.request-decided", "subject.hold-changed"}
+)
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -106,6 +124,10 @@ class LedgerTransaction(Protocol):
 
     def put_register(self, chain: str, seq: int, version: str, document: dict[str, Any], at: str) -> None: ...
     def put_violations(self, rows: Sequence[ViolationRow]) -> None: ...
+    def track_rights(self, rows: Sequence[RightsRow]) -> None:
+        """Requests received and decided, holds placed and lifted, in entry order."""
+        ...
+
     def destroy(self, handle: str, scopes: Sequence[Any], erasure_entries: Sequence[AppendedEntry]) -> None:
         """Erasure: delete the key `handle` and everything leading from the person to it (app.retention)."""
         ...

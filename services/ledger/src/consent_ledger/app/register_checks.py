@@ -15,7 +15,16 @@ __all__ = ["UNCHECKED_TYPES", "check_event", "register_version"]
 
 # The ledger's own records and the registry of known persons are not processing of a subject's data
 # under an activity of the register.
-UNCHECKED_TYPES = frozenset({"register.published", "subject.erased", "dead-letter.dropped"})
+UNCHECKED_TYPES = frozenset(
+    {
+        "register.published",
+        "subject.erased",
+        "dead-letter.dropped",
+        "subject.request-received",
+        "subject.request-decided",
+        "subject.hold-changed",
+    }
+)
 
 
 def register_version(document: dict[str, Any]) -> str:

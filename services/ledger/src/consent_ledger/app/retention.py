@@ -55,6 +55,7 @@ class RetentionReport:
     scopes: int = 0  # examined
     due: list[Erasure] = field(default_factory=list)
     waiting: int = 0  # due, but their key also serves an activity that is not
+    held: int = 0  # due, but a legal hold on the subject at the controller stops it
     erased_keys: int = 0
     entries_sealed: int = 0
 
@@ -67,6 +68,9 @@ class RetentionStore(Protocol):
 
     def registers_in_force(self) -> dict[str, tuple[str, str]]: ...
     def sealed_count(self, handle: str) -> int: ...
+    def held(self, on: date) -> set[tuple[str, str]]:
+        """(pseudonym, controller) under a legal hold that has not ended by `on`."""
+        ...
 
 
 class ErasureTransaction(Protocol):
@@ -120,6 +124,7 @@ class RetentionService:
         report = RetentionReport(as_of)
         registers = {c: from_stored(doc) for c, (_v, doc) in self._store.registers_in_force().items()}
         milestones = self._store.milestones()
+        held = self._store.held(as_of.date())
         by_handle: dict[str, list[Scope]] = defaultdict(list)
         for scope in self._store.scopes():
             by_handle[scope.handle].append(scope)
@@ -139,10 +144,12 @@ class RetentionService:
                 if ended is None or ended.due_at > as_of:
                     break
                 found.append(Erasure(s, ended, loaded.version))
-            if len(found) == len(scopes):
-                report.due.extend(found)
-            else:
+            if len(found) < len(scopes):
                 report.waiting += len(found)
+            elif any((s.pseudonym, s.controller) in held for s in scopes):
+                report.held += len(found)
+            else:
+                report.due.extend(found)
         return report
 
     def run(self, as_of: datetime | None = None, dry_run: bool = False) -> RetentionReport:
@@ -183,6 +190,36 @@ class RetentionService:
             done += 1
         return done
 
+    def erase_on_request(self, scopes: Sequence[Scope], request_id: str, by: str) -> int:
+        """Destroy now the keys of `scopes` (whole handles: the caller passes every scope of each
+        handle), for an erasure request (GDPR art. 17); journaled like the retention run's."""
+        now = self._clock.now()
+        by_handle: dict[str, list[Scope]] = defaultdict(list)
+        for s in scopes:
+            by_handle[s.handle].append(s)
+        sealed_total = 0
+        for handle, mine in by_handle.items():
+            sealed = self._store.sealed_count(handle)
+            if self._journal is not None:
+                self._journal.write(
+                    {
+                        "handle": handle,
+                        "activity": s.activity,
+                        "controller": s.controller,
+                        "cause": "request",
+                        "request_id": request_id,
+                        "erased_at": now.astimezone(UTC).isoformat(),
+                    }
+                    for s in mine
+                )
+            events = [
+                self._erased(s, "request", ErasureRule(), None, None, None, sealed, now, request_id, by)
+                for s in mine
+            ]
+            self._append_erasures(handle, mine, events)
+            sealed_total += sealed
+        return sealed_total
+
     def _replayed(self, scope: Scope, line: dict[str, Any], sealed: int, now: datetime) -> SubjectErased:
         due_on = line.get("due_on")
         rule = ErasureRule(milestone=line.get("milestone"), duration=line.get("duration"))
@@ -195,6 +232,7 @@ class RetentionService:
             date.fromisoformat(due_on) if due_on else None,
             sealed,
             now,
+            line.get("request_id"),
         )
 
     def _append_erasures(self, handle: str, scopes: list[Scope], events: list[SubjectErased]) -> None:
@@ -249,6 +287,8 @@ class RetentionService:
         due_on: date | None,
         sealed: int,
         now: datetime,
+        request_id: str | None = None,
+        by: str | None = None,
     ) -> SubjectErased:
         return SubjectErased(
             event_id=str(uuid.uuid4()),
@@ -263,8 +303,9 @@ class RetentionService:
                 register_version=register_version,
                 milestone_on=milestone_on,
                 due_on=due_on,
+                request_id=request_id,
                 entries=sealed,
-                erased_by=self._by,
+                erased_by=by or self._by,
             ),
         )
 

@@ -46,6 +46,7 @@ class ConsentFact:
 class ConsentStatus:
     allowed: bool
     reason: str  # no-consent-record | given | renewed | refused | withdrawn | revoked | expired
+    # | restricted (GDPR art. 18, app.consent_query)
     basis: ConsentFact | None
 
     @property

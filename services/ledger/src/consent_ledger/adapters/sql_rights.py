@@ -1,0 +1,119 @@
+"""The subject-rights reads (app.subject_rights.RightsStore) and the request list, over SQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..app.retention import Scope
+from ..app.subject_rights import Hold, TrackedRequest
+from .sql_store import (
+    ENTRY,
+    HANDLE,
+    HOLD,
+    MILESTONE,
+    REQUEST,
+    SqlLedgerStore,
+    parse_fixed_utc,
+    registers_in_force,
+)
+
+__all__ = ["SqlRightsStore"]
+
+
+def _request(row: Any) -> TrackedRequest:
+    return TrackedRequest(
+        row.request_id,
+        row.chain,
+        row.pseudonym,
+        row.right,
+        date.fromisoformat(row.received_on),
+        date.fromisoformat(row.due_on),
+        row.decided_at,
+        row.outcome,
+        row.received_seq,
+        row.decided_seq,
+    )
+
+
+def _hold(row: Any) -> Hold:
+    until = date.fromisoformat(row.until) if row.until else None
+    return Hold(row.hold_id, row.chain, row.pseudonym, row.kind, until, row.placed_at)
+
+
+class SqlRightsStore:
+    def __init__(self, store: SqlLedgerStore) -> None:
+        self._store = store
+
+    def scopes_of(self, pseudonym: str) -> list[Scope]:
+        q = select(HANDLE.c.pseudonym, HANDLE.c.controller, HANDLE.c.activity, HANDLE.c.handle).where(
+            HANDLE.c.pseudonym == pseudonym
+        )
+        with self._store.engine.connect() as conn:
+            return [Scope(*row) for row in conn.execute(q)]
+
+    def milestones_of(self, pseudonym: str) -> dict[tuple[str, str], dict[str, datetime]]:
+        q = select(
+            MILESTONE.c.controller, MILESTONE.c.activity, MILESTONE.c.milestone, MILESTONE.c.occurred_at
+        )
+        out: dict[tuple[str, str], dict[str, datetime]] = {}
+        with self._store.engine.connect() as conn:
+            for c, a, m, at in conn.execute(q.where(MILESTONE.c.pseudonym == pseudonym)):
+                out.setdefault((c, a), {})[m] = parse_fixed_utc(at)
+        return out
+
+    def registers_in_force(self) -> dict[str, tuple[str, str]]:
+        with self._store.engine.connect() as conn:
+            return registers_in_force(conn)
+
+    def holds(self, pseudonym: str) -> list[Hold]:
+        q = select(HOLD).where(HOLD.c.pseudonym == pseudonym, HOLD.c.lifted_at.is_(None))
+        with self._store.engine.connect() as conn:
+            return [_hold(r) for r in conn.execute(q.order_by(HOLD.c.placed_at))]
+
+    def hold(self, hold_id: str) -> Hold | None:
+        q = select(HOLD).where(HOLD.c.hold_id == hold_id, HOLD.c.lifted_at.is_(None))
+        with self._store.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return _hold(row) if row else None
+
+    def request(self, request_id: str) -> TrackedRequest | None:
+        with self._store.engine.connect() as conn:
+            row = conn.execute(select(REQUEST).where(REQUEST.c.request_id == request_id)).first()
+        return _request(row) if row else None
+
+    def requests(
+        self, open_only: bool = False, overdue_on: date | None = None, pseudonym: str | None = None
+    ) -> list[TrackedRequest]:
+        q = select(REQUEST).order_by(REQUEST.c.due_on, REQUEST.c.request_id)
+        if open_only or overdue_on:
+            q = q.where(REQUEST.c.decided_at.is_(None))
+        if overdue_on:
+            q = q.where(REQUEST.c.due_on < overdue_on.isoformat())
+        if pseudonym:
+            q = q.where(REQUEST.c.pseudonym == pseudonym)
+        with self._store.engine.connect() as conn:
+            return [_request(r) for r in conn.execute(q)]
+
+    def overdue_count(self, today: date) -> int:
+        q = (
+            select(func.count())
+            .select_from(REQUEST)
+            .where(REQUEST.c.decided_at.is_(None), REQUEST.c.due_on < today.isoformat())
+        )
+        with self._store.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def entry_about(self, event_id: str) -> tuple[str, int, str, str | None] | None:
+        q = select(ENTRY.c.chain, ENTRY.c.seq, ENTRY.c.body, ENTRY.c.subject).where(
+            ENTRY.c.event_id == event_id, ENTRY.c.kind == "event", ENTRY.c.key_id.is_not(None)
+        )
+        with self._store.engine.connect() as conn:
+            row = conn.execute(q.limit(1)).first()
+        if row is None:
+            return None
+        activity = json.loads(row.body)["event"]["processing_activity"]
+        return row.chain, row.seq, activity, row.subject
