@@ -22,6 +22,7 @@ from .cli_dead_letters import register as register_dead_letters
 from .cli_integrity import load_state, parse_keys, register, save_state, size_of
 from .cli_privacy import register as register_privacy
 from .cli_producers import register as register_producers
+from .cli_rights import register as register_rights
 from .config import ConfigError, Settings
 from .core.verify import StoredEntry
 
@@ -206,6 +207,7 @@ def _privacy():  # type: ignore[no-untyped-def]
 
 
 register_privacy(app, _privacy)
+register_rights(app, _privacy, lambda: _keyed_settings())
 
 
 @app.command()

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from .core.audit import AuditError, chain_of_origin, verify_receipt
+from .core.audit import RECEIPTS_FORMAT, AuditError, chain_of_origin, verify_receipt, verify_receipts
 from .core.notes import COSIGNATURE, ED25519, Checkpoint, NoteError, NoteSigner, NoteVerifier, SignedNote
 
 __all__ = ["load_state", "parse_keys", "register", "save_state", "size_of"]
@@ -190,25 +190,31 @@ def register(app: typer.Typer, settings: Any) -> None:
 
     @app.command("verify-receipt")
     def verify_receipt_cmd(file: Path, key: KeyOption) -> None:
-        """Check a receipt offline: the entry is in the tree the key signed. Exit 0 holds, 1 not."""
+        """Check a receipt, or an access report's bundle of receipts, offline: each entry is in the
+        tree the key signed. Exit 0 holds, 1 not."""
         keys = parse_keys(key)
         try:
             receipt_doc = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             err.print(f"[red]usage:[/red] {file}: {exc}")
             raise typer.Exit(EXIT_USAGE) from None
+        bundle = isinstance(receipt_doc, dict) and receipt_doc.get("format") == RECEIPTS_FORMAT
         try:
-            report = verify_receipt(receipt_doc, keys)
+            reports = verify_receipts(receipt_doc, keys) if bundle else [verify_receipt(receipt_doc, keys)]
         except AuditError as exc:
             out.print(f"FAILED  receipt {file}: {exc.reason}: {exc}")
             raise typer.Exit(EXIT_FAILED) from None
-        event = report.entry.get("event") or {}
-        what = event.get("event_type", report.entry.get("kind"))
-        out.print(
-            f"holds   entry {report.seq} of chain {report.chain!r} ({what}, "
-            f"recorded {report.entry.get('recorded_at')}) is in the tree of size {report.checkpoint.size} "
-            f"signed by {', '.join(report.signed_by)}"
-        )
+        for report in reports:
+            event = report.entry.get("event") or {}
+            what = event.get("event_type", report.entry.get("kind"))
+            out.print(
+                f"holds   entry {report.seq} of chain {report.chain!r} ({what}, "
+                f"recorded {report.entry.get('recorded_at')}) is in the tree of size "
+                f"{report.checkpoint.size} signed by {', '.join(report.signed_by)}"
+            )
+        if bundle:
+            sizes = ", ".join(f"{c} up to size {n}" for c, n in receipt_doc["complete_up_to"].items())
+            out.print(f"all {len(reports)} receipts hold; the bundle says it is complete for {sizes}")
 
     @app.command("verify-consistency")
     def verify_consistency_cmd(

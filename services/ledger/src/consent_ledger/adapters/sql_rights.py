@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..app.access_report import ErasedScope
 from ..app.retention import Scope
 from ..app.subject_rights import Hold, TrackedRequest
 from .sql_store import (
     ENTRY,
+    ERASURE,
     HANDLE,
     HOLD,
+    KEY,
     MILESTONE,
     REQUEST,
     SqlLedgerStore,
@@ -106,6 +109,30 @@ class SqlRightsStore:
         )
         with self._store.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
+
+    def subject_entries(self, pseudonym: str) -> list[tuple[str, int, bytes, str | None]]:
+        q = (
+            select(ENTRY.c.chain, ENTRY.c.seq, ENTRY.c.body, ENTRY.c.key_id)
+            .where(ENTRY.c.subject == pseudonym)
+            .order_by(ENTRY.c.recorded_at, ENTRY.c.chain, ENTRY.c.seq)
+        )
+        with self._store.engine.connect() as conn:
+            return [(c, s, bytes(b), k) for c, s, b, k in conn.execute(q)]
+
+    def wrapped_keys(self, key_ids: list[str]) -> dict[str, bytes]:
+        if not key_ids:
+            return {}
+        q = select(KEY.c.key_id, KEY.c.wrapped).where(KEY.c.key_id.in_(key_ids))
+        with self._store.engine.connect() as conn:
+            return {k: bytes(w) for k, w in conn.execute(q)}
+
+    def erasures_of(self, pseudonym: str) -> list[ErasedScope]:
+        q = select(ERASURE).where(ERASURE.c.pseudonym == pseudonym).order_by(ERASURE.c.erased_at)
+        with self._store.engine.connect() as conn:
+            return [
+                ErasedScope(r.chain, r.seq, r.activity, r.cause, r.rule, r.due_on, r.erased_at)
+                for r in conn.execute(q)
+            ]
 
     def entry_about(self, event_id: str) -> tuple[str, int, str, str | None] | None:
         q = select(ENTRY.c.chain, ENTRY.c.seq, ENTRY.c.body, ENTRY.c.subject).where(

@@ -16,12 +16,14 @@ from .notes import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from .verify import StoredEntry
 
 __all__ = [
+    "RECEIPTS_FORMAT",
     "AuditError",
     "ReceiptReport",
     "RootWatch",
     "Witnessed",
     "chain_of_origin",
     "verify_receipt",
+    "verify_receipts",
     "witness_chain",
 ]
 
@@ -79,6 +81,35 @@ def verify_receipt(receipt: dict[str, Any], verifiers: list[NoteVerifier]) -> Re
     except ProofError as exc:
         raise AuditError("not-included", f"entry {seq} is not in the signed tree: {exc}") from None
     return ReceiptReport(chain, seq, checkpoint, [v.name for v in good], entry)
+
+
+RECEIPTS_FORMAT = "consent-ledger-receipts/v1"  # a bundle: the access report's (app.access_report)
+
+
+def verify_receipts(bundle: dict[str, Any], verifiers: list[NoteVerifier]) -> list[ReceiptReport]:
+    """Every receipt of a bundle holds, and each is proved against the tree size the bundle says it
+    is complete up to for its chain; raises AuditError naming the first that does not."""
+    try:
+        complete = {str(c): int(n) for c, n in bundle["complete_up_to"].items()}
+        receipts = list(bundle["receipts"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise AuditError(
+            "malformed-receipt", "not a receipt bundle: complete_up_to and receipts needed"
+        ) from None
+    reports = []
+    for i, receipt in enumerate(receipts):
+        try:
+            report = verify_receipt(receipt, verifiers)
+        except AuditError as exc:
+            raise AuditError(exc.reason, f"receipt {i}: {exc}") from None
+        if complete.get(report.chain) != report.checkpoint.size:
+            raise AuditError(
+                "wrong-size",
+                f"receipt {i} is proved against size {report.checkpoint.size}, the bundle says "
+                f"complete up to {complete.get(report.chain)} for chain {report.chain!r}",
+            )
+        reports.append(report)
+    return reports
 
 
 @dataclass
