@@ -103,6 +103,9 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     }
     trimming = asyncio.create_task(StreamTrimmer(ledger.redis, ledger.metrics, required).run())
     privacy = build_privacy(settings, ledger.store)
+    ledger.metrics.subject_requests_overdue.set_function(
+        lambda: privacy.rights_reads.overdue_count(datetime.now(UTC).date())
+    )
     if settings.dev_mode:
         for line in publish_register_files(privacy, settings.register_dir or Path("register")):
             log.info("%s", line)

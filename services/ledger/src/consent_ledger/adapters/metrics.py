@@ -85,6 +85,11 @@ class LedgerMetrics:
         self.keys_erased = Counter(
             "ledger_keys_erased", "Data keys destroyed by the retention run (erasure)", registry=r
         )
+        self.subject_requests_overdue = Gauge(
+            "ledger_subject_requests_overdue",
+            "Requests of data subjects not decided within their one month (GDPR art. 12(3))",
+            registry=r,
+        )
         self.retention_last_run = Gauge(
             "ledger_retention_last_run_timestamp_seconds", "When the retention run last finished", registry=r
         )
