@@ -25,8 +25,11 @@ class SqlRetentionStore:
     def __init__(self, store: SqlLedgerStore) -> None:
         self._store = store
 
-    def scopes(self) -> list[Scope]:
+    def scopes(self, pseudonym: str | None = None) -> list[Scope]:
+        """Every (subject, controller, activity) with its key handle; or one subject's."""
         q = select(HANDLE.c.pseudonym, HANDLE.c.controller, HANDLE.c.activity, HANDLE.c.handle)
+        if pseudonym is not None:
+            q = q.where(HANDLE.c.pseudonym == pseudonym)
         with self._store.engine.connect() as conn:
             return [Scope(*row) for row in conn.execute(q)]
 

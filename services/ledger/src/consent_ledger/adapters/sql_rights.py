@@ -11,17 +11,15 @@ from sqlalchemy import func, select
 from ..app.access_report import ErasedScope
 from ..app.retention import Scope
 from ..app.subject_rights import Hold, TrackedRequest
+from .sql_retention import SqlRetentionStore
 from .sql_store import (
     ENTRY,
     ERASURE,
-    HANDLE,
     HOLD,
-    KEY,
     MILESTONE,
     REQUEST,
-    SqlLedgerStore,
     parse_fixed_utc,
-    registers_in_force,
+    wrapped_keys,
 )
 
 __all__ = ["SqlRightsStore"]
@@ -47,16 +45,11 @@ def _hold(row: Any) -> Hold:
     return Hold(row.hold_id, row.chain, row.pseudonym, row.kind, until, row.placed_at)
 
 
-class SqlRightsStore:
-    def __init__(self, store: SqlLedgerStore) -> None:
-        self._store = store
+class SqlRightsStore(SqlRetentionStore):
+    """The retention reads, and those of one subject's requests, holds and entries."""
 
     def scopes_of(self, pseudonym: str) -> list[Scope]:
-        q = select(HANDLE.c.pseudonym, HANDLE.c.controller, HANDLE.c.activity, HANDLE.c.handle).where(
-            HANDLE.c.pseudonym == pseudonym
-        )
-        with self._store.engine.connect() as conn:
-            return [Scope(*row) for row in conn.execute(q)]
+        return self.scopes(pseudonym)
 
     def milestones_of(self, pseudonym: str) -> dict[tuple[str, str], dict[str, datetime]]:
         q = select(
@@ -67,10 +60,6 @@ class SqlRightsStore:
             for c, a, m, at in conn.execute(q.where(MILESTONE.c.pseudonym == pseudonym)):
                 out.setdefault((c, a), {})[m] = parse_fixed_utc(at)
         return out
-
-    def registers_in_force(self) -> dict[str, tuple[str, str]]:
-        with self._store.engine.connect() as conn:
-            return registers_in_force(conn)
 
     def holds(self, pseudonym: str) -> list[Hold]:
         q = select(HOLD).where(HOLD.c.pseudonym == pseudonym, HOLD.c.lifted_at.is_(None))
@@ -120,11 +109,8 @@ class SqlRightsStore:
             return [(c, s, bytes(b), k) for c, s, b, k in conn.execute(q)]
 
     def wrapped_keys(self, key_ids: list[str]) -> dict[str, bytes]:
-        if not key_ids:
-            return {}
-        q = select(KEY.c.key_id, KEY.c.wrapped).where(KEY.c.key_id.in_(key_ids))
         with self._store.engine.connect() as conn:
-            return {k: bytes(w) for k, w in conn.execute(q)}
+            return wrapped_keys(conn, key_ids)
 
     def erasures_of(self, pseudonym: str) -> list[ErasedScope]:
         q = select(ERASURE).where(ERASURE.c.pseudonym == pseudonym).order_by(ERASURE.c.erased_at)

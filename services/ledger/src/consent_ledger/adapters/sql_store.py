@@ -107,13 +107,7 @@ class SqlTransaction:
         return {c: found.get(c) or ChainHead.genesis(c) for c in wanted}
 
     def wrapped_keys(self, key_ids: Iterable[str]) -> dict[str, bytes]:
-        out = {}
-        for chunk in _chunks(key_ids):
-            for kid, wrapped in self._conn.execute(
-                select(KEY.c.key_id, KEY.c.wrapped).where(KEY.c.key_id.in_(chunk))
-            ):
-                out[kid] = bytes(wrapped)
-        return out
+        return wrapped_keys(self._conn, key_ids)
 
     def consent_facts(self, keys: Iterable[ConsentKey]) -> dict[ConsentKey, ConsentFact]:
         out = {}
@@ -345,6 +339,15 @@ class SqlTransaction:
                     .where(HOLD.c.hold_id == d["hold_id"], HOLD.c.lifted_at.is_(None))
                     .values(lifted_at=r.recorded_at)
                 )
+
+
+def wrapped_keys(conn: Connection, key_ids: Iterable[str]) -> dict[str, bytes]:
+    """key id -> wrapped data key, for those stored."""
+    out = {}
+    for chunk in _chunks(key_ids):
+        for kid, wrapped in conn.execute(select(KEY.c.key_id, KEY.c.wrapped).where(KEY.c.key_id.in_(chunk))):
+            out[kid] = bytes(wrapped)
+    return out
 
 
 def registers_in_force(conn: Connection, chains: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:

@@ -23,7 +23,7 @@ from ..core.audit import RECEIPTS_FORMAT
 from ..core.sealing import open_sealed, unwrap_key
 from .checkpoints import Checkpoints
 from .registers import from_stored
-from .retention_rules import due
+from .retention_rules import due_under
 from .subject_rights import Hold, TrackedRequest
 
 __all__ = [
@@ -195,11 +195,7 @@ class AccessReports:
         activity = register.activity(event["processing_activity"]) if register else None
         destroy: dict[str, Any] = {}
         if activity is not None and activity.retention:
-            reached = {
-                **milestones.get((chain, "*"), {}),
-                **milestones.get((chain, activity.id), {}),
-            }
-            ended = due(activity.retention, reached)
+            ended = due_under(activity.retention, milestones, (chain,), activity.id)
             if ended is not None:
                 destroy = {"on": ended.due_at.astimezone(UTC).date(), "rule": ended.rule}
             else:

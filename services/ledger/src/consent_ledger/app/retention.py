@@ -27,7 +27,7 @@ from .append import BatchAppender
 from .ports import Clock, LedgerTransaction
 from .records import prepare_event
 from .registers import PRODUCER, from_stored
-from .retention_rules import Due, due
+from .retention_rules import Due, due_under
 
 __all__ = ["Erasure", "ErasureJournal", "RetentionReport", "RetentionService", "Scope"]
 
@@ -136,11 +136,7 @@ class RetentionService:
                 activity = loaded.register.activity(s.activity) if loaded else None
                 if loaded is None or activity is None:
                     break
-                reached = {
-                    **milestones.get((s.pseudonym, s.controller, "*"), {}),
-                    **milestones.get((s.pseudonym, s.controller, s.activity), {}),
-                }
-                ended = due(activity.retention, reached)
+                ended = due_under(activity.retention, milestones, (s.pseudonym, s.controller), s.activity)
                 if ended is None or ended.due_at > as_of:
                     break
                 found.append(Erasure(s, ended, loaded.version))
@@ -200,23 +196,11 @@ class RetentionService:
         sealed_total = 0
         for handle, mine in by_handle.items():
             sealed = self._store.sealed_count(handle)
-            if self._journal is not None:
-                self._journal.write(
-                    {
-                        "handle": handle,
-                        "activity": s.activity,
-                        "controller": s.controller,
-                        "cause": "request",
-                        "request_id": request_id,
-                        "erased_at": now.astimezone(UTC).isoformat(),
-                    }
-                    for s in mine
-                )
             events = [
                 self._erased(s, "request", ErasureRule(), None, None, None, sealed, now, request_id, by)
                 for s in mine
             ]
-            self._append_erasures(handle, mine, events)
+            self._destroy(handle, mine, events)
             sealed_total += sealed
         return sealed_total
 
@@ -242,26 +226,29 @@ class RetentionService:
         prepared = [prepare_event(ev, self._pseudonyms) for ev in events]
         self._appender.append(prepared, [f"retention/{handle}"] * len(prepared), then=destroy)
 
-    def _erase(self, handle: str, erasures: list[Erasure], now: datetime) -> int:
-        sealed = self._store.sealed_count(handle)
-        events = [self._event(e, sealed, now) for e in erasures]
-        scopes = [e.scope for e in erasures]
+    def _destroy(self, handle: str, scopes: list[Scope], events: list[SubjectErased]) -> None:
+        """Journal the erasures (what `replay` reads back), then destroy the key and append them."""
         if self._journal is not None:
             self._journal.write(
                 {
                     "handle": handle,
-                    "activity": e.scope.activity,
-                    "controller": e.scope.controller,
-                    "cause": "retention",
-                    "milestone": str(e.due.rule.milestone),
-                    "duration": e.due.rule.duration,
-                    "register_version": e.register_version,
-                    "due_on": e.due.due_at.date().isoformat(),
-                    "erased_at": now.astimezone(UTC).isoformat(),
+                    "activity": ev.processing_activity,
+                    "controller": ev.controller,
+                    "cause": ev.data.cause,
+                    "milestone": ev.data.rule.milestone and str(ev.data.rule.milestone),
+                    "duration": ev.data.rule.duration,
+                    "register_version": ev.data.register_version,
+                    "due_on": ev.data.due_on and ev.data.due_on.isoformat(),
+                    "request_id": ev.data.request_id,
+                    "erased_at": ev.occurred_at.astimezone(UTC).isoformat(),
                 }
-                for e in erasures
+                for ev in events
             )
         self._append_erasures(handle, scopes, events)
+
+    def _erase(self, handle: str, erasures: list[Erasure], now: datetime) -> int:
+        sealed = self._store.sealed_count(handle)
+        self._destroy(handle, [e.scope for e in erasures], [self._event(e, sealed, now) for e in erasures])
         return sealed
 
     def _event(self, e: Erasure, sealed: int, now: datetime) -> SubjectErased:

@@ -27,6 +27,7 @@ __all__ = [
     "Due",
     "add_duration",
     "due",
+    "due_under",
     "milestones_of",
 ]
 
@@ -72,6 +73,18 @@ def due(rules: Iterable[RetentionRule], milestones: Mapping[str, datetime]) -> D
             continue
         started.append(Due(rule, at, add_duration(at, rule.duration)))
     return max(started, key=lambda d: d.due_at, default=None)
+
+
+def due_under(
+    rules: Iterable[RetentionRule],
+    milestones: Mapping[tuple[str, ...], Mapping[str, datetime]],
+    at: tuple[str, ...],
+    activity: str,
+) -> Due | None:
+    """`due` for one activity, from milestones kept by `at + (activity,)`: those of the activity
+    together with those kept for the whole controller (`at + ("*",)`, last contact)."""
+    reached = {**milestones.get((*at, "*"), {}), **milestones.get((*at, activity), {})}
+    return due(rules, reached)
 
 
 def milestones_of(event_type: str, data: Mapping[str, object]) -> list[str]:

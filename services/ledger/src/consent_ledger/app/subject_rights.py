@@ -40,7 +40,7 @@ from .ports import Clock
 from .records import prepare_event
 from .registers import OPERATIONS_ACTIVITY, PRODUCER, from_stored
 from .retention import RetentionService, Scope
-from .retention_rules import due
+from .retention_rules import due_under
 
 __all__ = [
     "ANSWER_WITHIN",
@@ -139,7 +139,7 @@ def erasure_grounds(
     together or stay together: an erasable scope sharing its key with a kept one stays, on its
     ground."""
     today = now.astimezone(UTC).date()
-    held = {(h.controller): h for h in holds if h.kind == "legal-hold" and h.until and h.until >= today}
+    held = {h.controller: h for h in holds if h.kind == "legal-hold" and h.until and h.until >= today}
     out: list[tuple[Scope, DecisionGround]] = []
     for s in scopes:
         out.append((s, _ground(s, registers, milestones, held, now)))
@@ -178,8 +178,7 @@ def _ground(
         )
         return DecisionGround(**where, outcome="erased", reason=reason)
     statute: StatuteRef | None = activity.legal_basis.statutes[0] if activity.legal_basis.statutes else None
-    reached = {**milestones.get((s.controller, "*"), {}), **milestones.get((s.controller, s.activity), {})}
-    ended = due(activity.retention, reached)
+    ended = due_under(activity.retention, milestones, (s.controller,), s.activity)
     if ended is None:
         return DecisionGround(
             **where, outcome="kept", reason=DecisionReason.PROCESSING_ONGOING, statute=statute
