@@ -10,10 +10,13 @@ import pytest
 import redis.asyncio as aioredis
 import schemathesis
 from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.http_registers import RegisterApiDeps
+from consent_ledger.adapters.http_rights import RightsApiDeps
 from consent_ledger.adapters.sql_store import SqlTreeStore
+from consent_ledger.app.access_report import AccessReports
 from consent_ledger.app.checkpoints import Checkpoints
 from consent_ledger.app.consent_query import ConsentQuery
-from consent_ledger.bootstrap import build_ledger
+from consent_ledger.bootstrap import build_ledger, build_privacy
 from consent_ledger.core.notes import COSIGNATURE, NoteSigner
 from hypothesis import HealthCheck, settings
 
@@ -23,19 +26,26 @@ from tests.integration.harness import settings_for
 
 @pytest.fixture
 def ledger_app(tmp_path, redis_client):
-    ledger = build_ledger(settings_for(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path), REDIS_URL)
-    scopes = ["consent:status", "consent:history", "ledger:audit"]
+    settings = settings_for(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path)
+    ledger = build_ledger(settings, REDIS_URL)
+    privacy = build_privacy(settings, ledger.store)
+    scopes = ["consent:status", "consent:history", "ledger:audit", "subject:access", "subject:erasure"]
+    scopes.append("register:admin")
     token = ledger.clients.add("schemathesis", scopes, datetime.now(UTC))
     signer, witness = NoteSigner.generate("ledger.example"), NoteSigner.generate("w.example", COSIGNATURE)
     checkpoints = Checkpoints(SqlTreeStore(ledger.store), [signer], "ledger.example", [witness.verifier()])
+    query = ConsentQuery(ledger.store, ledger.pseudonyms)
+    reports = AccessReports(privacy.rights_reads, privacy.kek, checkpoints)
     app = create_app(
         HttpDeps(
             ledger.store,
             aioredis.Redis.from_url(REDIS_URL),
             ledger.metrics,
-            ConsentQuery(ledger.store, ledger.pseudonyms),
+            query,
             ledger.clients,
             checkpoints,
+            RightsApiDeps(privacy.rights, privacy.rights_reads, reports, query),
+            RegisterApiDeps(privacy.appender, privacy.pseudonyms, privacy.reads),
         )
     )
     app.state.test_token = token

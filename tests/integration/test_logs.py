@@ -14,6 +14,7 @@ from ledger_contracts.streams import DISCLOSURE_STREAM, REQUEST_FIELD
 
 from tests.conftest import wait_until
 from tests.factories import VALID_BSN, disclosure
+from tests.integration.test_cli import run
 
 NUMBER = "+31612345678"
 
@@ -21,7 +22,20 @@ NUMBER = "+31612345678"
 def test_no_bsn_or_number_in_the_log_of_up(up):
     env, base = up
     r = redis.Redis.from_url(Path(env["LEDGER_HOME"], "redis.url").read_text().strip())
-    with httpx.Client(base_url=base) as http:
+    desk = run(["clients", "add", "balie", "--scope", "subject:access"], env)
+    assert desk.returncode == 0, desk.stderr
+    with httpx.Client(base_url=base, timeout=60) as http:
+        # the desk asks for a resident's access report: served by `up`, recorded, logged by client
+        report = http.post(
+            "/v1/subjects/access-report",
+            json={"subject": {"bsn": VALID_BSN}, "controller": "werkcorporatie", "employee": "medewerker-17"},
+            headers={"Authorization": f"Bearer {desk.stdout.strip()}", "Accept": "application/pdf"},
+        )
+        assert report.status_code == 200, report.text
+        assert (
+            report.content.startswith(b"%PDF-")
+            and "werkcorporatie=" in report.headers["ledger-complete-up-to"]
+        )
         # a BSN in a URL is refused, in the path and in the query string
         assert http.get(f"/v1/consents/{VALID_BSN}/photo-website").status_code in (400, 401)
         http.get(f"/v1/consents/p1-{'0' * 64}/photo-website", params={"bsn": VALID_BSN, "tel": NUMBER})
@@ -39,5 +53,6 @@ def test_no_bsn_or_number_in_the_log_of_up(up):
     wait_until(lambda: "/no/such/route" not in logged() and "(no route)" in logged(), what="the access log")
     text = logged()
     assert "/v1/consents/{subject}/{purpose}" in text  # requests are logged by their route template
+    assert "client balie used subject:access: POST /v1/subjects/access-report" in text
     assert VALID_BSN not in text
     assert NUMBER not in text and NUMBER[3:] not in text

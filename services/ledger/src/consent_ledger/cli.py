@@ -80,7 +80,9 @@ def clients_add(
         list[str],
         typer.Option(
             "--scope",
-            help="consent:check (yes/no), consent:status, consent:history, ledger:audit (receipts)",
+            help="consent:check (yes/no), consent:status, consent:history, ledger:audit (receipts), "
+            "subject:access (access requests and reports), subject:erasure (erasure, restriction, "
+            "holds), register:admin (publish the register, read violations)",
         ),
     ],
 ) -> None:

@@ -188,9 +188,6 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         ] = None,
     ) -> None:
         """The access report (art. 15) in Dutch, as HTML and PDF, with its receipt bundle."""
-        from ledger_contracts.events import DecisionGround
-        from ledger_contracts.vocabulary import DecisionReason, SubjectRight
-
         from .adapters.access_report_render import render_html, render_pdf
         from .app.access_report import AccessReports
         from .app.checkpoints import CheckpointRefused
@@ -202,12 +199,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         p = privacy()
         pseudonym = _pseudonym(p, subject)
         try:
-            if request_id is not None:
-                request = p.rights.open_request(request_id, SubjectRight.ACCESS)
-                if request.pseudonym != pseudonym:
-                    raise RequestRefused("not-about-subject", f"request {request_id} is another subject's")
-            else:
-                request = p.rights.receive(pseudonym, controller or "", SubjectRight.ACCESS, by)
+            request = p.rights.access_request(pseudonym, by, request_id, controller)
             reports = AccessReports(p.rights_reads, p.kek, build_checkpoints(settings(), p.store))
             hint = subject[-3:] if subject.isdigit() else "(pseudoniem)"
             report = reports.build(pseudonym, hint)
@@ -218,13 +210,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         out_file.write_text(render_html(report, receipts.name, request), encoding="utf-8")
         out_file.with_suffix(".pdf").write_bytes(render_pdf(report, receipts.name))
         receipts.write_text(json.dumps(report.receipts, indent=1) + "\n", encoding="utf-8")
-        grounds = [
-            DecisionGround(
-                controller=c, activity="ledger-beheer", outcome="reported", reason=DecisionReason.REPORTED
-            )
-            for c in report.complete_up_to
-        ]
-        p.rights.decide(request, "granted", grounds, by)
+        p.rights.report_handed_over(request, list(report.complete_up_to), by)
         sizes = ", ".join(f"{c} up to size {n}" for c, n in report.complete_up_to.items())
         out.print(
             f"access report: {len(report.lines)} entries, {len(report.erased)} erasures; complete for {sizes}"

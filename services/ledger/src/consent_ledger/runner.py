@@ -23,10 +23,13 @@ from .adapters.consumer import drop_unread_groups, ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
+from .adapters.http_registers import RegisterApiDeps
+from .adapters.http_rights import RightsApiDeps
 from .adapters.log_hygiene import AccessLog
 from .adapters.retention_scheduler import RetentionScheduler
 from .adapters.stream_trimmer import StreamTrimmer
 from .adapters.subject_directory import LedgerSubjectDirectory
+from .app.access_report import AccessReports
 from .app.consent_query import ConsentQuery
 from .app.internal_producers import internal_signer, register_internal_producers
 from .app.registers import publish_register_files
@@ -74,7 +77,19 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     unread = tuple(s for s in EVENT_STREAMS if s not in NOTIFIER_STREAMS)
     await drop_unread_groups(ledger.redis, NOTIFIER_GROUP, unread)
     query = ConsentQuery(ledger.store, ledger.pseudonyms)
-    app = create_app(HttpDeps(ledger.store, ledger.redis, ledger.metrics, query, ledger.clients, checkpoints))
+    privacy = build_privacy(settings, ledger.store)
+    rights = RightsApiDeps(
+        privacy.rights,
+        privacy.rights_reads,
+        AccessReports(privacy.rights_reads, privacy.kek, checkpoints),
+        query,
+    )
+    registers = RegisterApiDeps(privacy.appender, privacy.pseudonyms, privacy.reads)
+    app = create_app(
+        HttpDeps(
+            ledger.store, ledger.redis, ledger.metrics, query, ledger.clients, checkpoints, rights, registers
+        )
+    )
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
     server = uvicorn.Server(
         uvicorn.Config(
@@ -102,7 +117,6 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         for stream in EVENT_STREAMS
     }
     trimming = asyncio.create_task(StreamTrimmer(ledger.redis, ledger.metrics, required).run())
-    privacy = build_privacy(settings, ledger.store)
     ledger.metrics.subject_requests_overdue.set_function(
         lambda: privacy.rights_reads.overdue_count(datetime.now(UTC).date())
     )

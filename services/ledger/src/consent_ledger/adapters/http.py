@@ -1,4 +1,5 @@
-"""HTTP API: the consent questions (http_consent.py), /health and /metrics."""
+"""HTTP API: the consent questions (http_consent.py), proofs (http_proofs.py), the subject's
+rights (http_rights.py), the register (http_registers.py), /health and /metrics."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
-from ..app.checkpoints import Checkpoints
+from ..app.checkpoints import CheckpointRefused, Checkpoints
 from ..app.clients import ApiClients
 from ..app.consent_query import ConsentQuery
+from ..app.subject_rights import RequestRefused
 from .http_consent import (
     ConsentApiDeps,
     ConsentRefusal,
@@ -24,6 +28,8 @@ from .http_consent import (
     refusal_response,
 )
 from .http_proofs import proofs_router
+from .http_registers import RegisterApiDeps, registers_router
+from .http_rights import RightsApiDeps, refusal_of, rights_router
 from .metrics import LedgerMetrics
 from .sql_store import SqlLedgerStore
 
@@ -39,9 +45,11 @@ class HttpDeps:
         query: ConsentQuery,
         clients: ApiClients,
         checkpoints: Checkpoints | None = None,
+        rights: RightsApiDeps | None = None,
+        registers: RegisterApiDeps | None = None,
     ) -> None:
         self.store, self.redis, self.metrics, self.query, self.clients = store, redis, metrics, query, clients
-        self.checkpoints = checkpoints
+        self.checkpoints, self.rights, self.registers = checkpoints, rights, registers
 
 
 def _get_deps(request: Request) -> HttpDeps:
@@ -57,19 +65,30 @@ def create_app(deps: HttpDeps) -> FastAPI:
     app.state.deps = deps
     app.state.consent = ConsentApiDeps(deps.query, deps.clients, deps.metrics)
     app.state.checkpoints = deps.checkpoints
+    app.state.rights, app.state.registers = deps.rights, deps.registers
     app.include_router(consent_router)
     app.include_router(proofs_router)
+    app.include_router(rights_router)
+    app.include_router(registers_router)
 
     @app.exception_handler(ConsentRefusal)
     async def _refusal(request: Request, exc: ConsentRefusal) -> Response:
         return refusal_response(exc)
+
+    @app.exception_handler(RequestRefused)
+    @app.exception_handler(CheckpointRefused)  # the access report signs checkpoints first
+    @app.exception_handler(ValidationError)
+    async def _use_case_refused(request: Request, exc: Exception) -> Response:
+        return refusal_response(refusal_of(exc))  # type: ignore[arg-type]
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """Framework refusals (unreadable JSON, unknown route) in the same shape as ours."""
         error = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
         response = refusal_response(ConsentRefusal(exc.status_code, error, str(exc.detail)))
-        response.headers.update(exc.headers or {})  # e.g. Allow on 405
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names only the first route's methods for the path
+            response.headers["Allow"] = ", ".join(_methods_at(request))
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -103,6 +122,16 @@ def create_app(deps: HttpDeps) -> FastAPI:
         return Response(generate_latest(d.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _methods_at(request: Request) -> list[str]:
+    """Every method some route serves at the request's path."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _refresh_lag(d: HttpDeps) -> None:

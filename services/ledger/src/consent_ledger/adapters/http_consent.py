@@ -29,9 +29,12 @@ __all__ = [
     "invalid_input_response",
     "refusal_response",
     "require_scope",
+    "served_part",
 ]
 
 log = logging.getLogger("consent_ledger.access")
+# Scopes whose every use is logged with the client and counted, beside the entries they write.
+RECORDED_USES = frozenset({Scope.SUBJECT_ACCESS, Scope.SUBJECT_ERASURE, Scope.REGISTER_ADMIN})
 
 
 class ConsentApiDeps:
@@ -160,6 +163,14 @@ def _deps(request: Request) -> ConsentApiDeps:
 Deps = Annotated[ConsentApiDeps, Depends(_deps)]
 
 
+def served_part(request: Request, name: str, what: str) -> object:
+    """A part of the API that this process may not serve (`app.state.<name>`), or a 503 saying so."""
+    found = getattr(request.app.state, name, None)
+    if found is None:
+        raise ConsentRefusal(503, f"no-{name}-service", f"this ledger process does not serve {what}")
+    return found
+
+
 def _client(request: Request, d: Deps) -> Client:
     try:
         return d.clients.authenticate(request.headers.get("authorization"))
@@ -174,13 +185,22 @@ ClientDep = Annotated[Client, Depends(_client)]
 def _refused(d: ConsentApiDeps, reason: str, request: Request) -> None:
     d.metrics.consent_refused.labels(reason=reason).inc()
     route = getattr(request.scope.get("route"), "path", "(no route)")
-    log.warning("consent query refused: %s on %s %s", reason, request.method, route)
+    log.warning("api request refused: %s on %s %s", reason, request.method, route)
 
 
-def require_scope(client: Client, scope: Scope, d: ConsentApiDeps, request: Request) -> None:
-    if not client.may(scope):
+def require_scope(client: Client, scope: Scope, d: ConsentApiDeps, request: Request, *either: Scope) -> None:
+    """Refuse unless the client has `scope` (or one of `either`). A use of a scope that acts on no
+    subject's entries is recorded here: a log line naming the client, and a count."""
+    wanted = (scope, *either)
+    granted = next((s for s in wanted if client.may(s)), None)
+    if granted is None:
         _refused(d, "missing-scope", request)
-        raise ConsentRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {scope}")
+        named = " or ".join(str(s) for s in wanted)
+        raise ConsentRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {named}")
+    if granted in RECORDED_USES:
+        route = getattr(request.scope.get("route"), "path", "(no route)")
+        d.metrics.scope_uses.labels(client=client.client_id, scope=str(granted)).inc()
+        log.info("client %s used %s: %s %s", client.client_id, granted, request.method, route)
 
 
 def _pseudonyms(d: ConsentApiDeps, values: list[str], request: Request, indexed: bool = True) -> list[str]:

@@ -56,6 +56,12 @@ class LedgerMetrics:
         self.consent_bulk_subjects = Counter(
             "ledger_consent_bulk_subjects", "Subjects asked about in bulk requests", ["client"], registry=r
         )
+        self.scope_uses = Counter(
+            "ledger_scope_uses",
+            "Uses of the subject-rights and register scopes",
+            ["client", "scope"],
+            registry=r,
+        )
         self.consent_refused = Counter(
             "ledger_consent_query_refused", "Consent questions refused, by reason", ["reason"], registry=r
         )

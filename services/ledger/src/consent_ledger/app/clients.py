@@ -2,7 +2,9 @@
 
 The newsletter client gets `consent:check` (yes or no, nothing more); the website team
 `consent:status` (the answer with its reason and the entry it rests on); the auditor's tool
-`consent:history`. Only the SHA-256 of a client's random token is stored; it is shown once."""
+`consent:history`. The desk application that takes residents' requests gets `subject:access`
+and, for the privacy officer, `subject:erasure`; whoever maintains the processing register
+`register:admin`. Only the SHA-256 of a client's random token is stored; it is shown once."""
 
 from __future__ import annotations
 
@@ -15,10 +17,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ledger_contracts.formats import ACTOR_ID_PATTERN
+
 __all__ = ["TOKEN_PREFIX", "ApiClients", "Client", "ClientRecord", "ClientRefused", "ClientStore", "Scope"]
 
 TOKEN_PREFIX = "lc"
-_CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+_ACTOR = re.compile(ACTOR_ID_PATTERN)  # the client acts on the chain as api.<client id>
 
 
 class Scope(StrEnum):
@@ -26,6 +31,9 @@ class Scope(StrEnum):
     STATUS = "consent:status"  # plus the reason, DPV state and the record it rests on
     HISTORY = "consent:history"  # one subject's consent history, for the auditor
     AUDIT = "ledger:audit"  # receipts (an entry with its proof) and checkpoints on demand
+    SUBJECT_ACCESS = "subject:access"  # access requests and the access report (GDPR art. 15)
+    SUBJECT_ERASURE = "subject:erasure"  # erasure, restriction and correction requests, holds (16-18)
+    REGISTER_ADMIN = "register:admin"  # publish the processing register; read violations
 
 
 IMPLIED = {Scope.STATUS: {Scope.CHECK}}
@@ -38,6 +46,11 @@ class Client:
 
     def may(self, scope: Scope) -> bool:
         return scope in self.scopes or any(scope in IMPLIED.get(s, ()) for s in self.scopes)
+
+    @property
+    def actor(self) -> str:
+        """How the client is named where it acts on the ledger (an ActorId)."""
+        return f"api.{self.client_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +90,10 @@ class ApiClients:
 
     def add(self, client_id: str, scopes: list[str], at: datetime) -> str:
         """Create or rotate a client; returns the token, shown once."""
-        if not _CLIENT_ID.fullmatch(client_id):
-            raise ValueError("client id: lowercase letters, digits and '-', at most 64")
+        if not _CLIENT_ID.fullmatch(client_id) or not _ACTOR.fullmatch(f"api.{client_id}"):
+            raise ValueError(
+                "client id: lowercase letters, digits and '-', at most 60, at most 4 digits in a row"
+            )
         try:
             wanted = frozenset(Scope(s) for s in scopes)
         except ValueError:

@@ -62,7 +62,8 @@ _KEEPING_BASES = frozenset(
 
 class RequestRefused(ValueError):
     """Why a request could not be taken or decided: unknown-request, already-decided, wrong-right,
-    unknown-event, not-about-subject, no-sealed-field, unknown-hold, unknown-controller."""
+    unknown-event, not-about-subject, no-sealed-field, unknown-hold, unknown-controller, no-request,
+    received-in-future, hold-ended."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(detail)
@@ -223,14 +224,12 @@ class SubjectRights:
         received_on: date | None = None,
     ) -> TrackedRequest:
         """Record a request; its decision is due one month after receipt."""
-        known = controller in self._store.registers_in_force()
-        if not known and not any(s.controller == controller for s in self._store.scopes_of(pseudonym)):
-            raise RequestRefused(
-                "unknown-controller",
-                f"no register is in force for {controller!r} and it holds nothing about the subject",
-            )
+        self._known_controller(pseudonym, controller)
         now = self._clock.now()
-        on = received_on or now.astimezone(UTC).date()
+        today = now.astimezone(UTC).date()
+        on = received_on or today
+        if on > today:
+            raise RequestRefused("received-in-future", f"received_on {on} is after today ({today})")
         request_id = str(uuid.uuid4())
         event = SubjectRequestReceived(
             **self._envelope(controller, OPERATIONS_ACTIVITY, now),
@@ -290,6 +289,34 @@ class SubjectRights:
         assert found is not None
         return found
 
+    # --- access (art. 15) ---------------------------------------------------------------------
+
+    def access_request(
+        self, pseudonym: str, by: str, request_id: str | None = None, controller: str | None = None
+    ) -> TrackedRequest:
+        """The access request a report answers: an open one about the subject, or one received now
+        at `controller`. Exactly one of the two is given."""
+        if (controller is None) == (request_id is None):
+            raise RequestRefused(
+                "no-request", "give the access request's id, or the controller to record one"
+            )
+        if request_id is None:
+            return self.receive(pseudonym, controller or "", SubjectRight.ACCESS, by)
+        request = self.open_request(request_id, SubjectRight.ACCESS)
+        if request.pseudonym != pseudonym:
+            raise RequestRefused("not-about-subject", f"request {request_id} is another subject's")
+        return request
+
+    def report_handed_over(self, request: TrackedRequest, chains: Sequence[str], by: str) -> TrackedRequest:
+        """The access request granted: a report covering `chains` was handed to the subject."""
+        grounds = [
+            DecisionGround(
+                controller=c, activity=OPERATIONS_ACTIVITY, outcome="reported", reason=DecisionReason.REPORTED
+            )
+            for c in chains
+        ]
+        return self.decide(request, "granted", grounds, by)
+
     # --- erasure (art. 17) --------------------------------------------------------------------
 
     def plan_erasure(
@@ -334,6 +361,10 @@ class SubjectRights:
         reason: str | None = None,
         request_id: str | None = None,
     ) -> Hold:
+        self._known_controller(pseudonym, controller)
+        today = self._clock.now().astimezone(UTC).date()
+        if kind == "legal-hold" and (until is None or until < today):
+            raise RequestRefused("hold-ended", f"a legal hold needs an end on or after today ({today})")
         hold_id = str(uuid.uuid4())
         self._hold(pseudonym, controller, hold_id, kind, "placed", by, until, reason, request_id)
         found = self._store.hold(hold_id)
@@ -434,6 +465,14 @@ class SubjectRights:
         return chain, head.length - 1
 
     # --- helpers --------------------------------------------------------------------------------
+
+    def _known_controller(self, pseudonym: str, controller: str) -> None:
+        known = controller in self._store.registers_in_force()
+        if not known and not any(s.controller == controller for s in self._store.scopes_of(pseudonym)):
+            raise RequestRefused(
+                "unknown-controller",
+                f"no register is in force for {controller!r} and it holds nothing about the subject",
+            )
 
     @staticmethod
     def _envelope(controller: str, activity: str, now: datetime) -> dict[str, Any]:
