@@ -116,3 +116,20 @@ def up(tmp_path):
         proc.terminate()
         proc.wait(30)
         logfile.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The suite leaves no process behind: a redis-server that an `up` of a test started (its data
+    directory is under the test's temporary directory) must be gone when the tests end."""
+    from tests.integration.test_lifecycle import redis_servers_in
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    base = factory.getbasetemp()
+    deadline = time.monotonic() + 10
+    while (left := redis_servers_in(base)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left:
+        print(f"\nprocesses left behind by the tests: redis-server pids {left}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

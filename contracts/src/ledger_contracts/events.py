@@ -16,7 +16,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from .formats import E164, ActorId, Code, EventId, PolicyVersion, Sha256Hex, VersionId
+from .formats import E164, ActorId, ChainName, Code, EventId, PolicyVersion, Sha256Hex, VersionId
 from .legal import StatuteRef
 from .privacy import clear, personal
 from .refusals import Refusal
@@ -98,7 +98,7 @@ class Envelope(_Strict):
     schema_version: Literal[2] = clear(SCHEMA_VERSION)
     occurred_at: AwareDatetime = clear(description="When it happened, with a UTC offset")
     producer: Code = clear(description="Registered id of the publishing service")
-    controller: Code = clear(
+    controller: ChainName = clear(
         description="Controller organisation (verwerkingsverantwoordelijke); one chain each"
     )
     processing_activity: Code = clear(
@@ -523,7 +523,7 @@ class SubjectRequestReceived(Envelope):
 class DecisionGround(_Strict):
     """What happened to the subject's data under one activity, and why."""
 
-    controller: Code = clear()
+    controller: ChainName = clear()
     activity: Code = clear()
     outcome: Literal["erased", "kept", "restricted", "corrected", "reported"] = clear()
     reason: DecisionReason = clear()

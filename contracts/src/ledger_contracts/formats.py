@@ -15,12 +15,14 @@ from pydantic import Field
 __all__ = [
     "ACTOR_ID_PATTERN",
     "ARTICLE_PATTERN",
+    "CHAIN_PATTERN",
     "CODE_PATTERN",
     "E164",
     "E164_PATTERN",
     "EVENT_ID_PATTERN",
     "ActorId",
     "Article",
+    "ChainName",
     "Code",
     "EventId",
     "POLICY_VERSION_PATTERN",
@@ -34,6 +36,9 @@ __all__ = [
 EVENT_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 # Lowercase words joined by '-' or '.': no digits at all (organisations, activities, topics, producers).
 CODE_PATTERN = r"^[a-z](?:[a-z.-]{0,62}[a-z])?$"
+# A controller organisation, which names its chain: a code without dots, so that it is one URL path
+# segment and one file name as it is (the HTTP API serves chains under this same pattern).
+CHAIN_PATTERN = r"^[a-z](?:[a-z-]{0,62}[a-z])?$"
 # A person's user id (employee, known person): letters with digit runs of at most four.
 ACTOR_ID_PATTERN = r"^[a-z][a-z._-]{0,63}(?:[0-9]{1,4}[a-z._-]{1,63}){0,8}[0-9]{0,4}$"
 # A version label such as 'toestemmingsformulier-foto-2026' or 'v3.1': digit runs of at most four.
@@ -52,6 +57,7 @@ EventId = Annotated[
     str, Field(pattern=EVENT_ID_PATTERN, description="A UUID (RFC 9562), lowercase with hyphens")
 ]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=CODE_PATTERN)]
+ChainName = Annotated[str, Field(min_length=1, max_length=64, pattern=CHAIN_PATTERN)]
 ActorId = Annotated[str, Field(min_length=1, max_length=64, pattern=ACTOR_ID_PATTERN)]
 VersionId = Annotated[str, Field(min_length=1, max_length=64, pattern=VERSION_PATTERN)]
 Article = Annotated[str, Field(max_length=40, pattern=ARTICLE_PATTERN)]

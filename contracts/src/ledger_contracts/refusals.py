@@ -18,3 +18,5 @@ class Refusal(StrEnum):
     VALIDATION_FAILED = "validation_failed"  # missing fields, wrong types, bad values
     UNAUTHENTICATED_PRODUCER = "unauthenticated_producer"  # unsigned, badly signed, unknown or disabled
     PRODUCER_NOT_ALLOWED = "producer_not_allowed"  # registered, but not for this event type or controller
+    UNPROCESSABLE = "unprocessable"  # valid by the contract, yet the ledger could not process it alone
+    DELIVERY_ATTEMPTS_EXCEEDED = "delivery_attempts_exceeded"  # delivered too often without commit

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .formats import Code
+from .formats import ChainName, Code
 from .legal import StatuteRef
 from .privacy import clear, personal
 from .vocabulary import (
@@ -148,7 +148,7 @@ class Activity(_Strict):
 
 
 class ProcessingRegister(_Strict):
-    controller: Code = clear(description="The controller organisation; its chain")
+    controller: ChainName = clear(description="The controller organisation; its chain")
     name: Label = personal(description="The organisation's name")
     source: Label = personal(description="The document this register was taken from")
     valid_from: date = clear(description="The day this version was adopted")

@@ -56,6 +56,8 @@ def parse_event(raw: bytes | str | None) -> Event:
         doc = json.loads(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise EventRefused(Refusal.NOT_JSON, f"body is not UTF-8 JSON ({type(exc).__name__})") from None
+    except RecursionError:
+        raise EventRefused(Refusal.NOT_JSON, "body is JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise EventRefused(Refusal.NOT_AN_OBJECT, f"body is JSON {type(doc).__name__}, not an object")
     event_id, event_type = _str_or_none(doc.get("event_id")), _str_or_none(doc.get("event_type"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
@@ -10,7 +11,7 @@ from faststream.redis import RedisBroker
 from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
 from .adapters.sql_clients import SqlClientStore
-from .adapters.sql_engine import in_memory, make_engine, make_read_engine, migrate
+from .adapters.sql_engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
 from .adapters.sql_producers import SqlProducerStore
 from .adapters.sql_retention import SqlRetentionStore
 from .adapters.sql_rights import SqlRightsStore
@@ -22,10 +23,18 @@ from .app.ingest import IngestService
 from .app.producers import ProducerGate
 from .app.retention import ErasureJournal, RetentionService
 from .app.subject_rights import SubjectRights
-from .config import Settings
+from .config import NoLedger, Settings
 from .core.pseudonyms import Pseudonymizer
 
-__all__ = ["Ledger", "Privacy", "build_checkpoints", "build_ledger", "build_privacy", "build_store"]
+__all__ = [
+    "NoLedger",
+    "Ledger",
+    "Privacy",
+    "build_checkpoints",
+    "build_ledger",
+    "build_privacy",
+    "build_store",
+]
 
 
 @dataclass
@@ -43,8 +52,13 @@ class Ledger:
 
 
 def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
+    """The ledger's store; a new one is created only where `settings.create_ledger` (`up`, `consume`)."""
     url = settings.resolved_database_url()
     engine = make_engine(url)
+    if not settings.create_ledger and not in_memory(url) and not ledger_exists(engine):
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        raise NoLedger(f"no ledger at {where}; start one with `consent-ledger up`, or set LEDGER_HOME")
     if run_migrations:
         migrate(engine)
     return SqlLedgerStore(engine, None if in_memory(url) else make_read_engine(url))
@@ -58,7 +72,11 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
     producers = SqlProducerStore(store.engine)
     gate = None if settings.dev_mode else ProducerGate(producers)
     ingest = IngestService(BatchAppender(store, kek), pseudonyms, gate)
-    broker = RedisBroker(redis_url, logger=None)
+    # FastStream's own log: its errors (a read that fails, a subscriber it stops) at their level, the
+    # line per message at DEBUG
+    broker = RedisBroker(
+        redis_url, logger=logging.getLogger("consent_ledger.faststream"), log_level=logging.DEBUG
+    )
     client = aioredis.Redis.from_url(redis_url)
     LedgerConsumer(broker, client, ingest, metrics, settings.consumer, settings.dead_letter_key_bytes())
     clients = ApiClients(SqlClientStore(store.engine))

@@ -23,7 +23,7 @@ from .cli_integrity import load_state, parse_keys, register, save_state, size_of
 from .cli_privacy import register as register_privacy
 from .cli_producers import register as register_producers
 from .cli_rights import register as register_rights
-from .config import ConfigError, Settings
+from .config import ConfigError, NoLedger, Settings
 from .core.verify import StoredEntry
 
 if TYPE_CHECKING:
@@ -33,13 +33,14 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Consent and disclosure ledger")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INTACT, EXIT_DAMAGED, EXIT_USAGE = 0, 1, 2
 
 
 def _settings(**kw: object) -> Settings:
-    return Settings(**{k: v for k, v in kw.items() if v is not None})  # type: ignore[arg-type]
+    """The settings of a command that works on an existing ledger: it creates none (`up` does)."""
+    return Settings(**{"create_ledger": False, **{k: v for k, v in kw.items() if v is not None}})  # type: ignore[arg-type]
 
 
 def _progress() -> Progress:
@@ -123,16 +124,20 @@ def up(
     port: Annotated[int | None, typer.Option(help="HTTP port (LEDGER_HTTP_PORT)")] = None,
 ) -> None:
     """Run the ledger consumer, the notifier and the HTTP API."""
-    from .runner import run_up
+    from .runner import AlreadyUp, run_up
 
     configure_logging()
-    settings = _settings(http_port=port, **({"dev_mode": True} if dev else {}))
+    settings = _settings(http_port=port, create_ledger=True, **({"dev_mode": True} if dev else {}))
     try:
         settings.keys()
     except ConfigError as exc:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
-    run_up(settings)
+    try:
+        run_up(settings)
+    except AlreadyUp as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 @app.command()
@@ -141,7 +146,7 @@ def consume() -> None:
     from .runner import run_consumer
 
     configure_logging()
-    settings = _settings()
+    settings = _settings(create_ledger=True)
     if not settings.redis_url:
         err.print("[red]usage:[/red] LEDGER_REDIS_URL must be set for `consume`")
         raise typer.Exit(EXIT_USAGE)
@@ -165,6 +170,8 @@ def _keyed_settings() -> Settings:
     try:
         settings.keys()
     except ConfigError as exc:
+        if not settings.database_url and not (settings.home / "ledger.db").exists():
+            raise NoLedger(f"no ledger in {settings.home}; start one with `consent-ledger up`") from None
         if not (settings.home / "dev-keys.json").exists():
             err.print(f"[red]refused:[/red] {exc}")
             raise typer.Exit(EXIT_USAGE) from None
@@ -439,6 +446,9 @@ def main() -> None:  # noqa: D103
     try:
         app()
     except ConfigError as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        sys.exit(EXIT_USAGE)
+    except NoLedger as exc:
         err.print(f"[red]refused:[/red] {exc}")
         sys.exit(EXIT_USAGE)
 

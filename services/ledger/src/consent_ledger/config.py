@@ -16,7 +16,7 @@ from .core.notes import COSIGNATURE, ED25519, NoteError, NoteSigner, NoteVerifie
 from .core.pseudonyms import WeakKeyError, check_key_strength
 from .core.sealing import derive_key
 
-__all__ = ["ConfigError", "Settings", "decode_key", "load_settings"]
+__all__ = ["ConfigError", "NoLedger", "Settings", "decode_key", "load_settings"]
 
 DEFAULT_HOME = Path(".consent-ledger")
 
@@ -25,10 +25,17 @@ class ConfigError(Exception):
     """Configuration is missing or unsafe; the message says which setting and why."""
 
 
+class NoLedger(RuntimeError):
+    """A command that reads a ledger found none where the settings point (and created none)."""
+
+
 class ConsumerSettings(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=10_000)
     poll_ms: int = Field(default=100, ge=1)
     reclaim_idle_ms: int = Field(default=30_000, ge=100, description="XAUTOCLAIM min idle")
+    max_deliveries: int = Field(
+        default=5, ge=2, description="An entry delivered this often without a commit is dead-lettered"
+    )
     consumer_name: str = Field(default_factory=lambda: f"ledger-{os.getpid()}")
 
 
@@ -39,6 +46,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     dev_mode: bool = False
+    create_ledger: bool = True  # False for the commands that read an existing ledger (cli._settings)
     pseudonym_key: SecretStr | None = None  # base64 or hex, >= 32 bytes
     pseudonym_key_version: int = Field(default=1, ge=1)
     encryption_key: SecretStr | None = None  # key-encryption key, 32 bytes

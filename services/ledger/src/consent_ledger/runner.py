@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import uvicorn
 from consent_notifier.adapters.http import create_notifier_app
@@ -27,6 +31,7 @@ from .adapters.http_registers import RegisterApiDeps
 from .adapters.http_rights import RightsApiDeps
 from .adapters.log_hygiene import AccessLog
 from .adapters.retention_scheduler import RetentionScheduler
+from .adapters.stream_guard import StreamGuard
 from .adapters.stream_trimmer import StreamTrimmer
 from .adapters.subject_directory import LedgerSubjectDirectory
 from .app.access_report import AccessReports
@@ -37,24 +42,55 @@ from .bootstrap import build_checkpoints, build_ledger, build_privacy
 from .config import Settings
 from .core.sealing import derive_key
 
-__all__ = ["run_consumer", "run_up"]
+__all__ = ["AlreadyUp", "run_consumer", "run_up"]
 
 log = logging.getLogger("consent_ledger")
 NOTIFIER_PATH = "/telefoon"  # the employee's worklist page and the notifier API
 
 
-def run_up(settings: Settings) -> None:
-    embedded = None
-    redis_url = settings.redis_url
-    if not redis_url:
-        embedded = EmbeddedRedis(settings.home)
-        redis_url = embedded.start()
-        log.info("embedded redis-server at %s (data in %s)", redis_url, embedded.dir)
+class AlreadyUp(RuntimeError):
+    """Another `up` runs in this home."""
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # uvicorn hands a SIGTERM it caught back to the previous handler after its shutdown; the default
+    # one would end the process before `finally` stops the embedded redis-server.
+    raise SystemExit(0)
+
+
+def _one_up_per_home(home: Path) -> IO[str]:
+    """An exclusive lock on `home/up.lock`, held while `up` runs; refuses when another holds it."""
+    home.mkdir(parents=True, exist_ok=True)
+    lock = (home / "up.lock").open("a+")
     try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        pid = lock.read().strip() or "?"
+        lock.close()
+        raise AlreadyUp(f"consent-ledger up already runs in {home} (pid {pid}); stop it first") from None
+    lock.truncate(0)
+    lock.write(str(os.getpid()))
+    lock.flush()
+    return lock
+
+
+def run_up(settings: Settings) -> None:
+    """Raises AlreadyUp, before starting anything, when another `up` runs in the same home."""
+    lock = _one_up_per_home(settings.home)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    embedded = None
+    try:
+        redis_url = settings.redis_url
+        if not redis_url:
+            embedded = EmbeddedRedis(settings.home)
+            redis_url = embedded.start()
+            log.info("embedded redis-server at %s (data in %s)", redis_url, embedded.dir)
         asyncio.run(_serve(settings, redis_url))
     finally:
         if embedded:
             embedded.stop()
+        lock.close()
 
 
 async def _serve(settings: Settings, redis_url: str) -> None:
@@ -76,6 +112,11 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     await ensure_groups(ledger.redis, NOTIFIER_GROUP, NOTIFIER_STREAMS)
     unread = tuple(s for s in EVENT_STREAMS if s not in NOTIFIER_STREAMS)
     await drop_unread_groups(ledger.redis, NOTIFIER_GROUP, unread)
+    required = {
+        stream: (LEDGER_GROUP, NOTIFIER_GROUP) if stream in NOTIFIER_STREAMS else (LEDGER_GROUP,)
+        for stream in EVENT_STREAMS
+    }
+    guard = StreamGuard(ledger.redis, ledger.broker, ledger.metrics, required)
     query = ConsentQuery(ledger.store, ledger.pseudonyms)
     privacy = build_privacy(settings, ledger.store)
     rights = RightsApiDeps(
@@ -87,7 +128,15 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     registers = RegisterApiDeps(privacy.appender, privacy.pseudonyms, privacy.reads)
     app = create_app(
         HttpDeps(
-            ledger.store, ledger.redis, ledger.metrics, query, ledger.clients, checkpoints, rights, registers
+            ledger.store,
+            ledger.redis,
+            ledger.metrics,
+            query,
+            ledger.clients,
+            checkpoints,
+            rights,
+            registers,
+            guard,
         )
     )
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
@@ -112,11 +161,8 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     )
     expiry = asyncio.create_task(expiring.run())
     signing = asyncio.create_task(CheckpointScheduler(checkpoints, ledger.metrics).run())
-    required = {
-        stream: (LEDGER_GROUP, NOTIFIER_GROUP) if stream in NOTIFIER_STREAMS else (LEDGER_GROUP,)
-        for stream in EVENT_STREAMS
-    }
     trimming = asyncio.create_task(StreamTrimmer(ledger.redis, ledger.metrics, required).run())
+    guarding = asyncio.create_task(guard.run())
     ledger.metrics.subject_requests_overdue.set_function(
         lambda: privacy.rights_reads.overdue_count(datetime.now(UTC).date())
     )
@@ -137,6 +183,9 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     try:
         await server.serve()
     finally:
+        guarding.cancel()  # first: it would start the subscribers that broker.stop() stops
+        with contextlib.suppress(asyncio.CancelledError):
+            await guarding
         chores.cancel()
         expiry.cancel()
         signing.cancel()
@@ -154,9 +203,16 @@ def run_consumer(settings: Settings) -> None:
         ledger = build_ledger(settings, settings.redis_url or "")
         await ensure_groups(ledger.redis)
         await ledger.broker.start()
+        guard = StreamGuard(
+            ledger.redis, ledger.broker, ledger.metrics, {s: (LEDGER_GROUP,) for s in EVENT_STREAMS}
+        )
+        guarding = asyncio.create_task(guard.run())
         try:
             await asyncio.Event().wait()
         finally:
+            guarding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await guarding
             await ledger.broker.stop()
 
     with contextlib.suppress(KeyboardInterrupt):

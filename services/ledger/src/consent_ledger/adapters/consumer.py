@@ -13,14 +13,17 @@ import redis.asyncio as aioredis
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
+from ledger_contracts import EventRefused, Refusal
 from ledger_contracts.streams import DEAD_LETTER_STREAM, EVENT_STREAMS, LEDGER_GROUP
 from redis.exceptions import ResponseError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from ..app.ingest import BatchResult, IngestService, RawEntry, decode_fields
+from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, decode_fields
 from ..config import ConsumerSettings
 from .metrics import LedgerMetrics
 
-__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups"]
+__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_outage", "opaque_bodies"]
 
 log = logging.getLogger("consent_ledger.consumer")
 
@@ -45,6 +48,33 @@ async def drop_unread_groups(redis: aioredis.Redis, group: str, streams: tuple[s
     for stream in streams:
         with contextlib.suppress(ResponseError):  # no such stream
             await redis.xgroup_destroy(stream, group)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether an append failed because the database could not be used (down, locked, a replica's
+    concurrent write): then the batch is retried whole. Anything else is the data's doing, and the
+    batch is split to find the entry that fails alone."""
+    if isinstance(exc, DataError):
+        return False
+    return isinstance(exc, DBAPIError | SATimeoutError | DisconnectionError | OSError)
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _gave_up(times: int) -> str:
+    return f"delivered {times} times without being committed; set aside so that its stream moves on"
+
+
+async def opaque_bodies(message: Any, original: Any) -> Any:
+    """FastStream would decode each entry's fields as text and JSON before the handler runs, and an
+    entry with invalid UTF-8 would then fail there, out of reach, for ever. The ledger reads the raw
+    fields itself (`raw_message`), so FastStream gets empty bodies to decode."""
+    parsed = await original({**message, "data": [{} for _ in message["data"]]})
+    parsed.raw_message = message
+    return parsed
 
 
 class LedgerConsumer:
@@ -83,28 +113,45 @@ class LedgerConsumer:
                 min_idle_time=settings.reclaim_idle_ms,
                 polling_interval=settings.reclaim_idle_ms // 4,
             )
-            broker.subscriber(stream=reader, ack_policy=AckPolicy.MANUAL)(self._on_batch)
-            broker.subscriber(stream=reclaimer, ack_policy=AckPolicy.MANUAL)(self._on_reclaimed)
+            subscribe = broker.subscriber
+            subscribe(stream=reader, ack_policy=AckPolicy.MANUAL, parser=opaque_bodies)(self._on_batch)
+            subscribe(stream=reclaimer, ack_policy=AckPolicy.MANUAL, parser=opaque_bodies)(self._on_reclaimed)
+        self._max_deliveries = settings.max_deliveries
 
     async def _on_reclaimed(self, body: Any, msg: RedisBatchStreamMessage) -> None:
         self._metrics.reclaimed.inc(len(msg.raw_message["message_ids"]))
-        await self._on_batch(body, msg)
+        await self._handle(msg, reclaimed=True)
 
     async def _on_batch(self, body: Any, msg: RedisBatchStreamMessage) -> None:
+        await self._handle(msg, reclaimed=False)
+
+    async def _handle(self, msg: RedisBatchStreamMessage, reclaimed: bool) -> None:
         raw = msg.raw_message
         stream: str = raw["channel"]
         ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
         entries = [RawEntry(stream, i, decode_fields(f)) for i, f in zip(ids, raw["data"], strict=True)]
         self._metrics.batch_size.observe(len(entries))
         started = time.perf_counter()
+        exhausted = await self._exhausted(stream, ids) if reclaimed else set()
+        tried = [e for e in entries if e.entry_id not in exhausted]
         try:
             async with self._lock:
-                result = await asyncio.to_thread(self._ingest.handle, entries)
-        except Exception:
+                result = await asyncio.to_thread(self._ingest.handle_isolating, tried, is_outage)
+        except Exception as exc:
             # Nothing committed: leave the entries pending; the reclaimer redelivers them.
             self._metrics.batch_failures.inc()
-            log.exception("batch of %d from %s not committed; left pending", len(entries), stream)
+            log.error(
+                "batch of %d from %s not committed (%s); left pending",
+                len(entries),
+                stream,
+                type(exc).__name__,
+            )
             return
+        result.dead_letters += [
+            DeadLetter(e, EventRefused(Refusal.DELIVERY_ATTEMPTS_EXCEEDED, _gave_up(self._max_deliveries)))
+            for e in entries
+            if e.entry_id in exhausted
+        ]
         await self._dead_letter(result)
         self._record(result, time.perf_counter() - started)  # committed: count it
         await msg.ack()  # only now: after the commit and after the dead letters are written
@@ -120,6 +167,23 @@ class LedgerConsumer:
         for dl in result.dead_letters:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()
             log.warning("refused %s/%s: %s", dl.source.stream, dl.source.entry_id, dl.refusal.reason)
+
+    async def _exhausted(self, stream: str, ids: list[str]) -> set[str]:
+        """The entries among `ids` delivered `max_deliveries` times or more (the group's PEL count)."""
+        if not ids:
+            return set()
+        pending = await self._redis.xpending_range(
+            stream, LEDGER_GROUP, min=min(ids, key=_id_key), max=max(ids, key=_id_key), count=len(ids) * 4
+        )
+        wanted = set(ids)
+        found = set()
+        for p in pending:
+            entry_id = (
+                p["message_id"].decode() if isinstance(p["message_id"], bytes) else str(p["message_id"])
+            )
+            if entry_id in wanted and int(p["times_delivered"]) >= self._max_deliveries:
+                found.add(entry_id)
+        return found
 
     def _record(self, result: BatchResult, seconds: float) -> None:
         o = result.outcome

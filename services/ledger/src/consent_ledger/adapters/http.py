@@ -32,6 +32,7 @@ from .http_registers import RegisterApiDeps, registers_router
 from .http_rights import RightsApiDeps, refusal_of, rights_router
 from .metrics import LedgerMetrics
 from .sql_store import SqlLedgerStore
+from .stream_guard import StreamGuard
 
 __all__ = ["HttpDeps", "create_app"]
 
@@ -47,9 +48,11 @@ class HttpDeps:
         checkpoints: Checkpoints | None = None,
         rights: RightsApiDeps | None = None,
         registers: RegisterApiDeps | None = None,
+        guard: StreamGuard | None = None,
     ) -> None:
         self.store, self.redis, self.metrics, self.query, self.clients = store, redis, metrics, query, clients
         self.checkpoints, self.rights, self.registers = checkpoints, rights, registers
+        self.guard = guard
 
 
 def _get_deps(request: Request) -> HttpDeps:
@@ -110,7 +113,10 @@ def create_app(deps: HttpDeps) -> FastAPI:
             checks["broker"] = f"error: {type(exc).__name__}"
         healthy = all(v == "ok" for v in checks.values())
         response.status_code = 200 if healthy else 503
-        return {"status": "ok" if healthy else "unavailable", **checks}
+        lost = d.guard.degraded() if d.guard and healthy else None
+        if lost:  # working, but events may have been lost: for the operator, not the load balancer
+            checks["broker"] = lost
+        return {"status": "degraded" if lost else "ok" if healthy else "unavailable", **checks}
 
     @app.get(
         "/metrics",

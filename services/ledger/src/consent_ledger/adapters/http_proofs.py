@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import PlainTextResponse
+from ledger_contracts.formats import CHAIN_PATTERN
 from pydantic import BaseModel, Field
 
 from ..app.checkpoints import CheckpointRefused, Checkpoints
@@ -32,7 +33,7 @@ STATUS = {
     "inconsistent-tree": 500,
 }
 
-ChainPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,127}$", description="The chain (controller)")]
+ChainPath = Annotated[str, Path(pattern=CHAIN_PATTERN, description="The chain (controller)")]
 
 
 class InclusionOut(BaseModel):

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Depends, Path, Query, Request
+from ledger_contracts.formats import CHAIN_PATTERN
 from pydantic import BaseModel, Field
 
 from ..app.append import BatchAppender
@@ -32,7 +33,7 @@ __all__ = ["RegisterApiDeps", "registers_router"]
 
 MAX_REGISTER_BYTES = 1_000_000
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
-ControllerPath = Annotated[str, Path(pattern=r"^[a-z](?:[a-z.-]{0,62}[a-z])?$")]
+ControllerPath = Annotated[str, Path(pattern=CHAIN_PATTERN)]
 
 
 class RegisterApiDeps:

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from ledger_contracts.formats import ACTOR_ID_PATTERN, ActorId, Code
+from ledger_contracts.formats import ACTOR_ID_PATTERN, ActorId, ChainName
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import DecisionReason, SubjectRight
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
@@ -74,7 +74,7 @@ class RightsApiDeps:
 
 class RequestIn(BaseModel):
     subject: SubjectRef
-    controller: Code = Field(description="The organisation the request is made to (its chain)")
+    controller: ChainName = Field(description="The organisation the request is made to (its chain)")
     right: SubjectRight
     received_on: Day | None = Field(None, description="The day it arrived (default: today)")
     details: Text | None = Field(None, description="What was asked, in words; sealed")
@@ -119,7 +119,7 @@ class DecisionOut(BaseModel):
 
 class HoldIn(BaseModel):
     subject: SubjectRef
-    controller: Code
+    controller: ChainName
     until: Day = Field(description="The day the hold ends")
     reason: Text = Field(description="Why, in words; sealed")
     employee: ActorId | None = None
@@ -144,7 +144,9 @@ class AccessReportIn(BaseModel):
     request_id: Annotated[str, Field(pattern=UUID_PATTERN)] | None = Field(
         None, description="The open access request it answers"
     )
-    controller: Code | None = Field(None, description="Or: record the access request at this controller now")
+    controller: ChainName | None = Field(
+        None, description="Or: record the access request at this controller now"
+    )
     employee: ActorId | None = None
 
 

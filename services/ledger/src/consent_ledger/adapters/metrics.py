@@ -47,6 +47,12 @@ class LedgerMetrics:
             registry=r,
         )
         self.reclaimed = Counter("ledger_entries_reclaimed", "Pending entries reclaimed", registry=r)
+        self.groups_recreated = Counter(
+            "ledger_broker_groups_recreated",
+            "Consumer groups found missing (Redis lost its data) and recreated",
+            ["stream", "group"],
+            registry=r,
+        )
         self.consent_queries = Counter(
             "ledger_consent_queries",
             "Consent questions answered, by endpoint, client and answer",

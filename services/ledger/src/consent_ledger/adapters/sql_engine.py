@@ -7,11 +7,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 __all__ = ["in_memory", "make_engine", "make_read_engine", "migrate", "normalise_url"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+MIGRATION_LOCK = 0x6C65646765720001  # "ledger" + 1: the advisory lock migrations run under
 
 
 def normalise_url(url: str) -> str:
@@ -74,5 +77,18 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # replicas starting together: one migrates, the others wait here and then find it done
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def ledger_exists(engine: Engine) -> bool:
+    """Whether the database holds a ledger (its schema version), without creating anything: a SQLite
+    file that is not there is not opened, since opening would create it."""
+    url = engine.url
+    on_disk = url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:"
+    if on_disk and not Path(str(url.database)).is_file():
+        return False
+    return inspect(engine).has_table("alembic_version")

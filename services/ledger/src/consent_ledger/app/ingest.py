@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -54,7 +54,7 @@ class DeadLetter:
         ]
         detail = "; ".join(f"{e['path']}: {e['msg']}" for e in errors) if errors else refusal.detail
         source = f"{self.source.stream}/{self.source.entry_id}"
-        return {
+        fields = {
             "reason": str(refusal.reason),
             "detail": detail[:2000],
             "paths": json.dumps(paths),
@@ -69,6 +69,8 @@ class DeadLetter:
             # a signature is no personal data; kept so that an unchanged replay still verifies
             "sig": self.source.fields.get(SIGNATURE_FIELD.encode(), b"").decode("ascii", "replace")[:200],
         }
+        # text decoded from the input may hold lone surrogates, which Redis cannot be sent
+        return {k: v.encode("utf-8", "replace").decode("utf-8") for k, v in fields.items()}
 
 
 @dataclass
@@ -89,8 +91,9 @@ class IngestService:
     def handle(self, entries: Sequence[RawEntry]) -> BatchResult:
         """Validate every entry, append the good ones in one transaction, list the refusals.
 
-        Raises only when the database fails: then nothing was committed and nothing may be acked.
-        """
+        Reading, checking and preparing an entry never raises: whatever an entry holds, it is
+        either prepared or refused with a reason. Raises only when the append fails: then nothing
+        was committed and nothing may be acked (see `handle_isolating`)."""
         prepared: list[PreparedEvent] = []
         sources: list[str] = []
         dead: list[DeadLetter] = []
@@ -101,23 +104,87 @@ class IngestService:
                 parsed.append((entry, parse_event(raw), raw or b""))
             except EventRefused as refusal:
                 dead.append(DeadLetter(entry, refusal))
-        refused: list[tuple[Refusal, str] | None] = [None] * len(parsed)
-        if self._gate is not None:
-            signature = SIGNATURE_FIELD.encode()
-            refused = self._gate.refusals([(ev, raw, en.fields.get(signature)) for en, ev, raw in parsed])
-        for (entry, event, _), refusal in zip(parsed, refused, strict=True):
+            except Exception as exc:  # noqa: BLE001 - no input may stall the consumer
+                dead.append(DeadLetter(entry, _unprocessable("read", exc)))
+        for (entry, event, _), refusal in zip(parsed, self._gate_refusals(parsed), strict=True):
             if refusal is not None:
                 reason, detail = refusal
                 dead.append(
                     DeadLetter(entry, EventRefused(reason, detail, [], event.event_id, event.event_type))
                 )
                 continue
-            prepared.append(prepare_event(event, self._pseudonyms))
+            try:
+                prepared.append(prepare_event(event, self._pseudonyms))
+            except Exception as exc:  # noqa: BLE001 - e.g. text the store cannot encode
+                dead.append(DeadLetter(entry, _unprocessable("prepare", exc, event)))
+                continue
             sources.append(f"{entry.stream}/{entry.entry_id}")
         return BatchResult(self._appender.append(prepared, sources), dead)
 
+    def handle_isolating(
+        self, entries: Sequence[RawEntry], is_outage: Callable[[BaseException], bool]
+    ) -> BatchResult:
+        """`handle`, and when the append fails for a reason other than an outage of the store, the
+        batch split in halves until the entry that fails alone is found and refused; its
+        neighbours are appended as without it. An outage is raised: nothing is refused for it."""
+        try:
+            return self.handle(entries)
+        except Exception as exc:
+            if is_outage(exc) or not entries:
+                raise
+            if len(entries) == 1:
+                return BatchResult(AppendOutcome(), [DeadLetter(entries[0], _unprocessable("append", exc))])
+        middle = len(entries) // 2
+        first = self.handle_isolating(entries[:middle], is_outage)
+        second = self.handle_isolating(entries[middle:], is_outage)
+        return BatchResult(merged(first.outcome, second.outcome), first.dead_letters + second.dead_letters)
 
-def decode_fields(raw: dict[Any, Any]) -> dict[bytes, bytes]:
+    def _gate_refusals(self, parsed: list[tuple[RawEntry, Event, bytes]]) -> list[tuple[Refusal, str] | None]:
+        if self._gate is None:
+            return [None] * len(parsed)
+        signature = SIGNATURE_FIELD.encode()
+        try:
+            return self._gate.refusals([(ev, raw, en.fields.get(signature)) for en, ev, raw in parsed])
+        except Exception:  # noqa: BLE001 - find the entry the gate cannot judge; refuse it alone
+            out: list[tuple[Refusal, str] | None] = []
+            for en, ev, raw in parsed:
+                try:
+                    out += self._gate.refusals([(ev, raw, en.fields.get(signature))])
+                except Exception as exc:  # noqa: BLE001
+                    out.append(
+                        (Refusal.UNPROCESSABLE, f"its producer could not be checked ({type(exc).__name__})")
+                    )
+            return out
+
+
+def _unprocessable(step: str, exc: BaseException, event: Event | None = None) -> EventRefused:
+    """The refusal of an entry the ledger could not handle alone: the error's class only, never its
+    message, which may quote the input."""
+    return EventRefused(
+        Refusal.UNPROCESSABLE,
+        f"could not {step} it ({type(exc).__name__})",
+        [],
+        event.event_id if event else None,
+        event.event_type if event else None,
+    )
+
+
+def merged(a: AppendOutcome, b: AppendOutcome) -> AppendOutcome:
+    """Two appends' outcomes as one; the later head of a chain wins."""
+    return AppendOutcome(
+        appended=a.appended + b.appended,
+        duplicates=a.duplicates + b.duplicates,
+        conflicts=a.conflicts + b.conflicts,
+        heads={**a.heads, **b.heads},
+        violations=a.violations + b.violations,
+        unchecked=a.unchecked + b.unchecked,
+    )
+
+
+def decode_fields(raw: dict[Any, Any] | None) -> dict[bytes, bytes]:
+    """A stream entry's fields as bytes; an entry trimmed away before it was claimed has none."""
+    if not raw:
+        return {}
     return {
         (k if isinstance(k, bytes) else str(k).encode()): (v if isinstance(v, bytes) else str(v).encode())
         for k, v in raw.items()

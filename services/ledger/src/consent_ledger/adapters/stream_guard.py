@@ -1,0 +1,91 @@
+"""Notices a Redis that lost its data and keeps the consumers going (DESIGN.md invariant 2).
+
+A Redis that keeps nothing on disk comes back empty after a restart, and a FLUSHALL empties a
+running one: the streams and their consumer groups are gone. FastStream stops a subscriber for good
+when its group is missing (NOGROUP). The guard checks every second that each group that must read
+a stream exists; a missing one is recreated from the start of the stream, the subscribers that
+stopped are started again, the loss is logged as an ERROR, counted in
+`ledger_broker_groups_recreated_total` and shown on /health as degraded for an hour: events
+published before the loss and not yet read are gone, and only the operator can find out which."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from .consumer import ensure_groups
+from .metrics import LedgerMetrics
+
+__all__ = ["StreamGuard"]
+
+log = logging.getLogger("consent_ledger.broker")
+DEGRADED_FOR = 3600.0
+
+
+class StreamGuard:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        broker: Any,
+        metrics: LedgerMetrics,
+        required: Mapping[str, tuple[str, ...]],
+        interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`required`: stream -> the consumer groups that read it."""
+        self.redis, self.broker, self.metrics, self.required = redis, broker, metrics, dict(required)
+        self.interval, self.clock = interval, clock
+        self._lost: tuple[float, datetime, int] | None = None  # (monotonic, wall time, groups)
+
+    async def check_once(self) -> list[tuple[str, str]]:
+        """Recreate the missing groups and restart stopped subscribers; returns what was recreated."""
+        recreated = []
+        for stream, groups in self.required.items():
+            try:
+                present = {_text(g["name"]) for g in await self.redis.xinfo_groups(stream)}
+            except ResponseError:  # the stream itself is gone
+                present = set()
+            for group in groups:
+                if group not in present:
+                    await ensure_groups(self.redis, group, (stream,))
+                    recreated.append((stream, group))
+        if recreated:
+            self._lost = (self.clock(), datetime.now(UTC), len(recreated))
+            for stream, group in recreated:
+                self.metrics.groups_recreated.labels(stream=stream, group=group).inc()
+            log.error(
+                "Redis lost its data: consumer groups %s were missing and are recreated; events published "
+                "before now and not yet read are gone (run Redis with appendonly yes; docs/operations.md)",
+                ", ".join(f"{g}@{s}" for s, g in recreated),
+            )
+        for subscriber in list(self.broker.subscribers):
+            if not subscriber.running:  # FastStream stopped it on NOGROUP
+                await subscriber.start()
+                log.warning("subscriber %s started again", getattr(subscriber, "stream_sub", subscriber))
+        return recreated
+
+    def degraded(self) -> str | None:
+        """Why the broker is degraded, for /health; None when it is not (any more)."""
+        if self._lost is None or self.clock() - self._lost[0] > DEGRADED_FOR:
+            return None
+        at = self._lost[1].strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"degraded: Redis lost its data at {at} ({self._lost[2]} consumer groups recreated)"
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.check_once()
+            except Exception as exc:  # noqa: BLE001 - Redis down: the health check says so
+                log.warning("broker check failed: %s", type(exc).__name__)
+            await asyncio.sleep(self.interval)
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

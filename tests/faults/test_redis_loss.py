@@ -1,0 +1,72 @@
+"""A Redis that loses its data (FLUSHALL, or a restart of a Redis that keeps nothing) is noticed
+within seconds and survived: the consumer groups are recreated, FastStream's stopped subscribers
+start again, later events are appended, the loss is logged as an ERROR, counted and shown on
+/health as degraded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import httpx
+from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.stream_guard import StreamGuard
+from consent_ledger.app.consent_query import ConsentQuery
+from ledger_contracts.streams import DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
+
+from tests.factories import disclosure, signed
+from tests.integration.harness import eventually, running_ledger, settings_for
+
+
+async def test_lost_groups_are_recreated_and_the_loss_is_reported(
+    redis_client, database_url, tmp_path, caplog
+):
+    r = redis_client
+    async with running_ledger(settings_for(database_url, tmp_path)) as ledger:
+        guard = StreamGuard(
+            ledger.redis,
+            ledger.broker,
+            ledger.metrics,
+            {s: (LEDGER_GROUP,) for s in EVENT_STREAMS},
+            interval=0.2,
+        )
+        guarding = asyncio.create_task(guard.run())
+        app = create_app(
+            HttpDeps(
+                ledger.store,
+                ledger.redis,
+                ledger.metrics,
+                ConsentQuery(ledger.store, ledger.pseudonyms),
+                ledger.clients,
+                guard=guard,
+            )
+        )
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app), base_url="http://ledger"
+            ) as http:
+                r.xadd(DISCLOSURE_STREAM, signed(disclosure()))
+                await eventually(lambda: ledger.store.count_entries() == 1, what="the first event")
+                assert (await http.get("/health")).json()["status"] == "ok"
+
+                with caplog.at_level(logging.ERROR, logger="consent_ledger.broker"):
+                    r.flushdb()  # as a restart of a Redis without persistence leaves it
+                    await asyncio.sleep(0.5)  # let the reader hit NOGROUP
+                    for _ in range(20):
+                        r.xadd(DISCLOSURE_STREAM, signed(disclosure()))
+                    await eventually(
+                        lambda: ledger.store.count_entries() == 21, timeout=15, what="20 later events"
+                    )
+                assert any("Redis lost its data" in m for m in caplog.messages)
+                health = (await http.get("/health")).json()
+                assert health["status"] == "degraded" and "Redis lost its data" in health["broker"]
+                recreated = ledger.metrics.groups_recreated.labels(
+                    stream=DISCLOSURE_STREAM, group=LEDGER_GROUP
+                )
+                assert recreated._value.get() >= 1
+                assert all(s.running for s in ledger.broker.subscribers)
+        finally:
+            guarding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await guarding
