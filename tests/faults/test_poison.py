@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import redis
 from consent_ledger.adapters.consumer import is_outage
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.ingest import IngestService, RawEntry
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from ledger_contracts.streams import CONSENT_STREAM, DEAD_LETTER_STREAM, DISCLOSURE_STREAM, LEDGER_GROUP
 from sqlalchemy.exc import OperationalError
 
+from tests.conftest import wait_until
 from tests.factories import OTHER_BSN, consent, disclosure, signed
 from tests.integration.harness import eventually, running_ledger, settings_for
 
@@ -158,3 +161,20 @@ def test_any_entry_is_appended_or_refused_and_nothing_raises(ingest, batch):
     assert o.appended + o.duplicates + len(o.conflicts) + len(result.dead_letters) == len(entries)
     for dl in result.dead_letters:  # the dead letter itself can always be written to Redis
         assert all(v.encode("utf-8") is not None for v in dl.fields(datetime.now(UTC), b"k" * 32).values())
+
+
+def test_a_withdrawal_beside_poison_is_noticed_to_its_recipients(up):
+    """Through `up`, ledger and notifier: poison on the consent stream in the same batch as a
+    withdrawal; the withdrawal is appended and Comsi gets its notice."""
+    env, _ = up
+    r = redis.Redis.from_url(Path(env["LEDGER_HOME"], "redis.url").read_text().strip())
+    given = consent("given", OTHER_BSN, "newsletter-subscription", method="web")
+    withdrawn = consent("withdrawn", OTHER_BSN, "newsletter-subscription", "2026-04-01T10:00:00+02:00")
+    r.xadd(CONSENT_STREAM, {"event": json.dumps(given)})
+    for fields in POISON.values():
+        r.xadd(CONSENT_STREAM, fields)
+    r.xadd(CONSENT_STREAM, {"event": json.dumps(withdrawn)})
+    wait_until(lambda: r.xlen("ledger.notices.comsi") == 1, timeout=15, what="the notice to Comsi")
+    [(_, notice)] = r.xrange("ledger.notices.comsi")
+    assert json.loads(notice[b"event"])["consent_event_id"] == withdrawn["event_id"]
+    wait_until(lambda: r.xlen(DEAD_LETTER_STREAM) == len(POISON), timeout=15, what="every poison")

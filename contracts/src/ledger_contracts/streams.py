@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "CONSENT_STREAM",
     "DEAD_LETTER_STREAM",
@@ -14,6 +16,8 @@ __all__ = [
     "OPERATIONS_STREAM",
     "PHONE_STREAM",
     "REQUEST_FIELD",
+    "entry_fields",
+    "raw_batches",
     "stream_for",
 ]
 
@@ -38,3 +42,24 @@ def stream_for(event_type: str) -> str:
     family = event_type.split(".", 1)[0]
     streams = {"disclosure": DISCLOSURE_STREAM, "consent": CONSENT_STREAM, "dead-letter": OPERATIONS_STREAM}
     return streams.get(family, PHONE_STREAM)
+
+
+def entry_fields(raw: dict[Any, Any] | None) -> dict[bytes, bytes]:
+    """A stream entry's fields as bytes, as Redis holds them; an entry trimmed away before it was
+    claimed has none."""
+    if not raw:
+        return {}
+    return {
+        (k if isinstance(k, bytes) else str(k).encode()): (v if isinstance(v, bytes) else str(v).encode())
+        for k, v in raw.items()
+    }
+
+
+async def raw_batches(message: Any, original: Any) -> Any:
+    """A FastStream `parser` for batch stream subscribers that read each entry's raw fields
+    themselves (`msg.raw_message["data"]`, through `entry_fields`). FastStream would decode every
+    entry as text and JSON before the handler runs, and one entry with invalid UTF-8 would then fail
+    the whole batch there, out of the handler's reach, on every delivery: it gets empty bodies."""
+    parsed = await original({**message, "data": [{} for _ in message["data"]]})
+    parsed.raw_message = message
+    return parsed

@@ -6,7 +6,6 @@ endings on the consent stream become notices. It never imports the ledger."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -15,7 +14,14 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from ledger_contracts import EventRefused, parse_event
 from ledger_contracts.phone_requests import PHONE_REQUEST_STREAM, PhoneCallRequest
-from ledger_contracts.streams import CONSENT_STREAM, EVENT_FIELD, NOTIFIER_GROUP, REQUEST_FIELD
+from ledger_contracts.streams import (
+    CONSENT_STREAM,
+    EVENT_FIELD,
+    NOTIFIER_GROUP,
+    REQUEST_FIELD,
+    entry_fields,
+    raw_batches,
+)
 from pydantic import ValidationError
 
 from .adapters.deps import NotifierDeps
@@ -40,32 +46,36 @@ class NotifierService:
         sub = StreamSub(
             PHONE_REQUEST_STREAM, group=NOTIFIER_GROUP, consumer=consumer, batch=True, max_records=100
         )
-        broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL)(self._on_requests)
+        broker.subscriber(stream=sub, ack_policy=AckPolicy.MANUAL, parser=raw_batches)(self._on_requests)
         consent = StreamSub(
             CONSENT_STREAM, group=NOTIFIER_GROUP, consumer=consumer, batch=True, max_records=100
         )
-        broker.subscriber(stream=consent, ack_policy=AckPolicy.ACK)(self._on_consent_batch)
+        broker.subscriber(stream=consent, ack_policy=AckPolicy.ACK, parser=raw_batches)(
+            self._on_consent_batch
+        )
 
-    async def _on_consent_batch(self, body: list[Any]) -> None:
-        """Withdrawal, revocation and expiry: tell the parties that relied on the consent. A failure
-        leaves the batch unacknowledged, so it is delivered again (the notices are idempotent)."""
-        for entry in body:
-            item = _event_of(entry)
-            if isinstance(item, dict) and item.get("event_type") in ENDING_EVENTS:
-                try:
-                    event = parse_event(json.dumps(item))
-                except EventRefused as exc:
-                    log.warning("consent event not noticed: %s", exc.reason)  # the ledger dead-letters it
-                    continue
+    async def _on_consent_batch(self, body: Any, msg: RedisBatchStreamMessage) -> None:
+        """Withdrawal, revocation and expiry: tell the parties that relied on the consent. An entry
+        that cannot be read is skipped (the ledger dead-letters it); its neighbours are noticed."""
+        for fields in msg.raw_message["data"]:
+            raw = entry_fields(fields).get(EVENT_FIELD.encode())
+            try:
+                event = parse_event(raw)
+            except EventRefused:
+                continue
+            except Exception as exc:  # noqa: BLE001 - no entry may keep the others from their notices
+                log.warning("consent event not read: %s", type(exc).__name__)
+                continue
+            if event.event_type in ENDING_EVENTS:
                 n = await asyncio.to_thread(self.deps.notices.consent_ended, event)  # type: ignore[arg-type]
                 self.deps.metrics.consent_notices.inc(n)
 
-    async def _on_requests(self, body: list[Any], msg: RedisBatchStreamMessage) -> None:
+    async def _on_requests(self, body: Any, msg: RedisBatchStreamMessage) -> None:
         """Decide each request, then acknowledge and delete the entries: the numbers in them are not
         kept beyond the decision. A request that cannot be read is counted and deleted too."""
-        for entry in body:
+        for fields in msg.raw_message["data"]:
             try:
-                await asyncio.to_thread(self._decide, entry)
+                await asyncio.to_thread(self._decide, entry_fields(fields).get(REQUEST_FIELD.encode()))
             except Exception as exc:  # no request may stall the others; its content is never logged
                 self.deps.metrics.phone_requests_refused.labels(reason="error").inc()
                 log.error("phone request not decided: %s", type(exc).__name__)
@@ -74,12 +84,11 @@ class NotifierService:
         if ids:
             await self._redis.xdel(PHONE_REQUEST_STREAM, *ids)
 
-    def _decide(self, entry: Any) -> None:
+    def _decide(self, raw: bytes | None) -> None:
         """Decide a request from another system; a bad one is counted by reason, never logged with
         its content."""
-        raw = entry.get(REQUEST_FIELD) if isinstance(entry, dict) else entry
         try:
-            request = PhoneCallRequest.model_validate_json(raw if isinstance(raw, bytes | str) else b"")
+            request = PhoneCallRequest.model_validate_json(raw or b"")
         except ValidationError:
             self.deps.metrics.phone_requests_refused.labels(reason="invalid-request").inc()
             log.warning("phone request refused: invalid-request (docs/wire-format.md)")
@@ -104,17 +113,6 @@ class NotifierService:
             log.warning("phone request %s not decided: %s", request.request_id, exc.code)
             return
         self.deps.metrics.count_decision(stored, new)
-
-
-def _event_of(entry: Any) -> Any:
-    """A stream entry's `event` field (docs/wire-format.md) as a dict; None when unreadable."""
-    raw = entry.get(EVENT_FIELD) if isinstance(entry, dict) else entry
-    if isinstance(raw, bytes | str):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return None
-    return raw
 
 
 async def background(deps: NotifierDeps, relay: Any, every: float = 0.5) -> None:

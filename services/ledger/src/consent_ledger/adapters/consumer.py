@@ -14,16 +14,22 @@ from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from ledger_contracts import EventRefused, Refusal
-from ledger_contracts.streams import DEAD_LETTER_STREAM, EVENT_STREAMS, LEDGER_GROUP
+from ledger_contracts.streams import (
+    DEAD_LETTER_STREAM,
+    EVENT_STREAMS,
+    LEDGER_GROUP,
+    entry_fields,
+    raw_batches,
+)
 from redis.exceptions import ResponseError
 from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, decode_fields
+from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry
 from ..config import ConsumerSettings
 from .metrics import LedgerMetrics
 
-__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_outage", "opaque_bodies"]
+__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_outage"]
 
 log = logging.getLogger("consent_ledger.consumer")
 
@@ -68,15 +74,6 @@ def _gave_up(times: int) -> str:
     return f"delivered {times} times without being committed; set aside so that its stream moves on"
 
 
-async def opaque_bodies(message: Any, original: Any) -> Any:
-    """FastStream would decode each entry's fields as text and JSON before the handler runs, and an
-    entry with invalid UTF-8 would then fail there, out of reach, for ever. The ledger reads the raw
-    fields itself (`raw_message`), so FastStream gets empty bodies to decode."""
-    parsed = await original({**message, "data": [{} for _ in message["data"]]})
-    parsed.raw_message = message
-    return parsed
-
-
 class LedgerConsumer:
     """Registers, per event stream, a batch reader (new entries) and a reclaimer (entries
     left pending by a crashed consumer, via XAUTOCLAIM) on the `ledger` group."""
@@ -114,8 +111,8 @@ class LedgerConsumer:
                 polling_interval=settings.reclaim_idle_ms // 4,
             )
             subscribe = broker.subscriber
-            subscribe(stream=reader, ack_policy=AckPolicy.MANUAL, parser=opaque_bodies)(self._on_batch)
-            subscribe(stream=reclaimer, ack_policy=AckPolicy.MANUAL, parser=opaque_bodies)(self._on_reclaimed)
+            subscribe(stream=reader, ack_policy=AckPolicy.MANUAL, parser=raw_batches)(self._on_batch)
+            subscribe(stream=reclaimer, ack_policy=AckPolicy.MANUAL, parser=raw_batches)(self._on_reclaimed)
         self._max_deliveries = settings.max_deliveries
 
     async def _on_reclaimed(self, body: Any, msg: RedisBatchStreamMessage) -> None:
@@ -129,7 +126,7 @@ class LedgerConsumer:
         raw = msg.raw_message
         stream: str = raw["channel"]
         ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
-        entries = [RawEntry(stream, i, decode_fields(f)) for i, f in zip(ids, raw["data"], strict=True)]
+        entries = [RawEntry(stream, i, entry_fields(f)) for i, f in zip(ids, raw["data"], strict=True)]
         self._metrics.batch_size.observe(len(entries))
         started = time.perf_counter()
         exhausted = await self._exhausted(stream, ids) if reclaimed else set()

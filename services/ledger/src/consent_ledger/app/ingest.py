@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from ledger_contracts import EVENT_TYPES, Event, EventRefused, Refusal, parse_event
 from ledger_contracts.formats import EVENT_ID_PATTERN
@@ -179,13 +178,3 @@ def merged(a: AppendOutcome, b: AppendOutcome) -> AppendOutcome:
         violations=a.violations + b.violations,
         unchecked=a.unchecked + b.unchecked,
     )
-
-
-def decode_fields(raw: dict[Any, Any] | None) -> dict[bytes, bytes]:
-    """A stream entry's fields as bytes; an entry trimmed away before it was claimed has none."""
-    if not raw:
-        return {}
-    return {
-        (k if isinstance(k, bytes) else str(k).encode()): (v if isinstance(v, bytes) else str(v).encode())
-        for k, v in raw.items()
-    }
