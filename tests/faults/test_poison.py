@@ -20,7 +20,7 @@ from consent_ledger.core.pseudonyms import Pseudonymizer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_contracts.streams import CONSENT_STREAM, DEAD_LETTER_STREAM, DISCLOSURE_STREAM, LEDGER_GROUP
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.conftest import wait_until
 from tests.factories import OTHER_BSN, consent, disclosure, signed
@@ -178,3 +178,28 @@ def test_a_withdrawal_beside_poison_is_noticed_to_its_recipients(up):
     [(_, notice)] = r.xrange("ledger.notices.comsi")
     assert json.loads(notice[b"event"])["consent_event_id"] == withdrawn["event_id"]
     wait_until(lambda: r.xlen(DEAD_LETTER_STREAM) == len(POISON), timeout=15, what="every poison")
+
+
+async def test_an_entry_that_fails_every_delivery_is_set_aside_and_its_neighbours_appended(
+    redis_client, database_url, tmp_path
+):
+    """An entry whose append fails as if the database refused it (an error that is retried, not
+    split) fails its batch; once delivered `max_deliveries` times it is tried alone, and, since the
+    database answers, dead-lettered as delivery_attempts_exceeded while its neighbours are appended."""
+    r = redis_client
+    settings = settings_for(database_url, tmp_path, reclaim_idle_ms=300, max_deliveries=2)
+    good, bad = [disclosure() for _ in range(3)], disclosure()
+    async with running_ledger(settings) as ledger:
+        refused = IntegrityError("INSERT INTO ledger_entry", {}, Exception("a constraint the entry breaks"))
+        ledger.ingest._appender = FailingOn(ledger.ingest._appender, bad["event_id"], refused)
+        for body in (good[0], bad, good[1], good[2]):
+            r.xadd(DISCLOSURE_STREAM, signed(body))
+        await eventually(lambda: ledger.store.count_entries() == 3, timeout=20, what="the 3 neighbours")
+        await eventually(lambda: len(dead_letters(r)) == 1, timeout=20, what="the dead letter")
+        await eventually(
+            lambda: r.xpending(DISCLOSURE_STREAM, LEDGER_GROUP)["pending"] == 0, timeout=10, what="all acked"
+        )
+        [letter] = dead_letters(r)
+        assert letter["reason"] == "delivery_attempts_exceeded" and letter["event_id"] == bad["event_id"]
+        assert "IntegrityError" in letter["detail"]
+        assert ledger.metrics.batch_retries._value.get() >= 4  # retried at once first, quietly

@@ -10,11 +10,14 @@ import contextlib
 import logging
 
 import httpx
+import redis.asyncio as aioredis
 from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.metrics import LedgerMetrics
 from consent_ledger.adapters.stream_guard import StreamGuard
 from consent_ledger.app.consent_query import ConsentQuery
 from ledger_contracts.streams import DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 
+from tests.conftest import REDIS_URL
 from tests.factories import disclosure, signed
 from tests.integration.harness import eventually, running_ledger, settings_for
 
@@ -70,3 +73,23 @@ async def test_lost_groups_are_recreated_and_the_loss_is_reported(
             guarding.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await guarding
+
+
+async def test_consumers_that_are_gone_and_hold_nothing_are_removed(redis_client):
+    r = redis_client
+    r.xgroup_create(DISCLOSURE_STREAM, LEDGER_GROUP, id="0", mkstream=True)
+    r.xadd(DISCLOSURE_STREAM, {"event": b"{}"})
+    r.xreadgroup(LEDGER_GROUP, "ledger-101", {DISCLOSURE_STREAM: ">"})  # holds one entry pending
+    for name in ("ledger-102", "ledger-103"):  # hold nothing: restarts that are gone
+        r.xgroup_createconsumer(DISCLOSURE_STREAM, LEDGER_GROUP, name)
+    client = aioredis.Redis.from_url(REDIS_URL)
+    guard = StreamGuard(client, None, LedgerMetrics(), {DISCLOSURE_STREAM: (LEDGER_GROUP,)})
+    try:
+        removed = await guard.prune_consumers(idle_ms=0)
+    finally:
+        await client.aclose()
+    assert sorted(removed) == [
+        f"ledger/ledger-102@{DISCLOSURE_STREAM}",
+        f"ledger/ledger-103@{DISCLOSURE_STREAM}",
+    ]
+    assert [c["name"] for c in r.xinfo_consumers(DISCLOSURE_STREAM, LEDGER_GROUP)] == [b"ledger-101"]

@@ -78,7 +78,9 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
         redis_url, logger=logging.getLogger("consent_ledger.faststream"), log_level=logging.DEBUG
     )
     client = aioredis.Redis.from_url(redis_url)
-    LedgerConsumer(broker, client, ingest, metrics, settings.consumer, settings.dead_letter_key_bytes())
+    LedgerConsumer(
+        broker, client, ingest, metrics, settings.consumer, settings.dead_letter_key_bytes(), store.answers
+    )
     clients = ApiClients(SqlClientStore(store.engine))
     return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms, clients, producers, kek)
 

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
             ]
             raise ConfigError(
                 f"{', '.join(missing)} not set; set it to 32 random bytes (base64), "
-                "or run with --dev for a local development ledger"
+                "or set LEDGER_DEV_MODE=true (`up --dev`) for a local development ledger"
             )
         if len(kek) != 32:
             raise ConfigError("LEDGER_ENCRYPTION_KEY must be exactly 32 bytes (AES-256)")
@@ -132,7 +132,8 @@ class Settings(BaseSettings):
         else:
             raise ConfigError(
                 "LEDGER_CHECKPOINT_KEYS not set; make one with `consent-ledger keys generate "
-                f"{self.log_origin}` and keep it secret, or run with --dev for a local ledger"
+                f"{self.log_origin}` and keep it secret, or set LEDGER_DEV_MODE=true (`up --dev`) for a "
+                "local ledger"
             )
         try:
             signers = [NoteSigner.from_string(t) for t in texts]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,20 +18,21 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 from ledger_contracts import EventRefused, Refusal
 from ledger_contracts.streams import (
     DEAD_LETTER_STREAM,
+    EVENT_FIELD,
     EVENT_STREAMS,
     LEDGER_GROUP,
     entry_fields,
     raw_batches,
 )
 from redis.exceptions import ResponseError
-from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry
+from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, merged
 from ..config import ConsumerSettings
 from .metrics import LedgerMetrics
 
-__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_outage"]
+__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_contention", "is_outage"]
 
 log = logging.getLogger("consent_ledger.consumer")
 
@@ -65,9 +68,31 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError | SATimeoutError | DisconnectionError | OSError)
 
 
+CONTENTION_RETRIES = 5
+_CONTENTION_STATES = frozenset({"40001", "40P01", "23505"})  # serialization, deadlock, unique key
+
+
+def is_contention(exc: BaseException) -> bool:
+    """Whether the database refused the write because another writer got there first."""
+    if isinstance(exc, IntegrityError):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return state in _CONTENTION_STATES or "database is locked" in str(getattr(exc, "orig", ""))
+
+
 def _id_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
+
+
+def _said(entry: RawEntry, name: str) -> str | None:
+    """A top-level text field of the entry's event, when it can be read at all (for the dead letter,
+    which shows it only when it is a UUID or a known event type)."""
+    try:
+        value = json.loads(entry.fields.get(EVENT_FIELD.encode()) or b"{}").get(name)
+    except Exception:  # noqa: BLE001
+        return None
+    return value[:128] if isinstance(value, str) else None
 
 
 def _gave_up(times: int) -> str:
@@ -86,9 +111,13 @@ class LedgerConsumer:
         metrics: LedgerMetrics,
         settings: ConsumerSettings,
         dead_letter_key: bytes,
+        database_answers: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`database_answers`: whether the database can be used now (a ping), asked before an entry
+        is set aside as the cause of its own failures."""
         self._redis = redis
         self._dead_letter_key = dead_letter_key
+        self._database_answers = database_answers
         self._ingest = ingest
         self._metrics = metrics
         self._lock = asyncio.Lock()  # one writer per process: batches commit in turn
@@ -107,6 +136,7 @@ class LedgerConsumer:
                 group=LEDGER_GROUP,
                 consumer=name,
                 batch=True,
+                max_records=settings.batch_size,  # a backlog is reclaimed in batches, as it is read
                 min_idle_time=settings.reclaim_idle_ms,
                 polling_interval=settings.reclaim_idle_ms // 4,
             )
@@ -133,25 +163,44 @@ class LedgerConsumer:
         tried = [e for e in entries if e.entry_id not in exhausted]
         try:
             async with self._lock:
-                result = await asyncio.to_thread(self._ingest.handle_isolating, tried, is_outage)
+                result = await self._ingest_retrying(tried)
         except Exception as exc:
             # Nothing committed: leave the entries pending; the reclaimer redelivers them.
             self._metrics.batch_failures.inc()
-            log.error(
-                "batch of %d from %s not committed (%s); left pending",
-                len(entries),
-                stream,
-                type(exc).__name__,
-            )
+            why = type(exc).__name__
+            log.error("batch of %d from %s not committed (%s); left pending", len(entries), stream, why)
             return
-        result.dead_letters += [
-            DeadLetter(e, EventRefused(Refusal.DELIVERY_ATTEMPTS_EXCEEDED, _gave_up(self._max_deliveries)))
-            for e in entries
-            if e.entry_id in exhausted
-        ]
+        done = [e.entry_id for e in tried]
+        for entry in (e for e in entries if e.entry_id in exhausted):
+            if await self._alone(entry, result):
+                done.append(entry.entry_id)
         await self._dead_letter(result)
         self._record(result, time.perf_counter() - started)  # committed: count it
-        await msg.ack()  # only now: after the commit and after the dead letters are written
+        if done:  # only now: after the commit and after the dead letters are written
+            await self._redis.xack(stream, LEDGER_GROUP, *done)
+
+    async def _alone(self, entry: RawEntry, result: BatchResult) -> bool:
+        """An entry delivered `max_deliveries` times, tried once more on its own. When that fails too
+        while the database answers, the entry is the cause and is dead-lettered so that its stream
+        moves on; when the database does not answer, it stays pending (an outage is no entry's
+        fault). Returns whether it is done with."""
+        try:
+            async with self._lock:
+                alone = await self._ingest_retrying([entry])
+        except Exception as exc:
+            if not await asyncio.to_thread(self._database_answers):
+                return False
+            refusal = EventRefused(
+                Refusal.DELIVERY_ATTEMPTS_EXCEEDED,
+                f"{_gave_up(self._max_deliveries)} ({type(exc).__name__})",
+                event_id=_said(entry, "event_id"),
+                event_type=_said(entry, "event_type"),
+            )
+            result.dead_letters.append(DeadLetter(entry, refusal))
+            return True
+        result.outcome = merged(result.outcome, alone.outcome)
+        result.dead_letters += alone.dead_letters
+        return True
 
     async def _dead_letter(self, result: BatchResult) -> None:
         if not result.dead_letters:
@@ -164,6 +213,19 @@ class LedgerConsumer:
         for dl in result.dead_letters:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()
             log.warning("refused %s/%s: %s", dl.source.stream, dl.source.entry_id, dl.refusal.reason)
+
+    async def _ingest_retrying(self, entries: list[RawEntry]) -> BatchResult:
+        """Another replica's concurrent write (the same new subject or event at the same moment, a
+        serialization failure) is resolved by trying again at once: counted, not an error."""
+        for attempt in range(1, CONTENTION_RETRIES + 1):
+            try:
+                return await asyncio.to_thread(self._ingest.handle_isolating, entries, is_outage)
+            except Exception as exc:
+                if attempt == CONTENTION_RETRIES or not is_contention(exc):
+                    raise
+                self._metrics.batch_retries.inc()
+                log.info("batch retried after a concurrent write (%s)", type(exc).__name__)
+        raise AssertionError("unreachable")
 
     async def _exhausted(self, stream: str, ids: list[str]) -> set[str]:
         """The entries among `ids` delivered `max_deliveries` times or more (the group's PEL count)."""

@@ -46,6 +46,11 @@ class LedgerMetrics:
             ["stream"],
             registry=r,
         )
+        self.batch_retries = Counter(
+            "ledger_batch_retries",
+            "Batches tried again at once after another replica's concurrent write",
+            registry=r,
+        )
         self.reclaimed = Counter("ledger_entries_reclaimed", "Pending entries reclaimed", registry=r)
         self.groups_recreated = Counter(
             "ledger_broker_groups_recreated",

@@ -584,6 +584,14 @@ class SqlLedgerStore:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
+    def answers(self) -> bool:
+        """Whether the database answers now."""
+        try:
+            self.ping()
+        except Exception:  # noqa: BLE001 - the answer is no
+            return False
+        return True
+
 
 class SqlTreeStore:
     """The Merkle nodes, checkpoints and cosignatures of every chain (app.checkpoints' port)."""

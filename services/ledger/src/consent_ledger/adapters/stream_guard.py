@@ -4,7 +4,8 @@ A Redis that keeps nothing on disk comes back empty after a restart, and a FLUSH
 running one: the streams and their consumer groups are gone. FastStream stops a subscriber for good
 when its group is missing (NOGROUP). The guard checks every second that each group that must read
 a stream exists; a missing one is recreated from the start of the stream, the subscribers that
-stopped are started again, the loss is logged as an ERROR, counted in
+stopped are started again (and consumers that are gone and hold nothing are removed from the
+groups, each hour), the loss is logged as an ERROR, counted in
 `ledger_broker_groups_recreated_total` and shown on /health as degraded for an hour: events
 published before the loss and not yet read are gone, and only the operator can find out which."""
 
@@ -27,6 +28,8 @@ __all__ = ["StreamGuard"]
 
 log = logging.getLogger("consent_ledger.broker")
 DEGRADED_FOR = 3600.0
+GONE_AFTER_MS = 3_600_000  # a consumer that has not read for an hour is gone (readers poll each 0.1 s)
+PRUNE_EVERY = 60  # passes
 
 
 class StreamGuard:
@@ -71,6 +74,26 @@ class StreamGuard:
                 log.warning("subscriber %s started again", getattr(subscriber, "stream_sub", subscriber))
         return recreated
 
+    async def prune_consumers(self, idle_ms: int = GONE_AFTER_MS) -> list[str]:
+        """Remove from the groups the consumers that hold nothing pending and have not read for
+        `idle_ms`: replicas and restarts that are gone (each start has a new name). One that holds
+        pending entries stays, so that they can still be reclaimed."""
+        removed = []
+        for stream, groups in self.required.items():
+            for group in groups:
+                try:
+                    consumers = await self.redis.xinfo_consumers(stream, group)
+                except ResponseError:
+                    continue
+                for c in consumers:
+                    if int(c.get("pending", 0)) == 0 and int(c.get("idle", 0)) >= idle_ms:
+                        name = _text(c["name"])
+                        await self.redis.xgroup_delconsumer(stream, group, name)
+                        removed.append(f"{group}/{name}@{stream}")
+        if removed:
+            log.info("consumers gone and holding nothing removed: %s", ", ".join(removed))
+        return removed
+
     def degraded(self) -> str | None:
         """Why the broker is degraded, for /health; None when it is not (any more)."""
         if self._lost is None or self.clock() - self._lost[0] > DEGRADED_FOR:
@@ -79,11 +102,15 @@ class StreamGuard:
         return f"degraded: Redis lost its data at {at} ({self._lost[2]} consumer groups recreated)"
 
     async def run(self) -> None:
+        passes = 0
         while True:
             try:
                 await self.check_once()
+                if passes % PRUNE_EVERY == 0:
+                    await self.prune_consumers()
             except Exception as exc:  # noqa: BLE001 - Redis down: the health check says so
                 log.warning("broker check failed: %s", type(exc).__name__)
+            passes += 1
             await asyncio.sleep(self.interval)
 
 

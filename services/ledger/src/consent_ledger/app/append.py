@@ -85,6 +85,9 @@ class BatchAppender:
         if not events:
             return outcome
         with self._store.transaction() as tx:
+            # The chains are locked before anything is read: another replica's commit of the same
+            # event id is then seen below (a conflict or a duplicate, never a second `event`).
+            locked = tx.lock_heads({e.chain for e in events})
             now = self._clock.now()
             handles, new_handles = self._handles(tx, events, now)
             key_of = [handles[(e.subject, e.chain, e.activity)] if e.subject else e.key_id for e in events]
@@ -110,7 +113,7 @@ class BatchAppender:
             used = set(chosen_keys)
             new_keys = {k: w for k, w in new_keys.items() if k in used}
             new_handles = [h for h in new_handles if h.handle in used]
-            heads = tx.lock_heads({e.chain for e, _, _ in chosen})
+            heads = {c: h for c, h in locked.items() if c in {e.chain for e, _, _ in chosen}}
             checks = self._checks(tx, chosen, records, outcome)
             entry_for: list[AppendedEntry | None] = [None] * len(chosen)
             nodes: list[tuple[str, NodeKey, bytes]] = []

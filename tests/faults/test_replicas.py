@@ -1,0 +1,83 @@
+"""Two replicas on one PostgreSQL ledger, each with its own connections, appending at the same moment
+the same event ids with different content: every reuse is recorded as a conflict (one `event`, one
+`conflict` per id, never two `event`s), the chain never forks, and the migration runs once when
+both start together."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+
+from consent_ledger.adapters.consumer import is_outage
+from consent_ledger.app.append import BatchAppender
+from consent_ledger.app.ingest import IngestService, RawEntry
+from consent_ledger.bootstrap import build_store
+from consent_ledger.core.pseudonyms import Pseudonymizer
+from consent_ledger.core.verify import verify_chain
+from ledger_contracts.streams import DISCLOSURE_STREAM
+from sqlalchemy import text
+
+from tests.factories import disclosure
+from tests.integration.harness import settings_for
+
+ROUNDS = 60
+
+
+def test_two_replicas_record_every_reused_id_as_a_conflict(postgres_url, tmp_path):
+    settings = settings_for(postgres_url, tmp_path)
+    stores, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def start() -> None:
+        barrier.wait()  # both migrate an empty database at once
+        try:
+            stores.append(build_store(settings))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    starting = [threading.Thread(target=start) for _ in range(2)]
+    for t in starting:
+        t.start()
+    for t in starting:
+        t.join()
+    assert errors == [] and len(stores) == 2
+
+    pkey, kek = settings.keys()
+    replicas = [IngestService(BatchAppender(s, kek), Pseudonymizer({1: pkey}, 1)) for s in stores]
+    rounds = [disclosure() for _ in range(ROUNDS)]
+
+    def replica(n: int) -> None:
+        for i, body in enumerate(rounds):
+            mine = {**body, "data": {**body["data"], "details": f"replica {n}"}}  # same id, other content
+            entry = RawEntry(DISCLOSURE_STREAM, f"{i}-{n}", {b"event": json.dumps(mine).encode()})
+            barrier.wait()
+            while True:  # a replica's concurrent write is retried, as redelivery would
+                try:
+                    result = replicas[n].handle_isolating([entry], is_outage)
+                    break
+                except Exception as exc:
+                    if not is_outage(exc):
+                        raise
+            assert not result.dead_letters
+
+    threads = [threading.Thread(target=replica, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    with stores[0].engine.connect() as conn:
+        kinds = conn.execute(text("SELECT event_id, kind FROM event_index")).all()
+        [versions] = conn.execute(text("SELECT count(*) FROM alembic_version")).one()
+    per_id = Counter((event_id, kind) for event_id, kind in kinds)
+    for body in rounds:
+        assert per_id[(body["event_id"], "event")] == 1, "a reused id appended twice as an event"
+        assert per_id[(body["event_id"], "conflict")] == 1, "a reused id not recorded as a conflict"
+    assert versions == 1
+    entries = list(stores[0].iter_entries("werkcorporatie"))
+    seqs = [json.loads(e.body)["seq"] for e in entries]
+    assert seqs == list(range(2 * ROUNDS))  # one chain, no fork
+    assert verify_chain("werkcorporatie", entries, 2 * ROUNDS).length == 2 * ROUNDS
+    for s in stores:
+        s.dispose()
