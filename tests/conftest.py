@@ -133,3 +133,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if left:
         print(f"\nprocesses left behind by the tests: redis-server pids {left}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """The fault suite's figures (tests/faults/figures.py): lost, duplicated, noticed, caught up."""
+    from tests.faults.figures import LONG, figures
+
+    if not figures:
+        return
+    terminalreporter.section(f"fault figures ({'long' if LONG else 'short'} run)")
+    for fault, measured in figures.items():
+        terminalreporter.write_line(f"{fault}: " + ", ".join(f"{k} {v}" for k, v in measured.items()))

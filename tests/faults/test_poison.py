@@ -7,6 +7,7 @@ store, is appended or refused, and nothing raises."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.conftest import wait_until
 from tests.factories import OTHER_BSN, consent, disclosure, signed
+from tests.faults.figures import scaled, tally
 from tests.integration.harness import eventually, running_ledger, settings_for
 
 
@@ -203,3 +205,29 @@ async def test_an_entry_that_fails_every_delivery_is_set_aside_and_its_neighbour
         assert letter["reason"] == "delivery_attempts_exceeded" and letter["event_id"] == bad["event_id"]
         assert "IntegrityError" in letter["detail"]
         assert ledger.metrics.batch_retries._value.get() >= 4  # retried at once first, quietly
+
+
+stream_entries = st.lists(fields.filter(bool), min_size=1, max_size=8)
+
+
+@settings(max_examples=scaled(15, 200), deadline=None, suppress_health_check=list(HealthCheck))
+@given(batch=stream_entries)
+async def test_arbitrary_entries_through_the_real_consumer_never_stall_it(redis_client, tmp_path, batch):
+    """Any fields, any bytes, published to a stream the real consumer reads: within one pass each is
+    appended or dead-lettered, and an ordinary event published after them is appended at once."""
+    r = redis_client
+    settings = settings_for(f"sqlite:///{tmp_path / 'fuzz.db'}", tmp_path, reclaim_idle_ms=30_000)
+    async with running_ledger(settings) as ledger:
+        entries_before, dead_before = ledger.store.count_entries(), r.xlen(DEAD_LETTER_STREAM)
+        for f in batch:
+            r.xadd(DISCLOSURE_STREAM, f)
+        sentinel = disclosure()
+        r.xadd(DISCLOSURE_STREAM, signed(sentinel))
+        started = time.monotonic()
+
+        def settled() -> bool:
+            handled = ledger.store.count_entries() - entries_before + r.xlen(DEAD_LETTER_STREAM) - dead_before
+            return handled == len(batch) + 1 and r.xpending(DISCLOSURE_STREAM, LEDGER_GROUP)["pending"] == 0
+
+        await eventually(settled, timeout=10, what="every entry appended or dead-lettered")
+    tally("arbitrary entries through the real consumer (a stall fails the test)", time.monotonic() - started)

@@ -19,9 +19,10 @@ from ledger_contracts.streams import DISCLOSURE_STREAM
 from sqlalchemy import text
 
 from tests.factories import disclosure
+from tests.faults.figures import report, scaled
 from tests.integration.harness import settings_for
 
-ROUNDS = 60
+ROUNDS = scaled(60, 1_000)
 
 
 def test_two_replicas_record_every_reused_id_as_a_conflict(postgres_url, tmp_path):
@@ -71,12 +72,21 @@ def test_two_replicas_record_every_reused_id_as_a_conflict(postgres_url, tmp_pat
         kinds = conn.execute(text("SELECT event_id, kind FROM event_index")).all()
         [versions] = conn.execute(text("SELECT count(*) FROM alembic_version")).one()
     per_id = Counter((event_id, kind) for event_id, kind in kinds)
+    entries = list(stores[0].iter_entries("werkcorporatie"))
+    seqs = [json.loads(e.body)["seq"] for e in entries]
+    missed = sum(per_id[(b["event_id"], "conflict")] != 1 for b in rounds)
+    report(
+        "two replicas reusing every event id at the same moment",
+        rounds=ROUNDS,
+        missed_conflicts=missed,
+        twice_as_event=sum(per_id[(b["event_id"], "event")] != 1 for b in rounds),
+        chain_forks=len(seqs) - len(set(seqs)),
+        migrations=versions,
+    )
     for body in rounds:
         assert per_id[(body["event_id"], "event")] == 1, "a reused id appended twice as an event"
         assert per_id[(body["event_id"], "conflict")] == 1, "a reused id not recorded as a conflict"
     assert versions == 1
-    entries = list(stores[0].iter_entries("werkcorporatie"))
-    seqs = [json.loads(e.body)["seq"] for e in entries]
     assert seqs == list(range(2 * ROUNDS))  # one chain, no fork
     assert verify_chain("werkcorporatie", entries, 2 * ROUNDS).length == 2 * ROUNDS
     for s in stores:

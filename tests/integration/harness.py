@@ -42,8 +42,8 @@ def register_test_producers(producers: ProducerStore, kek: bytes | None = None) 
 
 
 @asynccontextmanager
-async def running_ledger(settings: Settings) -> AsyncIterator[Ledger]:
-    ledger = build_ledger(settings, REDIS_URL)
+async def running_ledger(settings: Settings, redis_url: str = REDIS_URL) -> AsyncIterator[Ledger]:
+    ledger = build_ledger(settings, redis_url)
     register_test_producers(ledger.producers, ledger.kek)
     await ensure_groups(ledger.redis)
     await ledger.broker.start()

@@ -70,4 +70,4 @@ def test_a_command_where_no_ledger_exists_says_so_and_creates_nothing(tmp_path, 
     assert done.returncode == 2, done.stdout + done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "no ledger " in lines[0], done.stderr
-    assert not (home / "ledger.db").exists()
+    assert not home.exists()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
+from sqlalchemy import make_url
 
 from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
@@ -54,11 +55,10 @@ class Ledger:
 def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
     """The ledger's store; a new one is created only where `settings.create_ledger` (`up`, `consume`)."""
     url = settings.resolved_database_url()
-    engine = make_engine(url)
-    if not settings.create_ledger and not in_memory(url) and not ledger_exists(engine):
-        engine.dispose()
-        where = engine.url.render_as_string(hide_password=True)
+    if not settings.create_ledger and not in_memory(url) and not ledger_exists(url):
+        where = make_url(url).render_as_string(hide_password=True)
         raise NoLedger(f"no ledger at {where}; start one with `consent-ledger up`, or set LEDGER_HOME")
+    engine = make_engine(url)
     if run_migrations:
         migrate(engine)
     return SqlLedgerStore(engine, None if in_memory(url) else make_read_engine(url))

@@ -80,6 +80,10 @@ def is_contention(exc: BaseException) -> bool:
     return state in _CONTENTION_STATES or "database is locked" in str(getattr(exc, "orig", ""))
 
 
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def _id_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -144,40 +148,70 @@ class LedgerConsumer:
             subscribe(stream=reader, ack_policy=AckPolicy.MANUAL, parser=raw_batches)(self._on_batch)
             subscribe(stream=reclaimer, ack_policy=AckPolicy.MANUAL, parser=raw_batches)(self._on_reclaimed)
         self._max_deliveries = settings.max_deliveries
+        self._name, self._batch_size = name, settings.batch_size
+        self._reclaim_idle_ms = settings.reclaim_idle_ms
 
     async def _on_reclaimed(self, body: Any, msg: RedisBatchStreamMessage) -> None:
-        self._metrics.reclaimed.inc(len(msg.raw_message["message_ids"]))
-        await self._handle(msg, reclaimed=True)
-
-    async def _on_batch(self, body: Any, msg: RedisBatchStreamMessage) -> None:
-        await self._handle(msg, reclaimed=False)
-
-    async def _handle(self, msg: RedisBatchStreamMessage, reclaimed: bool) -> None:
+        """FastStream claims one pending entry at a time; the rest of a backlog is claimed here in
+        the same call, up to a batch, so that it is appended in batches as it would have been read."""
         raw = msg.raw_message
         stream: str = raw["channel"]
-        ids = [i.decode() if isinstance(i, bytes) else str(i) for i in raw["message_ids"]]
-        entries = [RawEntry(stream, i, entry_fields(f)) for i, f in zip(ids, raw["data"], strict=True)]
+        claimed = list(zip(raw["message_ids"], raw["data"], strict=True))
+        more = await self._redis.xautoclaim(
+            stream, LEDGER_GROUP, self._name, self._reclaim_idle_ms, "0-0", count=self._batch_size
+        )
+        seen = {_text(i) for i, _ in claimed}
+        claimed += [(i, f) for i, f in more[1] if _text(i) not in seen]
+        self._metrics.reclaimed.inc(len(claimed))
+        await self._handle(stream, claimed, reclaimed=True)
+
+    async def _on_batch(self, body: Any, msg: RedisBatchStreamMessage) -> None:
+        raw = msg.raw_message
+        await self._handle(raw["channel"], list(zip(raw["message_ids"], raw["data"], strict=True)), False)
+
+    async def _handle(self, stream: str, read: list[tuple[Any, Any]], reclaimed: bool) -> None:
+        ids = [_text(i) for i, _ in read]
+        entries = [RawEntry(stream, i, entry_fields(f)) for i, (_, f) in zip(ids, read, strict=True)]
         self._metrics.batch_size.observe(len(entries))
         started = time.perf_counter()
         exhausted = await self._exhausted(stream, ids) if reclaimed else set()
-        tried = [e for e in entries if e.entry_id not in exhausted]
         try:
             async with self._lock:
-                result = await self._ingest_retrying(tried)
+                result = await self._ingest_retrying(entries)
+            done = ids
         except Exception as exc:
-            # Nothing committed: leave the entries pending; the reclaimer redelivers them.
+            # Nothing committed: leave the entries pending; the reclaimer redelivers them. Entries
+            # that have failed every delivery are set apart, and the others tried without them.
             self._metrics.batch_failures.inc()
             why = type(exc).__name__
             log.error("batch of %d from %s not committed (%s); left pending", len(entries), stream, why)
-            return
-        done = [e.entry_id for e in tried]
-        for entry in (e for e in entries if e.entry_id in exhausted):
-            if await self._alone(entry, result):
-                done.append(entry.entry_id)
+            if not exhausted:
+                return
+            found = await self._set_apart(entries, exhausted)
+            if found is None:
+                return
+            result, done = found
         await self._dead_letter(result)
         self._record(result, time.perf_counter() - started)  # committed: count it
         if done:  # only now: after the commit and after the dead letters are written
             await self._redis.xack(stream, LEDGER_GROUP, *done)
+
+    async def _set_apart(
+        self, entries: list[RawEntry], exhausted: set[str]
+    ) -> tuple[BatchResult, list[str]] | None:
+        """The batch without the entries delivered `max_deliveries` times, then each of those alone;
+        None when the rest fails too (then it is not their doing)."""
+        rest = [e for e in entries if e.entry_id not in exhausted]
+        try:
+            async with self._lock:
+                result = await self._ingest_retrying(rest)
+        except Exception:  # noqa: BLE001 - still failing: counted and logged above
+            return None
+        done = [e.entry_id for e in rest]
+        for entry in (e for e in entries if e.entry_id in exhausted):
+            if await self._alone(entry, result):
+                done.append(entry.entry_id)
+        return result, done
 
     async def _alone(self, entry: RawEntry, result: BatchResult) -> bool:
         """An entry delivered `max_deliveries` times, tried once more on its own. When that fails too

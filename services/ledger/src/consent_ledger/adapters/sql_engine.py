@@ -84,11 +84,16 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def ledger_exists(engine: Engine) -> bool:
+def ledger_exists(url: str) -> bool:
     """Whether the database holds a ledger (its schema version), without creating anything: a SQLite
-    file that is not there is not opened, since opening would create it."""
-    url = engine.url
-    on_disk = url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:"
-    if on_disk and not Path(str(url.database)).is_file():
-        return False
-    return inspect(engine).has_table("alembic_version")
+    file that is not there is not opened (nor its folder made), since that would create it."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if not path or path == ":memory:" or not Path(path).is_file():
+            return False
+    engine = create_engine(url)
+    try:
+        return inspect(engine).has_table("alembic_version")
+    finally:
+        engine.dispose()
