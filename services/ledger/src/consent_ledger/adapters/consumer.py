@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import redis.asyncio as aioredis
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
@@ -25,7 +27,14 @@ from ledger_contracts.streams import (
     raw_batches,
 )
 from redis.exceptions import ResponseError
-from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, IntegrityError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    PendingRollbackError,
+    ResourceClosedError,
+)
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, merged
@@ -63,9 +72,19 @@ def is_outage(exc: BaseException) -> bool:
     """Whether an append failed because the database could not be used (down, locked, a replica's
     concurrent write): then the batch is retried whole. Anything else is the data's doing, and the
     batch is split to find the entry that fails alone."""
-    if isinstance(exc, DataError):
+    if isinstance(exc, DataError | psycopg.DataError):
         return False
-    return isinstance(exc, DBAPIError | SATimeoutError | DisconnectionError | OSError)
+    return isinstance(
+        exc,
+        DBAPIError
+        | SATimeoutError
+        | DisconnectionError
+        | PendingRollbackError
+        | ResourceClosedError
+        | psycopg.Error  # raised by the driver itself, e.g. from a pipeline, not wrapped
+        | sqlite3.OperationalError
+        | OSError,
+    )
 
 
 CONTENTION_RETRIES = 5
@@ -253,7 +272,9 @@ class LedgerConsumer:
         serialization failure) is resolved by trying again at once: counted, not an error."""
         for attempt in range(1, CONTENTION_RETRIES + 1):
             try:
-                return await asyncio.to_thread(self._ingest.handle_isolating, entries, is_outage)
+                return await asyncio.to_thread(
+                    self._ingest.handle_isolating, entries, is_outage, self._database_answers
+                )
             except Exception as exc:
                 if attempt == CONTENTION_RETRIES or not is_contention(exc):
                     raise
@@ -271,9 +292,7 @@ class LedgerConsumer:
         wanted = set(ids)
         found = set()
         for p in pending:
-            entry_id = (
-                p["message_id"].decode() if isinstance(p["message_id"], bytes) else str(p["message_id"])
-            )
+            entry_id = _text(p["message_id"])
             if entry_id in wanted and int(p["times_delivered"]) >= self._max_deliveries:
                 found.add(entry_id)
         return found

@@ -90,9 +90,9 @@ class IngestService:
     def handle(self, entries: Sequence[RawEntry]) -> BatchResult:
         """Validate every entry, append the good ones in one transaction, list the refusals.
 
-        Reading, checking and preparing an entry never raises: whatever an entry holds, it is
-        either prepared or refused with a reason. Raises only when the append fails: then nothing
-        was committed and nothing may be acked (see `handle_isolating`)."""
+        Reading and preparing an entry never raise: whatever an entry holds, it is either prepared or
+        refused with a reason. Raises when the producer registry cannot be read or the append
+        fails: then nothing was committed and nothing may be acked (see `handle_isolating`)."""
         prepared: list[PreparedEvent] = []
         sources: list[str] = []
         dead: list[DeadLetter] = []
@@ -121,39 +121,36 @@ class IngestService:
         return BatchResult(self._appender.append(prepared, sources), dead)
 
     def handle_isolating(
-        self, entries: Sequence[RawEntry], is_outage: Callable[[BaseException], bool]
+        self,
+        entries: Sequence[RawEntry],
+        is_outage: Callable[[BaseException], bool],
+        store_answers: Callable[[], bool] = lambda: True,
     ) -> BatchResult:
         """`handle`, and when the append fails for a reason other than an outage of the store, the
         batch split in halves until the entry that fails alone is found and refused; its
-        neighbours are appended as without it. An outage is raised: nothing is refused for it."""
+        neighbours are appended as without it. An outage is raised: nothing is refused for it. An
+        error is taken for an outage too whenever the store does not answer (`store_answers`, a
+        ping) right after it: no entry is blamed for a database that is going away."""
         try:
             return self.handle(entries)
         except Exception as exc:
-            if is_outage(exc) or not entries:
+            if is_outage(exc) or not entries or not store_answers():
                 raise
             if len(entries) == 1:
                 return BatchResult(AppendOutcome(), [DeadLetter(entries[0], _unprocessable("append", exc))])
         middle = len(entries) // 2
-        first = self.handle_isolating(entries[:middle], is_outage)
-        second = self.handle_isolating(entries[middle:], is_outage)
+        first = self.handle_isolating(entries[:middle], is_outage, store_answers)
+        second = self.handle_isolating(entries[middle:], is_outage, store_answers)
         return BatchResult(merged(first.outcome, second.outcome), first.dead_letters + second.dead_letters)
 
     def _gate_refusals(self, parsed: list[tuple[RawEntry, Event, bytes]]) -> list[tuple[Refusal, str] | None]:
+        """The producer gate's verdicts. It reads the producer registry: when that fails, the error
+        goes up to `handle_isolating`, which tells an outage (retried) from an entry the gate cannot
+        judge (found by splitting, and refused alone)."""
         if self._gate is None:
             return [None] * len(parsed)
         signature = SIGNATURE_FIELD.encode()
-        try:
-            return self._gate.refusals([(ev, raw, en.fields.get(signature)) for en, ev, raw in parsed])
-        except Exception:  # noqa: BLE001 - find the entry the gate cannot judge; refuse it alone
-            out: list[tuple[Refusal, str] | None] = []
-            for en, ev, raw in parsed:
-                try:
-                    out += self._gate.refusals([(ev, raw, en.fields.get(signature))])
-                except Exception as exc:  # noqa: BLE001
-                    out.append(
-                        (Refusal.UNPROCESSABLE, f"its producer could not be checked ({type(exc).__name__})")
-                    )
-            return out
+        return self._gate.refusals([(ev, raw, en.fields.get(signature)) for en, ev, raw in parsed])
 
 
 def _unprocessable(step: str, exc: BaseException, event: Event | None = None) -> EventRefused:
