@@ -32,6 +32,8 @@ from sqlalchemy.exc import (
     DBAPIError,
     DisconnectionError,
     IntegrityError,
+    InterfaceError,
+    OperationalError,
     PendingRollbackError,
     ResourceClosedError,
 )
@@ -82,6 +84,23 @@ def is_outage(exc: BaseException) -> bool:
         | PendingRollbackError
         | ResourceClosedError
         | psycopg.Error  # raised by the driver itself, e.g. from a pipeline, not wrapped
+        | sqlite3.OperationalError
+        | OSError,
+    )
+
+
+def connection_trouble(exc: BaseException) -> bool:
+    """A failure to reach or keep the database, as opposed to a statement it refused."""
+    return isinstance(
+        exc,
+        OperationalError
+        | InterfaceError
+        | DisconnectionError
+        | SATimeoutError
+        | PendingRollbackError
+        | ResourceClosedError
+        | psycopg.OperationalError
+        | psycopg.InterfaceError
         | sqlite3.OperationalError
         | OSError,
     )
@@ -233,15 +252,16 @@ class LedgerConsumer:
         return result, done
 
     async def _alone(self, entry: RawEntry, result: BatchResult) -> bool:
-        """An entry delivered `max_deliveries` times, tried once more on its own. When that fails too
-        while the database answers, the entry is the cause and is dead-lettered so that its stream
-        moves on; when the database does not answer, it stays pending (an outage is no entry's
-        fault). Returns whether it is done with."""
+        """An entry delivered `max_deliveries` times, tried once more on its own. When that fails too,
+        with an error of the database's own (a constraint, say) while the database answers, the
+        entry is the cause and is dead-lettered so that its stream moves on. A connection that
+        failed, or a database that does not answer, is no entry's fault: it stays pending. Returns
+        whether it is done with."""
         try:
             async with self._lock:
                 alone = await self._ingest_retrying([entry])
         except Exception as exc:
-            if not await asyncio.to_thread(self._database_answers):
+            if connection_trouble(exc) or not await asyncio.to_thread(self._database_answers):
                 return False
             refusal = EventRefused(
                 Refusal.DELIVERY_ATTEMPTS_EXCEEDED,
