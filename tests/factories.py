@@ -80,3 +80,15 @@ def consent(
         "processing_activity": "website-en-social-media",
         "data": data,
     }
+
+
+def publish_disclosures(r: Any, n: int) -> list[str]:
+    """Publish `n` signed disclosures on one pipeline (`r`: a redis-py client); their event ids."""
+    from ledger_contracts.streams import DISCLOSURE_STREAM
+
+    bodies = [disclosure() for _ in range(n)]
+    pipe = r.pipeline(transaction=False)
+    for body in bodies:
+        pipe.xadd(DISCLOSURE_STREAM, signed(body))
+    pipe.execute()
+    return [b["event_id"] for b in bodies]

@@ -15,18 +15,9 @@ from consent_ledger.core.verify import verify_chain
 from ledger_contracts.streams import DISCLOSURE_STREAM, LEDGER_GROUP
 
 from tests.conftest import REDIS_URL, wait_until
-from tests.factories import disclosure, signed
+from tests.factories import publish_disclosures
 from tests.faults.figures import report, scaled
 from tests.integration.harness import eventually, register_test_producers, running_ledger, settings_for
-
-
-def publish(r, n: int) -> list[str]:  # type: ignore[no-untyped-def]
-    bodies = [disclosure() for _ in range(n)]
-    pipe = r.pipeline(transaction=False)
-    for body in bodies:
-        pipe.xadd(DISCLOSURE_STREAM, signed(body))
-    pipe.execute()
-    return [b["event_id"] for b in bodies]
 
 
 async def test_repeated_kill_9_mid_batch_loses_and_duplicates_nothing(
@@ -48,7 +39,7 @@ async def test_repeated_kill_9_mid_batch_loses_and_duplicates_nothing(
     published: list[str] = []
     killed_mid_batch = 0
     for k in range(kills):
-        published += publish(r, per_round)
+        published += publish_disclosures(r, per_round)
         before = store.count_entries()
         victim = subprocess.Popen(
             [sys.executable, "-m", "consent_ledger.cli", "consume"],

@@ -6,32 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 
 import redis
 from consent_ledger.adapters.stream_guard import StreamGuard
 from ledger_contracts.streams import DEAD_LETTER_STREAM, DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 
-from tests.factories import disclosure, signed
+from tests.factories import publish_disclosures
 from tests.faults.figures import report, scaled
 from tests.faults.servers import own_postgres, own_redis
 from tests.integration.harness import eventually, running_ledger, settings_for
 
 
-def publish(url: str, n: int) -> list[str]:
-    r = redis.Redis.from_url(url)
-    bodies = [disclosure() for _ in range(n)]
-    pipe = r.pipeline(transaction=False)
-    for body in bodies:
-        pipe.xadd(DISCLOSURE_STREAM, signed(body))
-    pipe.execute()
-    r.close()
-    return [b["event_id"] for b in bodies]
-
-
 def appended_ids(store) -> set[str]:  # type: ignore[no-untyped-def]
-    import json
-
     return {json.loads(e.body)["event"]["event_id"] for e in store.iter_entries("werkcorporatie")}
 
 
@@ -44,8 +32,9 @@ async def _restart_under_load(tmp_path, appendonly: bool) -> None:  # type: igno
             read = {s: (LEDGER_GROUP,) for s in EVENT_STREAMS}
             guard = StreamGuard(ledger.redis, ledger.broker, ledger.metrics, read, interval=0.2)
             guarding = asyncio.create_task(guard.run())
+            r = redis.Redis.from_url(server.url)
             try:
-                published = publish(server.url, burst)
+                published = publish_disclosures(r, burst)
                 await eventually(lambda: ledger.store.count_entries() > 0, what="the ledger reading")
                 await asyncio.to_thread(server.restart)  # while the ledger is still reading the burst
                 restarted = time.monotonic()
@@ -53,13 +42,12 @@ async def _restart_under_load(tmp_path, appendonly: bool) -> None:  # type: igno
                     lambda: guard.degraded() is not None or appendonly, timeout=15, what="notice"
                 )
                 noticed = round(time.monotonic() - restarted, 2) if not appendonly else None
-                later = publish(server.url, 100)
+                later = publish_disclosures(r, 100)
                 await eventually(
                     lambda: set(later) <= appended_ids(ledger.store),
                     timeout=60,
                     what="events after the restart",
                 )
-                r = redis.Redis.from_url(server.url)
                 await eventually(
                     lambda: r.xpending(DISCLOSURE_STREAM, LEDGER_GROUP)["pending"] == 0,
                     timeout=60,
@@ -75,6 +63,7 @@ async def _restart_under_load(tmp_path, appendonly: bool) -> None:  # type: igno
                 duplicated = ledger.store.count_entries() - len(ids)
                 detected = guard.degraded() is not None
             finally:
+                r.close()
                 guarding.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await guarding
@@ -101,13 +90,13 @@ async def test_postgresql_stopped_while_events_arrive_loses_nothing(tmp_path, re
     with own_postgres() as pg:
         settings = settings_for(pg.url, tmp_path, reclaim_idle_ms=1_000)
         async with running_ledger(settings) as ledger:
-            first = publish(redis_client_url(redis_client), 500)
+            first = publish_disclosures(redis_client, 500)
             await eventually(lambda: ledger.store.count_entries() == 500, timeout=60, what="the first 500")
             await asyncio.to_thread(pg.stop)
             during = []
             stopped = time.monotonic()
             while time.monotonic() - stopped < down_for:  # events keep coming while it is down
-                during += publish(redis_client_url(redis_client), 200)
+                during += publish_disclosures(redis_client, 200)
                 await asyncio.sleep(0.2)
             await asyncio.to_thread(pg.start)
             back = time.monotonic()
@@ -145,8 +134,3 @@ def _count(store) -> int:  # type: ignore[no-untyped-def]
         return int(store.count_entries())
     except Exception:  # noqa: BLE001 - the database is still coming back
         return 0
-
-
-def redis_client_url(client: redis.Redis) -> str:
-    kw = client.connection_pool.connection_kwargs
-    return f"redis://{kw['host']}:{kw['port']}/{kw['db']}"

@@ -27,10 +27,7 @@ from tests.conftest import wait_until
 from tests.factories import OTHER_BSN, consent, disclosure, signed
 from tests.faults.figures import scaled, tally
 from tests.integration.harness import eventually, running_ledger, settings_for
-
-
-def dead_letters(r) -> list[dict[str, str]]:
-    return [{k.decode(): v.decode() for k, v in f.items()} for _, f in r.xrange(DEAD_LETTER_STREAM)]
+from tests.integration.test_end_to_end import dead_letters
 
 
 def surrogate_text() -> bytes:

@@ -17,6 +17,7 @@ __all__ = [
     "PHONE_STREAM",
     "REQUEST_FIELD",
     "entry_fields",
+    "text_of",
     "raw_batches",
     "stream_for",
 ]
@@ -42,6 +43,11 @@ def stream_for(event_type: str) -> str:
     family = event_type.split(".", 1)[0]
     streams = {"disclosure": DISCLOSURE_STREAM, "consent": CONSENT_STREAM, "dead-letter": OPERATIONS_STREAM}
     return streams.get(family, PHONE_STREAM)
+
+
+def text_of(value: Any) -> str:
+    """A name or id from a Redis reply (bytes unless the client decodes) as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def entry_fields(raw: dict[Any, Any] | None) -> dict[bytes, bytes]:

@@ -25,6 +25,7 @@ from ledger_contracts.streams import (
     LEDGER_GROUP,
     entry_fields,
     raw_batches,
+    text_of,
 )
 from redis.exceptions import ResponseError
 from sqlalchemy.exc import (
@@ -70,40 +71,34 @@ async def drop_unread_groups(redis: aioredis.Redis, group: str, streams: tuple[s
             await redis.xgroup_destroy(stream, group)
 
 
-def is_outage(exc: BaseException) -> bool:
-    """Whether an append failed because the database could not be used (down, locked, a replica's
-    concurrent write): then the batch is retried whole. Anything else is the data's doing, and the
-    batch is split to find the entry that fails alone."""
-    if isinstance(exc, DataError | psycopg.DataError):
-        return False
-    return isinstance(
-        exc,
-        DBAPIError
-        | SATimeoutError
-        | DisconnectionError
-        | PendingRollbackError
-        | ResourceClosedError
-        | psycopg.Error  # raised by the driver itself, e.g. from a pipeline, not wrapped
-        | sqlite3.OperationalError
-        | OSError,
-    )
+# Failures to reach or keep the database, as opposed to a statement it refused.
+_CONNECTION_TROUBLE = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    SATimeoutError,
+    PendingRollbackError,
+    ResourceClosedError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+    OSError,
+)
 
 
 def connection_trouble(exc: BaseException) -> bool:
     """A failure to reach or keep the database, as opposed to a statement it refused."""
-    return isinstance(
-        exc,
-        OperationalError
-        | InterfaceError
-        | DisconnectionError
-        | SATimeoutError
-        | PendingRollbackError
-        | ResourceClosedError
-        | psycopg.OperationalError
-        | psycopg.InterfaceError
-        | sqlite3.OperationalError
-        | OSError,
-    )
+    return isinstance(exc, _CONNECTION_TROUBLE)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether an append failed because the database could not be used (down, locked, a replica's
+    concurrent write): then the batch is retried whole. Anything else is the data's doing, and the
+    batch is split to find the entry that fails alone. Errors raised by the driver itself (e.g. from
+    a pipeline) are not wrapped by SQLAlchemy, hence psycopg.Error."""
+    if isinstance(exc, DataError | psycopg.DataError):
+        return False
+    return connection_trouble(exc) or isinstance(exc, DBAPIError | psycopg.Error)
 
 
 CONTENTION_RETRIES = 5
@@ -116,10 +111,6 @@ def is_contention(exc: BaseException) -> bool:
         return True
     state = getattr(getattr(exc, "orig", None), "sqlstate", None)
     return state in _CONTENTION_STATES or "database is locked" in str(getattr(exc, "orig", ""))
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
@@ -198,8 +189,8 @@ class LedgerConsumer:
         more = await self._redis.xautoclaim(
             stream, LEDGER_GROUP, self._name, self._reclaim_idle_ms, "0-0", count=self._batch_size
         )
-        seen = {_text(i) for i, _ in claimed}
-        claimed += [(i, f) for i, f in more[1] if _text(i) not in seen]
+        seen = {text_of(i) for i, _ in claimed}
+        claimed += [(i, f) for i, f in more[1] if text_of(i) not in seen]
         self._metrics.reclaimed.inc(len(claimed))
         await self._handle(stream, claimed, reclaimed=True)
 
@@ -208,7 +199,7 @@ class LedgerConsumer:
         await self._handle(raw["channel"], list(zip(raw["message_ids"], raw["data"], strict=True)), False)
 
     async def _handle(self, stream: str, read: list[tuple[Any, Any]], reclaimed: bool) -> None:
-        ids = [_text(i) for i, _ in read]
+        ids = [text_of(i) for i, _ in read]
         entries = [RawEntry(stream, i, entry_fields(f)) for i, (_, f) in zip(ids, read, strict=True)]
         self._metrics.batch_size.observe(len(entries))
         started = time.perf_counter()
@@ -312,7 +303,7 @@ class LedgerConsumer:
         wanted = set(ids)
         found = set()
         for p in pending:
-            entry_id = _text(p["message_id"])
+            entry_id = text_of(p["message_id"])
             if entry_id in wanted and int(p["times_delivered"]) >= self._max_deliveries:
                 found.add(entry_id)
         return found

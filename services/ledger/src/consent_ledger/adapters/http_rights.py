@@ -10,13 +10,12 @@ body, never in a URL, and is turned into the pseudonym at once."""
 from __future__ import annotations
 
 import base64
-import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from ledger_contracts.formats import ACTOR_ID_PATTERN, ActorId, ChainName
+from ledger_contracts.formats import ActorId, ChainName
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import DecisionReason, SubjectRight
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
@@ -173,12 +172,10 @@ Rights = Annotated[RightsApiDeps, Depends(_deps)]
 
 
 def _actor(client: Client, employee: str | None) -> str:
-    actor = f"{client.actor}.{employee}" if employee else client.actor
-    if len(actor) > 64 or not _ACTOR.fullmatch(actor):
-        raise ConsentRefusal(
-            422, "invalid-input", "employee: too long with the client id (64 in all)", "employee"
-        )
-    return actor
+    try:
+        return client.acting_for(employee)
+    except ValueError as exc:
+        raise ConsentRefusal(422, "invalid-input", str(exc), "employee") from None
 
 
 def refusal_of(exc: RequestRefused | CheckpointRefused | ValidationError) -> ConsentRefusal:
@@ -241,7 +238,6 @@ def _hold_out(h: Hold, state: Literal["placed", "lifted"]) -> HoldOut:
     )
 
 
-_ACTOR = re.compile(ACTOR_ID_PATTERN)
 RIGHT_SCOPE = {SubjectRight.ACCESS: Scope.SUBJECT_ACCESS}  # every other right: subject:erasure
 
 # --- routes ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from ledger_contracts.streams import text_of
 from redis.exceptions import ResponseError
 
 from .consumer import ensure_groups
@@ -52,7 +53,7 @@ class StreamGuard:
         recreated = []
         for stream, groups in self.required.items():
             try:
-                present = {_text(g["name"]) for g in await self.redis.xinfo_groups(stream)}
+                present = {text_of(g["name"]) for g in await self.redis.xinfo_groups(stream)}
             except ResponseError:  # the stream itself is gone
                 present = set()
             for group in groups:
@@ -87,7 +88,7 @@ class StreamGuard:
                     continue
                 for c in consumers:
                     if int(c.get("pending", 0)) == 0 and int(c.get("idle", 0)) >= idle_ms:
-                        name = _text(c["name"])
+                        name = text_of(c["name"])
                         await self.redis.xgroup_delconsumer(stream, group, name)
                         removed.append(f"{group}/{name}@{stream}")
         if removed:
@@ -112,7 +113,3 @@ class StreamGuard:
                 log.warning("broker check failed: %s", type(exc).__name__)
             passes += 1
             await asyncio.sleep(self.interval)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

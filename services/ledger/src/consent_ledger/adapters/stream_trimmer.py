@@ -8,9 +8,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import redis.asyncio as aioredis
+from ledger_contracts.streams import text_of
 from redis.exceptions import ResponseError
 
 from ..core.trimming import GroupState, safe_min_id
@@ -19,10 +19,6 @@ from .metrics import LedgerMetrics
 __all__ = ["StreamTrimmer"]
 
 log = logging.getLogger("consent_ledger.trimming")
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class StreamTrimmer:
@@ -48,12 +44,12 @@ class StreamTrimmer:
             return {}
         out = {}
         for info in infos:
-            name = _text(info["name"])
+            name = text_of(info["name"])
             oldest = None
             if int(info.get("pending", 0)):
                 summary = await self.redis.xpending(stream, name)
-                oldest = _text(summary["min"]) if summary.get("min") else None
-            out[name] = GroupState(_text(info["last-delivered-id"]), oldest)
+                oldest = text_of(summary["min"]) if summary.get("min") else None
+            out[name] = GroupState(text_of(info["last-delivered-id"]), oldest)
         return out
 
     async def trim_once(self) -> int:

@@ -52,6 +52,14 @@ class Client:
         """How the client is named where it acts on the ledger (an ActorId)."""
         return f"api.{self.client_id}"
 
+    def acting_for(self, employee: str | None) -> str:
+        """The actor for a use on behalf of `employee` (`api.<client>.<employee>`); raises ValueError
+        when the two together are no ActorId."""
+        actor = f"{self.actor}.{employee}" if employee else self.actor
+        if len(actor) > 64 or not _ACTOR.fullmatch(actor):
+            raise ValueError("employee: too long with the client id (64 in all)")
+        return actor
+
 
 @dataclass(frozen=True, slots=True)
 class ClientRecord:
