@@ -55,6 +55,7 @@ def test_employee_is_told_to_call_back_and_the_outcome_lands_on_the_ledger(up):
 
     bsn = next(e.data.subject.bsn for e in demo_events(1, seed=3) if e.data.subject.bsn)
     wait_until(lambda: len(entries(env, "disclosure.recorded")) >= 1, what="the demo on the ledger")
+    wait_until(lambda: len(entries(env, "case.started")) >= 1, what="the registration on the ledger")
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])

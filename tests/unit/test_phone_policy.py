@@ -134,7 +134,33 @@ DENIALS = [
                 ),
             )
         },
-        Reason.NUMBER_EXPIRED,
+        Reason.NUMBER_REVOKED,
+    ),
+    (
+        "number revoked before its verification ran out",
+        {},
+        {
+            "person": replace(
+                person("uwv"),
+                numbers=(
+                    VerifiedNumber(
+                        VERIFIED,
+                        "b",
+                        NOW - timedelta(days=40),
+                        NOW - timedelta(days=1),
+                        NOW - timedelta(days=2),
+                    ),
+                ),
+            )
+        },
+        Reason.NUMBER_REVOKED,
+    ),
+    ("processing restricted (art. 18)", {"subject_restricted": True}, {}, Reason.SUBJECT_RESTRICTED),
+    (
+        "health data on a topic without an art. 9 ground",
+        {"topic": "schuldhulpverlening", "article_9": True, "special_categories": True},
+        {"party": PARTIES["bureau-schuldhulpverlening"]},
+        Reason.NO_SPECIAL_CATEGORY_GROUND,
     ),
     (
         "never verified a number",
@@ -176,8 +202,13 @@ DOUBTS = [
         },
         Reason.CALLING_NUMBER_NOT_VERIFIED,
     ),
-    ("first contact", {}, {"earlier_contact": False}, Reason.FIRST_CONTACT),
     ("special categories", {"special_categories": True}, {}, Reason.SPECIAL_CATEGORIES),
+    (
+        "health data on a topic with its art. 9 ground",
+        {"special_categories": True, "article_9": True},
+        {},
+        Reason.SPECIAL_CATEGORIES,
+    ),
     (
         "party flagged always-call-back",
         {},
@@ -192,6 +223,18 @@ def test_doubt_means_call_back_on_the_registrys_number(case, req, fact, reason):
     d = POLICY.decide(request(**req), facts(**fact))
     assert (d.verdict, d.reason) == (Verdict.CALL_BACK, reason)
     assert d.callback_number == VERIFIED  # the most recently verified number, never the calling one
+
+
+def test_first_contact_is_a_stricter_option_off_by_default():
+    """The regulation asks for a callback when the identity is in doubt; a known person calling
+    from their verified number is the case it allows, also the first time."""
+    first = facts(earlier_contact=False)
+    assert POLICY.decide(request(), first).verdict is Verdict.ALLOW
+    strict = default_policy(first_contact=True)
+    d = strict.decide(request(), first)
+    assert (d.verdict, d.reason, d.callback_number) == (Verdict.CALL_BACK, Reason.FIRST_CONTACT, VERIFIED)
+    assert strict.decide(request(), facts()).verdict is Verdict.ALLOW
+    assert strict.version != POLICY.version
 
 
 def test_a_given_number_is_used_only_when_verified_for_that_person():
@@ -231,7 +274,9 @@ def test_an_empty_policy_refuses_and_a_broken_rule_denies():
 
 def test_the_policy_can_be_listed():
     text = POLICY.describe()
-    assert "PartyIsNamed" in text and "FirstContact" in text and POLICY.version.startswith("art8-lid3.")
+    assert (
+        "PartyIsNamed" in text and "HealthDataHasGround" in text and POLICY.version.startswith("art8-lid3.")
+    )
 
 
 def test_parties_are_only_those_known():

@@ -20,7 +20,7 @@ from .formats import E164, ActorId, ChainName, Code, EventId, PolicyVersion, Sha
 from .legal import StatuteRef
 from .privacy import clear, personal
 from .refusals import Refusal
-from .register import DURATION_PATTERN, ProcessingRegister
+from .register import DURATION_PATTERN, ProcessingRegister, SpecialCategoryGround
 from .subjects import SubjectRef
 from .vocabulary import (
     Channel,
@@ -124,6 +124,9 @@ class LegalBasis(_Strict):
     statute: StatuteRef | None = Field(default=None, description="The law it rests on")
     regulation: StatuteRef | None = Field(
         default=None, description="The controller's own rule it follows, e.g. a privacy regulation"
+    )
+    special_category_ground: SpecialCategoryGround | None = Field(
+        default=None, description="GDPR art. 9(2): the ground under which health data are disclosed"
     )
 
     @model_validator(mode="after")
@@ -269,6 +272,9 @@ class PhoneDecisionData(_Strict):
     )
     callback_deadline: AwareDatetime | None = clear(None)
     note: Text | None = personal(None, description="A manager's written reason; sealed")
+    special_category_ground: SpecialCategoryGround | None = Field(
+        default=None, description="GDPR art. 9(2) ground of an allow for health data"
+    )
 
 
 class CallbackData(_Strict):

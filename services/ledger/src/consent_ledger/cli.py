@@ -231,14 +231,15 @@ def demo(
     from .app.internal_producers import internal_signer
     from .app.producers import ProducerRecord
     from .bootstrap import build_store
-    from .demo import CONTROLLER, PRODUCER, demo_events
+    from .demo import CONTROLLER, PHONE_CONTROLLER, PRODUCER, demo_events
 
     settings = _keyed_settings()
     events = demo_events(subjects, seed)
     _, kek = settings.keys()
     signer = internal_signer(kek, PRODUCER)  # the demo is a producer like any other: registered, signing
-    scope = ("disclosure.recorded", "consent.*")
-    record = ProducerRecord(PRODUCER, signer.public_text(), scope, (CONTROLLER,), datetime.now(UTC))
+    scope = ("disclosure.recorded", "consent.*", "case.started")
+    controllers = (CONTROLLER, PHONE_CONTROLLER)
+    record = ProducerRecord(PRODUCER, signer.public_text(), scope, controllers, datetime.now(UTC))
     SqlProducerStore(build_store(settings).engine).put_producer(record)
     LedgerPublisher(_redis_url(settings), signer).publish_many(events)
     kinds: dict[str, int] = {}

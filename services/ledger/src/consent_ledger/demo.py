@@ -1,4 +1,6 @@
-"""Realistic events drawn from the seeds' scenarios (WerkCorporatie, gemeente Noordoostpolder)."""
+"""Realistic events drawn from the seeds' scenarios (WerkCorporatie, gemeente Noordoostpolder), and
+each person's registration as a candidate at the werkKRACHTcentrale (seed 003, art. 2 and 3): the
+authoritative record its phone rule (art. 8 lid 3) asks before anything is told about them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from ledger_contracts import ConsentGiven, ConsentWithdrawn, DisclosureRecorded, Event
 from ledger_contracts.events import (
+    CaseData,
+    CaseStarted,
     ConsentChangeData,
     ConsentData,
     DisclosureData,
@@ -31,6 +35,7 @@ from ledger_contracts.vocabulary import (
 __all__ = ["demo_events", "make_bsn"]
 
 CONTROLLER = "werkcorporatie"
+PHONE_CONTROLLER = "werkkrachtcentrale"  # whose phone rule the notifier applies (its default controller)
 PRODUCER = "demo.trajectadministratie"
 # (processing activity, recipient, categories, channel, basis, statute, purpose, what was sent)
 DISCLOSURES = [
@@ -102,17 +107,27 @@ def demo_events(subjects: int = 5, seed: int | None = None) -> list[Event]:
     now = datetime.now(UTC)
     events: list[Event] = []
 
-    def env(minutes_ago: int, activity: str) -> dict[str, object]:
+    def env(minutes_ago: int, activity: str, controller: str = CONTROLLER) -> dict[str, object]:
         return {
             "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "occurred_at": now - timedelta(minutes=minutes_ago),
             "producer": PRODUCER,
-            "controller": CONTROLLER,
+            "controller": controller,
             "processing_activity": activity,
         }
 
     for i in range(subjects):
         subject = SubjectRef(bsn=make_bsn(rng))
+        events.append(
+            CaseStarted(
+                **env(900 - i, "registratie-kandidaten", PHONE_CONTROLLER),
+                data=CaseData(
+                    subject=subject,
+                    case_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    recorded_by=f"medewerker-{rng.randint(10, 40)}",
+                ),
+            )
+        )
         for j, (activity, recipient, cats, channel, basis, statute, purpose, details) in enumerate(
             DISCLOSURES
         ):

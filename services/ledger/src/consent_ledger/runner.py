@@ -97,10 +97,11 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     ledger = build_ledger(settings, redis_url)
     checkpoints = build_checkpoints(settings, ledger.store)  # refuses to start without a key
     register_internal_producers(ledger.producers, ledger.kek, datetime.now(UTC))
+    notifier_settings = NotifierSettings()
     notifier = build_notifier(
-        NotifierSettings(),
+        notifier_settings,
         settings.home,
-        LedgerSubjectDirectory(ledger.store, ledger.pseudonyms),
+        LedgerSubjectDirectory(ledger.store, ledger.pseudonyms, notifier_settings.controller),
         ledger.metrics.registry,
         number_key=derive_key(ledger.kek, b"consent-notifier/v1/number-key"),
     )

@@ -51,7 +51,7 @@ def build_notifier(
     events = EventFactory(
         settings.controller, settings.processing_activity, webhooks=tuple(settings.webhooks)
     )
-    policy = default_policy(settings.always_call_back_parties())
+    policy = default_policy(settings.always_call_back_parties(), settings.first_contact_callback)
     desk = PhoneDesk(store, directory, policy, events, clock, timedelta(minutes=settings.callback_minutes))  # type: ignore[arg-type]
     return NotifierDeps(
         store=store,

@@ -116,10 +116,21 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
         typer.echo(f"known person {person_id} at {party}")
 
     @registry.command("verify-number")
-    def verify_number(person_id: str, number: str, by: By, until: Until = None) -> None:
+    def verify_number(
+        person_id: str,
+        number: str,
+        by: By,
+        until: Until = None,
+        verified_at: Annotated[
+            datetime | None,
+            typer.Option(
+                help="Import an earlier verification (ISO date/time); one that has ended counts as expired"
+            ),
+        ] = None,
+    ) -> None:
         """Record that you verified this number for the person."""
         a, actor = admin(by)
-        n = run(lambda: a.verify_number(person_id, number, actor, _aware(until)))
+        n = run(lambda: a.verify_number(person_id, number, actor, _aware(until), _aware(verified_at)))
         typer.echo(f"verified {n.number} for {person_id}")
 
     @registry.command("revoke-number")

@@ -33,6 +33,11 @@ class NotifierSettings(BaseSettings):
     always_call_back: list[str] = Field(
         default_factory=list, description="Party ids always called back; ['*'] for every party"
     )
+    first_contact_callback: bool = Field(
+        default=False,
+        description="Stricter than art. 8 lid 3: call a known person back the first time, even on a "
+        "verified number",
+    )
     webhooks: list[str] = Field(default_factory=list, description="URLs that receive each decision notice")
     outbox_max_attempts: int = Field(default=12, ge=1)
     consent_recipients: dict[ConsentPurpose, list[RecipientSetting]] | None = Field(

@@ -121,7 +121,8 @@ async def background(deps: NotifierDeps, relay: Any, every: float = 0.5) -> None
     try:
         while True:
             try:
-                await asyncio.to_thread(deps.desk.expire_due)
+                for closed in await asyncio.to_thread(deps.desk.expire_due):
+                    deps.metrics.count_decision(closed, True)
             except Exception:
                 log.exception("expiring callback tasks failed; trying again")
             await asyncio.sleep(every)

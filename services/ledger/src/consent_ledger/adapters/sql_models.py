@@ -10,6 +10,7 @@ __all__ = [
     "ErasureRecordRow",
     "ProcessingRegisterRow",
     "RegisterViolationRow",
+    "RegisteredSubjectRow",
     "RetentionMilestoneRow",
     "SubjectHandleRow",
     "ChainHeadRow",
@@ -162,6 +163,18 @@ class SubjectHandleRow(SQLModel, table=True):
     activity: str = Field(primary_key=True, max_length=64)
     handle: str = Field(max_length=80, index=True)
     created_at: str = Field(max_length=40)
+
+
+class RegisteredSubjectRow(SQLModel, table=True):
+    """A subject registered with a controller under an activity by an authoritative record
+    (app.registration), from the time of the first. Deleted with the handle on erasure."""
+
+    __tablename__ = "registered_subject"
+
+    pseudonym: str = Field(primary_key=True, max_length=80)
+    controller: str = Field(primary_key=True, max_length=128)
+    activity: str = Field(primary_key=True, max_length=64)
+    since: str = Field(max_length=40)
 
 
 class RetentionMilestoneRow(SQLModel, table=True):

@@ -31,6 +31,7 @@ from .sql_models import (
     LedgerEntryRow,
     MerkleNodeRow,
     ProcessingRegisterRow,
+    RegisteredSubjectRow,
     RegisterViolationRow,
     RetentionMilestoneRow,
     SubjectHandleRow,
@@ -56,6 +57,7 @@ REGISTER = ProcessingRegisterRow.__table__  # type: ignore[attr-defined]
 VIOLATION = RegisterViolationRow.__table__  # type: ignore[attr-defined]
 REQUEST = SubjectRequestRow.__table__  # type: ignore[attr-defined]
 HOLD = SubjectHoldRow.__table__  # type: ignore[attr-defined]
+REGISTERED = RegisteredSubjectRow.__table__  # type: ignore[attr-defined]
 HEAD_COLUMNS = (HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash, HEAD.c.frontier)
 _CHUNK = 500  # bound for IN (...) lists
 
@@ -193,6 +195,18 @@ class SqlTransaction:
                 ],
             )
 
+    def register_subjects(self, rows: Sequence[HandleRow]) -> None:
+        unique = {(r.pseudonym, r.controller, r.activity): fixed_utc(r.created_at) for r in rows}
+        if unique:
+            stmt = _insert(self._conn, REGISTERED).on_conflict_do_nothing()
+            self._conn.execute(
+                stmt,
+                [
+                    {"pseudonym": p, "controller": c, "activity": a, "since": at}
+                    for (p, c, a), at in sorted(unique.items())
+                ],
+            )
+
     def reach_milestones(self, rows: Sequence[MilestoneRow]) -> None:
         latest: dict[tuple[str, str, str, str], str] = {}
         for r in rows:
@@ -254,6 +268,13 @@ class SqlTransaction:
         conn.execute(KEY.delete().where(KEY.c.key_id == handle))
         conn.execute(HANDLE.delete().where(HANDLE.c.handle == handle))
         for s in scopes:
+            conn.execute(
+                REGISTERED.delete().where(
+                    REGISTERED.c.pseudonym == s.pseudonym,
+                    REGISTERED.c.controller == s.controller,
+                    REGISTERED.c.activity == s.activity,
+                )
+            )
             conn.execute(
                 MILESTONE.delete().where(
                     MILESTONE.c.pseudonym == s.pseudonym,
@@ -573,12 +594,13 @@ class SqlLedgerStore:
 
         return self.read(query)
 
-    def has_subject(self, pseudonym: str) -> bool:
-        """True when any entry is about this subject."""
-        with self.engine.connect() as conn:
-            table = LedgerEntryRow.__table__
-            query = select(table.c.seq).where(table.c.subject == pseudonym)  # type: ignore[attr-defined]
-            return conn.execute(query.limit(1)).first() is not None
+    def is_registered(self, pseudonym: str, controller: str) -> bool:
+        """True when an authoritative record registered this subject with the controller
+        (app.registration); the notifier's own records never do."""
+        q = select(REGISTERED.c.since).where(
+            REGISTERED.c.pseudonym == pseudonym, REGISTERED.c.controller == controller
+        )
+        return self.read(lambda conn: conn.execute(q.limit(1)).first() is not None)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

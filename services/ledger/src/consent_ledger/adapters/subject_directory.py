@@ -1,5 +1,7 @@
-"""The ledger answering the notifier's SubjectDirectory port: a BSN becomes its pseudonym here,
-and a subject counts as registered when the ledger holds entries about them."""
+"""The ledger answering the notifier's SubjectDirectory port: a BSN becomes its pseudonym here; a
+subject counts as registered with the controller only by an authoritative record
+(app.registration), never by the notifier's own records of earlier questions; a restriction of
+processing (GDPR art. 18) is reported with it."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ __all__ = ["LedgerSubjectDirectory"]
 
 
 class LedgerSubjectDirectory:
-    def __init__(self, store: SqlLedgerStore, pseudonyms: Pseudonymizer) -> None:
-        self.store, self.pseudonyms = store, pseudonyms
+    def __init__(self, store: SqlLedgerStore, pseudonyms: Pseudonymizer, controller: str) -> None:
+        self.store, self.pseudonyms, self.controller = store, pseudonyms, controller
 
     def lookup(self, subject: str) -> SubjectLookup:
         """Raises ValueError naming the rule, never the number."""
@@ -27,4 +29,8 @@ class LedgerSubjectDirectory:
             pseudonym = self.pseudonyms.pseudonym(text)
         else:
             raise ValueError("not a BSN passing the elfproef, nor a ledger pseudonym")
-        return SubjectLookup(pseudonym, self.store.has_subject(pseudonym))
+        return SubjectLookup(
+            pseudonym,
+            self.store.is_registered(pseudonym, self.controller),
+            bool(self.store.restricted([pseudonym])),
+        )

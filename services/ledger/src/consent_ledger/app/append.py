@@ -39,6 +39,7 @@ from .ports import (
 )
 from .records import PreparedEvent
 from .register_checks import check_event
+from .registration import registers_subject
 from .retention_rules import milestones_of
 
 __all__ = ["AppendOutcome", "BatchAppender", "SystemClock"]
@@ -139,6 +140,15 @@ class BatchAppender:
             tx.write(entries, index, list(heads.values()), new_keys, consent, nodes, subjects, chosen_keys)
             tx.put_handles(new_handles)
             tx.reach_milestones(self._milestones(chosen, new_handles))
+            tx.register_subjects(
+                [
+                    HandleRow(e.subject, e.chain, e.activity, "", now)
+                    for (e, kind, _), en in zip(chosen, entries, strict=True)
+                    if kind == "event"
+                    and e.subject
+                    and registers_subject(e.event_type, e.event.get("producer", ""))
+                ]
+            )
             violations = [
                 ViolationRow(
                     en.chain,

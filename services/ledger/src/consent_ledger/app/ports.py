@@ -118,6 +118,10 @@ class LedgerTransaction(Protocol):
         """Keep the latest time of each milestone."""
         ...
 
+    def register_subjects(self, rows: Sequence[HandleRow]) -> None:
+        """Record (pseudonym, controller, activity) as registered from `created_at`, unless already."""
+        ...
+
     def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
         """chain -> (version, document JSON) of the register in force."""
         ...

@@ -149,6 +149,9 @@ class PersonIn(BaseModel):
 class NumberIn(BaseModel):
     number: str
     valid_until: AwareDatetime | None = None
+    verified_at: AwareDatetime | None = Field(
+        default=None, description="An earlier verification imported with its history; default now"
+    )
 
 
 def decision_out(s: StoredRequest) -> DecisionOut:
@@ -297,7 +300,16 @@ def put_person(
 def verify_number(
     person_id: str, body: NumberIn, request: Request, deps: Deps, actor: ActorDep
 ) -> dict[str, str]:
-    n = _call(request, deps, deps.admin.verify_number, person_id, body.number, actor, body.valid_until)
+    n = _call(
+        request,
+        deps,
+        deps.admin.verify_number,
+        person_id,
+        body.number,
+        actor,
+        body.valid_until,
+        body.verified_at,
+    )
     return {
         "person_id": person_id,
         "number": n.number,

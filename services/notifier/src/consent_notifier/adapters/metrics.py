@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from ..app.ports import StoredRequest
+from ..core.reasons import POSSIBLE_DECISIONS
 
 __all__ = ["NotifierMetrics"]
 
@@ -15,6 +16,8 @@ class NotifierMetrics:
         self.decisions = Counter(
             "notifier_phone_decisions", "Phone decisions made", ["decision", "reason"], registry=registry
         )
+        for verdict, reason in POSSIBLE_DECISIONS:  # every reason is listed, also while it is 0
+            self.decisions.labels(decision=verdict, reason=reason)
         self.access_refused = Counter(
             "notifier_access_refused",
             "Requests refused for lack of a valid credential or role",

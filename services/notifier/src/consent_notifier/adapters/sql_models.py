@@ -44,6 +44,8 @@ class PartyTopicRow(SQLModel, table=True):
     label: str = Field(max_length=200)
     gdpr_basis: str = Field(max_length=1)
     statute: str | None = Field(default=None, max_length=200)
+    art9_ground: str | None = Field(default=None, max_length=1)
+    art9_statute: str | None = Field(default=None, max_length=200)
 
 
 class KnownPersonRow(SQLModel, table=True):

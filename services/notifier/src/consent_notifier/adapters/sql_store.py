@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ledger_contracts.vocabulary import DataCategory
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
@@ -73,7 +74,10 @@ class SqlNotifierTx:
             row.party_id,
             row.name,
             row.category,
-            tuple(Topic(t.topic_id, t.label, t.gdpr_basis, t.statute) for t in topics),
+            tuple(
+                Topic(t.topic_id, t.label, t.gdpr_basis, t.statute, t.art9_ground, t.art9_statute)
+                for t in topics
+            ),
             _utc(row.valid_from),
             _utc(row.valid_until),
             row.always_call_back,
@@ -101,6 +105,8 @@ class SqlNotifierTx:
                     label=t.label,
                     gdpr_basis=t.gdpr_basis,
                     statute=t.statute,
+                    art9_ground=t.art9_ground,
+                    art9_statute=t.art9_statute,
                 )
             )
         self.s.flush()
@@ -222,6 +228,7 @@ class SqlNotifierTx:
             row.special_categories,
             row.requested_by,
             _u(row.requested_at),
+            article_9=any(DataCategory(c).article_9 for c in row.data_categories.split(",") if c),
         )
         return StoredRequest(
             request,

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from ledger_contracts.vocabulary import DataCategory, GdprBasis, RecipientCategory
+from ledger_contracts.statutes import parse_statute
+from ledger_contracts.vocabulary import Art9Ground, DataCategory, GdprBasis, RecipientCategory
 
 from ..core.callbacks import CallbackTask, Outcome, OutcomeConflict, Transition, expire, record_outcome
 from ..core.policy import PhonePolicy, PhoneRequest
@@ -49,6 +50,8 @@ class OverrideInput:
     recipient_category: str | None = None
     recipient_name: str | None = None
     gdpr_basis: str | None = None  # letter of GDPR art. 6(1)
+    gdpr_article_9_2: str | None = None  # for health data where the topic names no art. 9 ground
+    art9_statute: str | None = None  # the law giving that ground, e.g. "Wet SUWI art. 54"
 
 
 class PhoneDesk:
@@ -105,6 +108,8 @@ class PhoneDesk:
             special_categories=any(c.special for c in categories),
             requested_by=actor.principal_id,
             at=now,
+            subject_restricted=lookup.restricted,
+            article_9=any(c.article_9 for c in categories),
         )
         fingerprint = _fingerprint(request)
         with self.store.transaction() as tx:
@@ -138,12 +143,14 @@ class PhoneDesk:
             tx.add_decision(stored)
             if task:
                 tx.put_task(task)
+            to = None
+            if decision.verdict is Verdict.ALLOW and facts.party:
+                to = DisclosureTo.registered(facts.party, request.topic, request.article_9)
             items = [
                 self.events.requested(request, facts.person),
-                *self.events.decided(request, stored, task, facts.person),
+                *self.events.decided(request, stored, task, facts.person, to),
             ]
-            if decision.verdict is Verdict.ALLOW and facts.party:
-                to = DisclosureTo.registered(facts.party, request.topic)
+            if to is not None:
                 items.append(self.events.disclosed(request, stored, to))
             tx.enqueue(items)
             return StoredRequest(request, fingerprint, (stored,), task), True
@@ -167,20 +174,30 @@ class PhoneDesk:
                 raise Conflict(str(exc), "outcome") from None
             return self._close(tx, stored, transition)
 
-    def expire_due(self) -> int:
-        """Close every callback task whose deadline passed; returns how many."""
-        closed = 0
+    def expire_due(self) -> list[StoredRequest]:
+        """Close every callback task whose deadline passed; returns the requests so closed."""
+        closed = []
         with self.store.transaction() as tx:
             for task_id in tx.due_tasks(self.clock.now()):
                 stored = tx.request_for_task(task_id)
                 if stored and stored.task and (transition := expire(stored.task, self.clock.now())):
-                    self._close(tx, stored, transition)
-                    closed += 1
+                    closed.append(self._close(tx, stored, transition)[0])
         return closed
+
+    def _still_allowed(self, tx: NotifierTx, stored: StoredRequest, t: Transition) -> Transition:
+        """A confirmed callback allows only if the registry still allows now: the party, topic and
+        person in force, the subject registered and not restricted, the number called still verified."""
+        r, now = stored.request, t.task.closed_at or self.clock.now()
+        lookup = self.directory.lookup(r.subject)
+        current = replace(r, at=now, subject_known=lookup.known, subject_restricted=lookup.restricted)
+        reason = self.policy.recheck(current, tx.facts(r.party_id, r.person_id, now), t.task.number)
+        return t if reason is None else replace(t, verdict=Verdict.DENY, reason=reason)
 
     def _close(self, tx: NotifierTx, stored: StoredRequest, t: Transition) -> tuple[StoredRequest, bool]:
         if not t.changed:
             return stored, False
+        if t.verdict is Verdict.ALLOW:
+            t = self._still_allowed(tx, stored, t)
         r = stored.request
         seq = len(stored.decisions) + 1
         decision = StoredDecision(
@@ -197,10 +214,13 @@ class PhoneDesk:
         )
         tx.put_task(t.task)
         tx.add_decision(decision)
-        items = [self.events.callback_closed(r, t.task), *self.events.decided(r, decision, None)]
         party = tx.party(r.party_id)
-        if t.verdict is Verdict.ALLOW and party and party.topic(r.topic):
-            items.append(self.events.disclosed(r, decision, DisclosureTo.registered(party, r.topic)))
+        to = None
+        if t.verdict is Verdict.ALLOW and party:  # the recheck found the party and topic in force
+            to = DisclosureTo.registered(party, r.topic, r.article_9)
+        items = [self.events.callback_closed(r, t.task), *self.events.decided(r, decision, None, None, to)]
+        if to is not None:
+            items.append(self.events.disclosed(r, decision, to))
         tx.enqueue(items)
         return StoredRequest(r, stored.fingerprint, (*stored.decisions, decision), t.task), True
 
@@ -238,7 +258,10 @@ class PhoneDesk:
                 note,
             )
             tx.add_decision(decision)
-            items = [*self.events.decided(r, decision, None), self.events.disclosed(r, decision, recipient)]
+            items = [
+                *self.events.decided(r, decision, None, None, recipient),
+                self.events.disclosed(r, decision, recipient),
+            ]
             tx.enqueue(items)
             return StoredRequest(r, stored.fingerprint, (*stored.decisions, decision), stored.task), True
 
@@ -247,8 +270,10 @@ def _override_recipient(inp: OverrideInput, party: Party | None, r: PhoneRequest
     """Who receives the data and on which basis: from the registry when it knows the party and the
     topic, else from what the manager stated; refused when neither says it."""
     topic = party.topic(r.topic) if party else None
+    ground = _art9_ground(inp, (topic.art9_ground, topic.art9_statute) if topic else (None, None), r)
     if party and topic and not (inp.recipient_category or inp.gdpr_basis):
-        return DisclosureTo.registered(party, r.topic)
+        registered = DisclosureTo.registered(party, r.topic)
+        return replace(registered, art9_ground=ground[0], art9_statute=ground[1])
     unknown = "is not in the registry" if party is None else f"may not be told about {r.topic!r}"
     try:
         category = RecipientCategory(inp.recipient_category or (party.category if party else ""))
@@ -266,7 +291,38 @@ def _override_recipient(inp: OverrideInput, party: Party | None, r: PhoneRequest
             "gdpr_basis",
         ) from None
     name = (inp.recipient_name or "").strip() or (party.name if party else r.party_id)
-    return DisclosureTo(r.party_id, category, name[:500], basis, topic.statute if topic else None, r.topic)
+    return DisclosureTo(
+        r.party_id, category, name[:500], basis, topic.statute if topic else None, r.topic, *ground
+    )
+
+
+def _art9_ground(
+    inp: OverrideInput, registered: tuple[str | None, str | None], r: PhoneRequest
+) -> tuple[str | None, str | None]:
+    """For health data, the art. 9(2) ground the manager names, else the topic's; refused without."""
+    if not r.article_9:
+        return None, None
+    if inp.gdpr_article_9_2:
+        try:
+            letter = Art9Ground(inp.gdpr_article_9_2).value
+        except ValueError:
+            raise InputError(
+                "gdpr_article_9_2: give the letter of GDPR art. 9(2), a-j", "gdpr_article_9_2"
+            ) from None
+        statute = (inp.art9_statute or "").strip() or None
+        if statute is not None:
+            try:
+                parse_statute(statute)
+            except ValueError:
+                raise InputError("art9_statute: not a statute this ledger knows", "art9_statute") from None
+        return letter, statute
+    if registered[0]:
+        return registered
+    raise InputError(
+        "gdpr_article_9_2: health data are asked and this topic names no ground of GDPR art. 9(2); "
+        "name the ground of this decision",
+        "gdpr_article_9_2",
+    )
 
 
 def _fingerprint(r: PhoneRequest) -> str:

@@ -34,10 +34,12 @@ from ledger_contracts.events import (
     StatuteRef,
 )
 from ledger_contracts.formats import EVENT_ID_PATTERN, derived_event_id
+from ledger_contracts.register import SpecialCategoryGround
 from ledger_contracts.statutes import parse_statute
 from ledger_contracts.streams import EVENT_FIELD
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import (
+    Art9Ground,
     Channel,
     DataCategory,
     GdprBasis,
@@ -98,13 +100,18 @@ class DisclosureTo:
     gdpr_basis: GdprBasis
     statute: str | None
     topic_label: str
+    art9_ground: str | None = None  # GDPR art. 9(2) letter, when health data are told
+    art9_statute: str | None = None
 
     @classmethod
-    def registered(cls, party: Party, topic_id: str) -> DisclosureTo:
-        """From the registry: an allow by policy or callback always has its party and topic there."""
+    def registered(cls, party: Party, topic_id: str, article_9: bool = False) -> DisclosureTo:
+        """From the registry: an allow by policy or callback always has its party and topic there,
+        and for health data the topic's art. 9 ground (the policy denies without one)."""
         topic = party.topic(topic_id)
         if topic is None:
             raise ValueError(f"party {party.party_id} has no topic {topic_id}")
+        if article_9 and not topic.art9_ground:
+            raise ValueError(f"topic {topic_id} of party {party.party_id} names no art. 9 ground")
         return cls(
             party.party_id,
             RecipientCategory(party.category),
@@ -112,7 +119,15 @@ class DisclosureTo:
             GdprBasis(topic.gdpr_basis),
             topic.statute,
             topic.label,
+            topic.art9_ground if article_9 else None,
+            topic.art9_statute if article_9 else None,
         )
+
+    def special_category_ground(self) -> SpecialCategoryGround | None:
+        if not self.art9_ground:
+            return None
+        statute = parse_statute(self.art9_statute) if self.art9_statute else None
+        return SpecialCategoryGround(gdpr_article_9_2=Art9Ground(self.art9_ground), statute=statute)
 
 
 @dataclass(frozen=True)
@@ -154,7 +169,12 @@ class EventFactory:
         return self._item(PhoneDisclosureRequested(**self._env(event_id, r.at), data=data))
 
     def decided(
-        self, r: PhoneRequest, d: StoredDecision, task: CallbackTask | None, person: KnownPerson | None = None
+        self,
+        r: PhoneRequest,
+        d: StoredDecision,
+        task: CallbackTask | None,
+        person: KnownPerson | None = None,
+        to: DisclosureTo | None = None,
     ) -> list[OutboxItem]:
         """The decision; for an allow also the disclosure by phone; and a webhook notice for each hook."""
         _, callback_verification = number_check(d.callback_number, person, r.at)
@@ -171,6 +191,7 @@ class EventFactory:
             callback_verification=callback_verification,
             callback_deadline=task.deadline if task and d.verdict == "call-back" else None,
             note=d.note,
+            special_category_ground=to.special_category_ground() if to and d.verdict == "allow" else None,
         )
         items = [self._item(PhoneDisclosureDecided(**self._env(decision_id, d.decided_at), data=data))]
         notice = json.dumps(
@@ -202,7 +223,10 @@ class EventFactory:
             channel=Channel.PHONE,
             purpose=Purpose.TELEFONISCHE_INLICHTINGEN,
             legal_basis=LegalBasis(
-                gdpr_article_6_1=to.gdpr_basis, statute=statute, regulation=ART_8_LID_3_REF
+                gdpr_article_6_1=to.gdpr_basis,
+                statute=statute,
+                regulation=ART_8_LID_3_REF,
+                special_category_ground=to.special_category_ground(),
             ),
             disclosed_by=r.requested_by,
             details=f"Onderwerp: {to.topic_label}",
@@ -240,6 +264,9 @@ class EventFactory:
                     legal_basis=LegalBasis(
                         gdpr_article_6_1=GdprBasis(t.gdpr_basis),
                         statute=parse_statute(t.statute) if t.statute else None,
+                        special_category_ground=DisclosureTo.registered(
+                            p, t.topic_id, bool(t.art9_ground)
+                        ).special_category_ground(),
                     ),
                 )
                 for t in p.topics

@@ -33,7 +33,8 @@ class Clock(Protocol):
 @dataclass(frozen=True, slots=True)
 class SubjectLookup:
     pseudonym: str
-    known: bool  # the subject is registered (the ledger holds entries about them)
+    known: bool  # registered: an authoritative record about them (never the notifier's own decisions)
+    restricted: bool = False  # processing restricted (GDPR art. 18)
 
 
 class SubjectDirectory(Protocol):

@@ -98,15 +98,25 @@ class RegistryAdmin:
         return person
 
     def verify_number(
-        self, person_id: str, number: str, actor: Actor, valid_until: datetime | None = None
+        self,
+        person_id: str,
+        number: str,
+        actor: Actor,
+        valid_until: datetime | None = None,
+        verified_at: datetime | None = None,
     ) -> VerifiedNumber:
-        """The administrator verified `number` for the person (who, when, until when are recorded)."""
+        """The administrator verified `number` for the person (who, when, until when are recorded).
+        `verified_at` imports an earlier verification from another registry; one whose end has
+        passed is recorded as history and counts as expired."""
         actor.require(Permission.EDIT_REGISTRY)
         e164 = phone_number(number, "number", required=True) or ""
         now = self.clock.now()
-        if valid_until is not None and valid_until <= now:
-            raise InputError("valid_until must lie in the future", "valid_until")
-        verified = VerifiedNumber(e164, actor.principal_id, now, valid_until)
+        at = verified_at or now
+        if at > now:
+            raise InputError("verified_at may not lie in the future", "verified_at")
+        if valid_until is not None and valid_until <= at:
+            raise InputError("valid_until must lie after the verification", "valid_until")
+        verified = VerifiedNumber(e164, actor.principal_id, at, valid_until)
         with self.store.transaction() as tx:
             person = tx.person(person_id)
             if person is None:

@@ -9,7 +9,10 @@
 
 The legal basis per topic follows the processing register (seed 000: AVG art. 6 lid 1 c/e,
 Participatiewet art. 53a, Wet SUWI art. 54); where the register names no statute for a topic,
-the statute governing that procedure is named.
+the statute governing that procedure is named. The register gives telephone information the
+art. 9 ground b (social security) with Wet SUWI art. 54 (register/werkkrachtcentrale.yaml): only
+the topics that rest on Wet SUWI carry it, so health data go by phone to UWV and UWV Werkbedrijf
+and to no other party without a management decision.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ ART_8_LID_3: tuple[Party, ...] = (
         name="Uitvoeringsorgaan werknemersverzekeringen (UWV)",
         category="uwv",
         topics=(
-            Topic("arbeidsongeschiktheidsuitkering", "Arbeidsongeschiktheidsuitkering", "c", _SUWI),
-            Topic("werkloosheidsuitkering", "Werkloosheidsuitkering", "c", _SUWI),
+            Topic(
+                "arbeidsongeschiktheidsuitkering", "Arbeidsongeschiktheidsuitkering", "c", _SUWI, "b", _SUWI
+            ),
+            Topic("werkloosheidsuitkering", "Werkloosheidsuitkering", "c", _SUWI, "b", _SUWI),
         ),
     ),
     Party(
@@ -37,8 +42,8 @@ ART_8_LID_3: tuple[Party, ...] = (
         name="UWV Werkbedrijf (en zijn wettige opvolgers)",
         category="uwv-werkbedrijf",
         topics=(
-            Topic("indiensttreding", "Indiensttreding", "c", _SUWI),
-            Topic("uitdiensttreding", "Uitdiensttreding", "c", _SUWI),
+            Topic("indiensttreding", "Indiensttreding", "c", _SUWI, "b", _SUWI),
+            Topic("uitdiensttreding", "Uitdiensttreding", "c", _SUWI, "b", _SUWI),
         ),
     ),
     Party(

@@ -43,6 +43,8 @@ class PhoneRequest:
     special_categories: bool
     requested_by: str
     at: datetime
+    subject_restricted: bool = False  # processing restricted (GDPR art. 18): nothing is told
+    article_9: bool = False  # health data (GDPR art. 9(1)) asked: the topic must carry an art. 9(2) ground
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,14 @@ class SubjectIsKnown:
 
 
 @dataclass(frozen=True)
+class SubjectNotRestricted:
+    name: str = "subject-processing-not-restricted"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        return Reason.SUBJECT_RESTRICTED if request.subject_restricted else None
+
+
+@dataclass(frozen=True)
 class PersonIsKnown:
     name: str = "caller-is-known-person-of-party"
 
@@ -118,9 +128,14 @@ class PersonHasVerifiedNumber:
     name: str = "person-has-verified-number"
 
     def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
-        if facts.person is None or not facts.person.numbers:
+        person = facts.person
+        known = [n for n in person.numbers if n.verified_at <= request.at] if person else []
+        if not known:
             return Reason.NO_VERIFIED_NUMBER
-        return None if facts.person.valid_numbers(request.at) else Reason.NUMBER_EXPIRED
+        if person and person.valid_numbers(request.at):  # type: ignore[union-attr]
+            return None
+        latest = max(known, key=lambda n: n.verified_at)
+        return Reason.NUMBER_REVOKED if latest.state_at(request.at) == "revoked" else Reason.NUMBER_EXPIRED
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,28 @@ class GivenNumberIsVerified:
             return None
         valid = {n.number for n in facts.person.valid_numbers(request.at)} if facts.person else set()
         return None if request.given_number in valid else Reason.GIVEN_NUMBER_NOT_VERIFIED
+
+
+@dataclass(frozen=True)
+class HealthDataHasGround:
+    """Health data (GDPR art. 9(1)) are told only on a topic that names its art. 9(2) ground."""
+
+    name: str = "health-data-has-art-9-ground"
+
+    def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
+        if not request.article_9:
+            return None
+        topic = facts.party.topic(request.topic) if facts.party else None
+        return None if topic is not None and topic.art9_ground else Reason.NO_SPECIAL_CATEGORY_GROUND
+
+
+def number_reason(state: str) -> Reason | None:
+    """The reason a callback number in this state (VerifiedNumber.state_at) may not be used."""
+    return {
+        "valid": None,
+        "revoked": Reason.NUMBER_REVOKED,
+        "expired": Reason.NUMBER_EXPIRED,
+    }.get(state, Reason.NO_VERIFIED_NUMBER)
 
 
 # --- doubts about identity: call back ---------------------------------------------------------
@@ -212,6 +249,22 @@ class PhonePolicy:
             return Decision(Verdict.DENY, Reason.NO_VERIFIED_NUMBER, self.version)
         return Decision(Verdict.CALL_BACK, doubts[0], self.version, number)
 
+    def recheck(self, request: PhoneRequest, facts: Facts, callback_number: str) -> Reason | None:
+        """At a callback's confirmation (`request.at` is that moment): the reason the request may
+        no longer be allowed, or None. Every gate again, and the number called back must still be
+        verified for the person."""
+        if not self.gates:
+            return Reason.POLICY_EMPTY
+        try:
+            for gate in self.gates:
+                if (reason := gate.check(request, facts)) is not None:
+                    return reason
+            if facts.person is None:
+                return Reason.UNKNOWN_PERSON
+            return number_reason(facts.person.number_state(callback_number, request.at))
+        except Exception:  # a broken rule must never allow
+            return Reason.POLICY_ERROR
+
     @staticmethod
     def _callback_number(request: PhoneRequest, facts: Facts) -> str | None:
         """The given number if the registry verified it, else the person's latest verified number."""
@@ -221,22 +274,29 @@ class PhonePolicy:
         return valid[0].number if valid else None
 
 
-def default_policy(always_call_back: frozenset[str] | None = frozenset()) -> PhonePolicy:
-    """Art. 8 lid 3: named party, its topic, a registered subject, a known person with a verified
-    number; doubt (unverified calling number, first contact, special categories, configured) -> call back."""
+def default_policy(
+    always_call_back: frozenset[str] | None = frozenset(), first_contact: bool = False
+) -> PhonePolicy:
+    """Art. 8 lid 3: a named party, its topic, a registered subject whose processing is not
+    restricted, a known person with a verified number, and for health data a topic with its art. 9
+    ground. The regulation asks for a callback when the caller's identity is in doubt: a calling
+    number not verified for the person, special categories asked, or a party configured to be
+    always called back. `first_contact` is a stricter option: also call back a known person on a
+    verified number the first time."""
+    doubts: list[Rule] = [CallingNumberNotVerified()]
+    if first_contact:
+        doubts.append(FirstContact())
+    doubts += [SpecialCategoriesAsked(), AlwaysCallBack(always_call_back)]
     return PhonePolicy(
         gates=[
             PartyIsNamed(),
             TopicIsAllowed(),
             SubjectIsKnown(),
+            SubjectNotRestricted(),
             PersonIsKnown(),
             PersonHasVerifiedNumber(),
             GivenNumberIsVerified(),
+            HealthDataHasGround(),
         ],
-        doubts=[
-            CallingNumberNotVerified(),
-            FirstContact(),
-            SpecialCategoriesAsked(),
-            AlwaysCallBack(always_call_back),
-        ],
+        doubts=doubts,
     )

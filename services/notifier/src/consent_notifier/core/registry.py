@@ -19,6 +19,8 @@ class Topic:
     label: str
     gdpr_basis: str  # letter of GDPR art. 6(1)
     statute: str | None
+    art9_ground: str | None = None  # letter of GDPR art. 9(2) under which health data may be told
+    art9_statute: str | None = None  # the law that gives that ground
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +46,18 @@ class VerifiedNumber:
     revoked_at: datetime | None = None
 
     def valid_at(self, at: datetime) -> bool:
-        return (
-            self.verified_at <= at
-            and in_force(None, self.valid_until, at)
-            and (self.revoked_at is None or at < self.revoked_at)
-        )
+        return self.state_at(at) == "valid"
+
+    def state_at(self, at: datetime) -> str:
+        """valid, revoked, expired, or not-yet (verified after `at`). A revocation before the end
+        of the verification is reported as revoked."""
+        if at < self.verified_at:
+            return "not-yet"
+        revoked = self.revoked_at is not None and self.revoked_at <= at
+        expired = self.valid_until is not None and self.valid_until <= at
+        if revoked and expired:
+            return "revoked" if self.revoked_at < self.valid_until else "expired"  # type: ignore[operator]
+        return "revoked" if revoked else "expired" if expired else "valid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +72,12 @@ class KnownPerson:
     def valid_numbers(self, at: datetime) -> list[VerifiedNumber]:
         """Numbers valid at `at`, most recently verified first."""
         return sorted((n for n in self.numbers if n.valid_at(at)), key=lambda n: n.verified_at, reverse=True)
+
+    def number_state(self, number: str, at: datetime) -> str:
+        """The state at `at` of `number` for this person: valid if any verification of it is valid,
+        else that of its latest verification; unknown if it was never verified for them."""
+        mine = sorted((n for n in self.numbers if n.number == number), key=lambda n: n.verified_at)
+        if not mine:
+            return "unknown"
+        states = [n.state_at(at) for n in mine]
+        return "valid" if "valid" in states else states[-1]
