@@ -6,6 +6,7 @@ tree alike) is detected, and the ledger stops signing over it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -140,11 +141,20 @@ def test_auditor_verifies_offline_witness_cosigns_and_a_recomputed_rewrite_is_de
     assert run(["receipt", "werkcorporatie", "4", "-o", str(receipt)], env).returncode == 0
     held = run(["verify-receipt", str(receipt), *key], offline)
     assert held.returncode == 0 and "entry 4 of chain 'werkcorporatie'" in held.stdout, held.stdout
-    forged = json.loads(receipt.read_text())
-    forged["body"] = forged["body"].replace('"seq":4', '"seq":4,"x":1')
+    genuine = json.loads(receipt.read_text())
+    forged = {**genuine, "body": genuine["body"].replace('"seq":4', '"seq":4,"x":1')}
     receipt.write_text(json.dumps(forged))
     refused = run(["verify-receipt", str(receipt), *key], offline)
+    assert refused.returncode == 1 and "wrong-leaf" in refused.stdout, refused.stdout
+    leaf = hashlib.sha256(b"\x00" + forged["body"].encode()).hexdigest()
+    receipt.write_text(json.dumps({**forged, "leaf_hash": leaf}))
+    refused = run(["verify-receipt", str(receipt), *key], offline)
     assert refused.returncode == 1 and "not-included" in refused.stdout, refused.stdout
+    receipt.write_text(json.dumps({**genuine, "chain": "werkkrachtcentrale"}))
+    refused = run(["verify-receipt", str(receipt), *key], offline)
+    assert refused.returncode == 1 and "wrong-entry" in refused.stdout, refused.stdout
+    printed = run(["keys", "public"], env)
+    assert printed.returncode == 0 and printed.stdout.split() == [public], printed.stdout
 
     # the witness goes on from its saved state
     again = witness()

@@ -133,7 +133,7 @@ def test_export_intact_and_each_damage_named_as_the_reference_names_it(tmp_path:
         assert "intact chain 'werkkrachtcentrale': 300 entries" in out
     path.write_bytes(b"\n".join([*lines[:300], b"{not json", *lines[300:]]))
     code, out = both("--export", str(path))
-    assert code == 2 and "line 301 is not an export entry" in out
+    assert code == 1 and "line 301: not-an-entry" in out  # damaged evidence, not a usage error
 
 
 def test_a_v1_export_is_still_verified(tmp_path: Path, small_parts: None):
@@ -198,3 +198,66 @@ def test_parts_of_a_large_ledger_are_planned_open_at_both_ends():
         ("c", 128, None),
     ]
     assert isinstance(ExportParts("x", False, ()), ExportParts)
+
+
+def test_the_header_head_is_checked_and_a_rewrite_is_named_where_it_was_made(
+    tmp_path: Path, small_parts: None
+):
+    """An entry appended after the last one the header records, a head hash that is not the last
+    entry's, and (from the database, whose tree holds each leaf) a body rewritten together with
+    its own hash: each is damage, named at its own position."""
+    path = tmp_path / "ledger.jsonl"
+    chains = ledger()
+    with path.open("wb") as fh:
+        write_export(Source(chains), fh)
+    header, *entries = path.read_bytes().split(b"\n")
+    doc = json.loads(header)
+    short = {
+        **doc,
+        "chains": [
+            {**c, "length": c["length"] - 1} if c["chain"] == "werkcorporatie" else c for c in doc["chains"]
+        ],
+    }
+    short["chains"][0]["head_hash"] = chains["werkcorporatie"][1][698].entry_hash.hex()
+    path.write_bytes(b"\n".join([json.dumps(short).encode(), *entries]))
+    code, out = both("--export", str(path))
+    assert code == 1 and "first bad entry 699: entry-appended" in out, out
+    zeroed = {**doc, "chains": [{**c, "head_hash": "00" * 32} for c in doc["chains"]]}
+    path.write_bytes(b"\n".join([json.dumps(zeroed).encode(), *entries]))
+    code, out = both("--export", str(path))
+    assert code == 1 and "first bad entry 699: head-hash-mismatch" in out, out
+
+    # the database: entry 400's body rewritten and its stored hash recomputed; entry 401 untouched
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    store = SqlLedgerStore(engine)
+    from consent_ledger.core.merkle import Frontier, leaf_of
+
+    for chain, (head, _stored, appended) in chains.items():
+        tree, made = Frontier(0, ()).extend(leaf_of(e.body) for e in appended)
+        with store.transaction() as tx:
+            tx.write(
+                appended,
+                [IndexRow(f"{chain}-{e.seq}", "m" * 64, chain, e.seq, "event") for e in appended],
+                [ChainHead(head.chain, head.length, head.head_hash, tree.peaks)],
+                {},
+                {},
+                [(chain, key, h) for key, h in made],
+            )
+    engine.dispose()
+    code, out = both("--database-url", url)
+    assert code == 0, out
+    forged = chains["werkcorporatie"][2][400].body.replace(b"entry 400", b"entry 4O0")
+    from consent_ledger.core.hashing import entry_hash
+
+    with make_engine(url).begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE ledger_entry SET body = :b, entry_hash = :h "
+                "WHERE chain = 'werkcorporatie' AND seq = 400"
+            ),
+            {"b": forged, "h": entry_hash(chains["werkcorporatie"][1][399].entry_hash, forged)},
+        )
+    code, out = both("--database-url", url)
+    assert code == 1 and "first bad entry 400: entry-rewritten" in out, out

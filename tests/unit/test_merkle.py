@@ -3,6 +3,7 @@ the RFC, and Hypothesis properties over sizes, batches and proofs."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def test_consistency_vectors_are_proved_from_stored_nodes_and_verify(case):
     _, nodes = tree(LEAVES[:n])
     made = proof_hashes(consistency_ranges(m, n), lambda keys: nodes)
     assert hexes(made) == case["proof"]
+    if m == 0:  # every tree extends the empty one: such a proof proves nothing and is refused
+        with pytest.raises(ProofError, match="empty tree"):
+            verify_consistency(m, n, ROOTS[m], ROOTS[n], made)
+        return
     verify_consistency(m, n, ROOTS[m], ROOTS[n], made)
 
 
@@ -122,7 +127,7 @@ def test_proofs_equal_the_rfc_and_fail_on_any_other_leaf_or_size(data, leaves):
     n = len(leaves)
     frontier, nodes = tree(leaves)
     i = data.draw(st.integers(0, n - 1))
-    m = data.draw(st.integers(0, n))
+    m = data.draw(st.integers(1, n))
     inc = proof_hashes(inclusion_ranges(i, n), lambda keys: nodes)
     con = proof_hashes(consistency_ranges(m, n), lambda keys: nodes)
     assert inc == path(i, leaves)
@@ -134,3 +139,44 @@ def test_proofs_equal_the_rfc_and_fail_on_any_other_leaf_or_size(data, leaves):
     if 0 < m < n:
         with pytest.raises(ProofError):
             verify_consistency(m, n, mth([*leaves[: m - 1], b"rewritten"]), frontier.root(), con)
+
+
+# --- transparency-dev/merkle's vectors (tests/vectors/transparency-dev/README.md) --------------
+
+TD_VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "transparency-dev"
+
+
+def _b64(value: str | None) -> bytes:
+    return base64.b64decode(value or "")
+
+
+def _td_cases(kind: str) -> list[Path]:
+    return sorted((TD_VECTORS / kind).rglob("*.json"))
+
+
+@pytest.mark.parametrize("path", _td_cases("inclusion"), ids=lambda p: str(p.relative_to(TD_VECTORS)))
+def test_transparency_dev_inclusion_vectors(path: Path):
+    case = json.loads(path.read_text())
+    proof = [_b64(h) for h in case["proof"] or []]
+    args = (case["leafIdx"], case["treeSize"], _b64(case["leafHash"]), proof, _b64(case["root"]))
+    if case["wantErr"]:
+        with pytest.raises(ProofError):
+            verify_inclusion(*args)
+    else:
+        verify_inclusion(*args)
+
+
+@pytest.mark.parametrize("path", _td_cases("consistency"), ids=lambda p: str(p.relative_to(TD_VECTORS)))
+def test_transparency_dev_consistency_vectors(path: Path):
+    case = json.loads(path.read_text())
+    proof = [_b64(h) for h in case["proof"] or []]
+    args = (case["size1"], case["size2"], _b64(case["root1"]), _b64(case["root2"]), proof)
+    if case["wantErr"]:
+        with pytest.raises(ProofError):
+            verify_consistency(*args)
+    else:
+        verify_consistency(*args)
+
+
+def test_the_vectors_are_all_there():
+    assert len(_td_cases("inclusion")) >= 80 and len(_td_cases("consistency")) >= 90

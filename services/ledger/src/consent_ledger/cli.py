@@ -6,9 +6,10 @@ Exit codes of `verify`: 0 intact, 1 damaged, 2 usage error (bad arguments, unrea
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -299,7 +300,7 @@ def verify(
     from .app.checkpoints import CheckpointRefused
     from .app.parallel_verify import PARALLEL_FROM, ChainPlan, usable_cores, verify_in_parts
     from .core.audit import AuditError, RootWatch, witness_chain
-    from .core.verify import IntegrityError, verify_chain
+    from .core.verify import Damage, IntegrityError, verify_chain
 
     if checkpoint_file is not None and not key:
         err.print("[red]usage:[/red] --checkpoint needs --key (the ledger's public key)")
@@ -310,7 +311,7 @@ def verify(
     reader: PartReader[Any]
     parts: list[Any]
     if export_file is not None:
-        from .app.export import ExportError, plan_parts, read_export
+        from .app.export import ExportError, ExportLineError, plan_parts, read_export
 
         if not export_file.is_file():
             err.print(f"[red]usage:[/red] no such file: {export_file}")
@@ -321,12 +322,17 @@ def verify(
             err.print(f"[red]usage:[/red] {export_file}: {exc}")
             raise typer.Exit(EXIT_USAGE) from None
         chains = [(c.chain, c.length, c.checkpoint) for c in header]
+        head_of = {c.chain: c.head_hash for c in header}
         reader, parts, splittable = export_parts, list(export_parts.parts), True
+        leaves = None
 
         def stored() -> dict[str, Iterable[StoredEntry]]:
             try:
                 with export_file.open("rb") as fh:  # type: ignore[union-attr]
                     return {c.chain: c.entries for c in read_export(fh)}
+            except ExportLineError as exc:  # evidence damaged: a verdict, not a usage error
+                out.print(f"DAMAGED {export_file}: line {exc.lineno}: {Damage.NOT_AN_ENTRY} ({exc})")
+                raise typer.Exit(EXIT_DAMAGED) from None
             except ExportError as exc:
                 err.print(f"[red]usage:[/red] {export_file}: {exc}")
                 raise typer.Exit(EXIT_USAGE) from None
@@ -341,7 +347,9 @@ def verify(
         settings = _settings(database_url=database_url)
         store = build_store(settings, run_migrations=False)
         trees = SqlTreeStore(store)
-        heads = {h.chain: h.length for h in store.heads()}
+        head_rows = {h.chain: h for h in store.heads()}
+        heads = {c: h.length for c, h in head_rows.items()}
+        head_of = {c: h.head_hash for c, h in head_rows.items()}
         names = sorted(set(heads) | set(store.chains()))
         latest = {c: trees.checkpoint(c) for c in names}
         chains = [(c, heads.get(c, 0), latest[c].note if latest[c] else None) for c in names]  # type: ignore[union-attr]
@@ -350,7 +358,11 @@ def verify(
         parts = plan_sql_parts({c: n for c, n, _ in chains})
 
         def stored() -> dict[str, Iterable[StoredEntry]]:
-            return {c: store.iter_entries(c) for c, _, _ in chains}
+            # the entries the head recorded when it was read: later appends are not yet its to check
+            return {c: islice(store.iter_entries(c), n) for c, n, _ in chains}
+
+        def leaves(chain: str) -> Callable[[int], bytes | None]:
+            return lambda p: trees.nodes(chain, [(0, p)]).get((0, p))
 
         consistency = Checkpoints(trees, [], "").consistency
     sizes = {
@@ -368,6 +380,8 @@ def verify(
             checked = verify_in_parts(  # type: ignore[misc]  # the part type is the reader's
                 reader, parts, plans, workers, lambda n: progress.advance(task, n)
             )
+            if checked is not None and any(checked[c][0].head_hash != head_of.get(c) for c, _, _ in chains):
+                checked = None  # a head that is not the last entry's hash: the reference names it
             if checked is None:  # it did not hold: the reference below looks again and names it
                 progress.reset(task)
         entries = stored() if checked is None else {}
@@ -378,7 +392,13 @@ def verify(
                 watch = RootWatch(set(sizes[chain]))
                 try:
                     with closing(_counted(entries[chain], progress, task)) as counted:
-                        report = verify_chain(chain, watch.through(counted), expected_length=length)
+                        report = verify_chain(
+                            chain,
+                            watch.through(counted),
+                            expected_length=length,
+                            expected_head=head_of.get(chain),
+                            leaves=leaves(chain) if leaves else None,
+                        )
                 except IntegrityError as exc:
                     damaged = True
                     out.print(
@@ -387,6 +407,12 @@ def verify(
                     )
                     continue
             out.print(f"intact  chain {chain!r}: {report.length} entries, head {report.head_hash.hex()}")
+            signed = size_of(latest_note) or 0
+            if signed < report.length:
+                out.print(
+                    f"unsigned chain {chain!r}: entries {signed}..{report.length - 1} come after the latest "
+                    f"signed checkpoint (size {signed}); verify again once a checkpoint covers them"
+                )
             if not verifiers:
                 continue
             old, new = size_of(saved.get(chain)), size_of(latest_note)

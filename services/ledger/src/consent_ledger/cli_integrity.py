@@ -110,6 +110,23 @@ def register(app: typer.Typer, settings: Any) -> None:
         print(f"private {signer.private_string()}")
         print(f"public  {signer.verifier()}")
 
+    @keys_app.command("public")
+    def keys_public() -> None:
+        """Print the public key of each checkpoint key (LEDGER_CHECKPOINT_KEYS): what an auditor
+        passes to `verify --key`. In development mode without keys, the development key's."""
+        from .config import ConfigError
+
+        try:
+            signers = settings().checkpoint_signers()
+        except ConfigError as exc:
+            err.print(f"[red]usage:[/red] {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        if not signers:
+            err.print("[red]usage:[/red] no checkpoint key: set LEDGER_CHECKPOINT_KEYS (`keys generate`)")
+            raise typer.Exit(EXIT_USAGE)
+        for signer in signers:
+            print(signer.verifier())
+
     def _checkpoints(sign: bool = False):  # type: ignore[no-untyped-def]
         """Proofs and receipts need no key; signing does (refused without one outside dev)."""
         from .adapters.sql_store import SqlTreeStore

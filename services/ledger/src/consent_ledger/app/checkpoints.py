@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ..core.audit import RECEIPT_FORMAT
 from ..core.entries import ChainHead, rfc3339_utc
 from ..core.merkle import (
     Frontier,
@@ -27,8 +28,6 @@ from ..core.notes import Checkpoint, NoteError, NoteSigner, NoteVerifier, Signed
 from ..core.verify import StoredEntry
 
 __all__ = ["RECEIPT_FORMAT", "CheckpointRefused", "Checkpoints", "StoredCheckpoint", "TreeStore"]
-
-RECEIPT_FORMAT = "consent-ledger-receipt/v1"
 
 
 @dataclass(frozen=True, slots=True)

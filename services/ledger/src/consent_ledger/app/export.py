@@ -21,6 +21,7 @@ __all__ = [
     "EXPORT_FORMAT",
     "EXPORT_FORMAT_V1",
     "ExportError",
+    "ExportLineError",
     "ExportParts",
     "one_chain_run",
     "entry_line",
@@ -42,6 +43,14 @@ _HASH_HEX = 64
 
 class ExportError(ValueError):
     """The file is not a ledger export."""
+
+
+class ExportLineError(ExportError):
+    """A line after the header that is not an entry line of a listed chain: the evidence is damaged."""
+
+    def __init__(self, lineno: int, detail: str) -> None:
+        super().__init__(detail)
+        self.lineno = lineno
 
 
 class EntrySource(Protocol):
@@ -158,8 +167,10 @@ def read_export(lines: Iterable[bytes]) -> list[ExportedChain]:
         try:
             chain, body, stored = parse(line.rstrip(b"\r\n"))  # the \n, and a \r before it
             chains[chain].entries.append(StoredEntry(body, stored))
-        except (ExportError, KeyError):
-            raise ExportError(f"line {lineno} is not an export entry") from None
+        except ExportError:
+            raise ExportLineError(lineno, "not an entry line (docs/ledger-format.md §7)") from None
+        except KeyError:
+            raise ExportLineError(lineno, "an entry of a chain the header does not list") from None
     return list(chains.values())
 
 

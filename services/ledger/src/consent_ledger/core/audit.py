@@ -16,6 +16,7 @@ from .notes import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from .verify import StoredEntry
 
 __all__ = [
+    "RECEIPT_FORMAT",
     "RECEIPTS_FORMAT",
     "AuditError",
     "ReceiptReport",
@@ -50,16 +51,25 @@ class ReceiptReport:
     entry: dict[str, Any]
 
 
+RECEIPT_FORMAT = "consent-ledger-receipt/v1"  # one receipt (app.checkpoints makes them)
+RECEIPTS_FORMAT = "consent-ledger-receipts/v1"  # a bundle: the access report's (app.access_report)
+
+
 def verify_receipt(receipt: dict[str, Any], verifiers: list[NoteVerifier]) -> ReceiptReport:
     """The entry is entry `seq` of the tree a trusted key signed; raises AuditError."""
     try:
+        if receipt["format"] != RECEIPT_FORMAT:
+            raise ValueError
         body = str(receipt["body"]).encode("utf-8")
         seq, size = int(receipt["seq"]), int(receipt["inclusion"]["size"])
         proof = [bytes.fromhex(h) for h in receipt["inclusion"]["proof"]]
         note = str(receipt["checkpoint"])
+        named_chain, leaf_hash = str(receipt["chain"]), bytes.fromhex(receipt["leaf_hash"])
     except (KeyError, TypeError, ValueError):
         raise AuditError(
-            "malformed-receipt", "not a receipt: body, seq, inclusion and checkpoint needed"
+            "malformed-receipt",
+            f"not a receipt: format {RECEIPT_FORMAT}, chain, seq, body, leaf_hash, inclusion and "
+            "checkpoint needed",
         ) from None
     try:
         checkpoint, _, good = open_checkpoint(note, verifiers)
@@ -72,6 +82,10 @@ def verify_receipt(receipt: dict[str, Any], verifiers: list[NoteVerifier]) -> Re
     chain = chain_of_origin(checkpoint.origin)
     if not isinstance(entry, dict) or entry.get("chain") != chain or entry.get("seq") != seq:
         raise AuditError("wrong-entry", f"the body is not entry {seq} of chain {chain!r}")
+    if named_chain != chain:
+        raise AuditError("wrong-entry", f"the receipt names chain {named_chain!r}, its checkpoint {chain!r}")
+    if leaf_hash != leaf_of(body):
+        raise AuditError("wrong-leaf", "the receipt's leaf_hash is not SHA-256(0x00 || body)")
     if size != checkpoint.size:
         raise AuditError(
             "wrong-size", f"the proof is for size {size}, the checkpoint is of size {checkpoint.size}"
@@ -81,9 +95,6 @@ def verify_receipt(receipt: dict[str, Any], verifiers: list[NoteVerifier]) -> Re
     except ProofError as exc:
         raise AuditError("not-included", f"entry {seq} is not in the signed tree: {exc}") from None
     return ReceiptReport(chain, seq, checkpoint, [v.name for v in good], entry)
-
-
-RECEIPTS_FORMAT = "consent-ledger-receipts/v1"  # a bundle: the access report's (app.access_report)
 
 
 def verify_receipts(bundle: dict[str, Any], verifiers: list[NoteVerifier]) -> list[ReceiptReport]:

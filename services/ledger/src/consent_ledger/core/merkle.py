@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .hashing import LEAF_PREFIX, NODE_PREFIX
+from .hashing import HASH_SIZE, LEAF_PREFIX, NODE_PREFIX
 
 __all__ = [
     "EMPTY_ROOT",
@@ -223,10 +223,17 @@ def proof_hashes(
 # --- verification (RFC 9162 §2.1.3.2 and §2.1.4.2) ---------------------------------------------
 
 
+def _hash_sizes(*hashes: bytes) -> None:
+    """Every root, leaf and proof hash is one SHA-256 digest: 32 bytes."""
+    if any(len(h) != HASH_SIZE for h in hashes):
+        raise ProofError(f"a hash in the proof is not {HASH_SIZE} bytes")
+
+
 def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
     """Raises ProofError unless `leaf` is entry `index` of the tree of `size` with `root`."""
     if not 0 <= index < size:
         raise ProofError(f"entry {index} is not in a tree of {size} entries")
+    _hash_sizes(leaf, root, *proof)
     fn, sn, node = index, size - 1, leaf
     for sibling in proof:
         if sn == 0:
@@ -249,14 +256,15 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes, pro
     `old_root` (every entry of the older tree unchanged, in place)."""
     if not 0 <= old <= new:
         raise ProofError(f"size {old} is larger than size {new}: the log cannot have shrunk")
-    if old == 0 or old == new:
+    if old == 0:  # as transparency-dev/merkle: every tree extends the empty one, so it proves nothing
+        raise ProofError("a consistency proof from the empty tree is meaningless")
+    if old == new:
         if proof:
             raise ProofError("the consistency proof is too long: it must be empty here")
-        if old == 0 and old_root != EMPTY_ROOT:
-            raise ProofError("the root of the empty tree is SHA-256 of nothing")
-        if old == new and old_root != new_root:
+        if old_root != new_root:
             raise ProofError(f"two different roots for the same size {old}")
         return
+    _hash_sizes(old_root, new_root, *proof)
     if not proof:
         raise ProofError("the consistency proof is empty")
     path = list(proof)

@@ -125,6 +125,6 @@ def stitch(
             tree.add_node(level, node)
         if position in sizes:
             roots[position] = tree.root()
-    if expected_length is not None and position < expected_length:
+    if expected_length is not None and position != expected_length:
         return None
     return ChainReport(chain, position, prev), RootWatch(set(sizes), roots, position)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .hashing import entry_hash, genesis_hash
+from .hashing import LEAF_PREFIX, entry_hash, genesis_hash
 
 __all__ = ["ChainReport", "Damage", "IntegrityError", "StoredEntry", "seq_of", "verify_chain"]
 
@@ -22,6 +22,10 @@ class Damage(StrEnum):
     ENTRIES_REORDERED = "entries-reordered"
     ENTRY_INSERTED = "entry-inserted"
     HASH_EDITED = "hash-field-edited"
+    ENTRY_REWRITTEN = "entry-rewritten"  # body and its hash changed together (§4: needs the stored tree)
+    ENTRY_APPENDED = "entry-appended"  # more entries than the chain head records
+    HEAD_MISMATCH = "head-hash-mismatch"  # the recorded head hash is not the last entry's hash
+    NOT_AN_ENTRY = "not-an-entry"  # an export line that is not an entry line
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +78,16 @@ def verify_chain(
     chain: str,
     entries: Iterable[StoredEntry],
     expected_length: int | None = None,
+    expected_head: bytes | None = None,
+    leaves: Callable[[int], bytes | None] | None = None,
 ) -> ChainReport:
     """Recompute every hash from genesis; raise IntegrityError at the first damage.
 
-    `entries` in stored order. `expected_length`, when given (the stored chain head),
-    detects entries deleted from the end.
+    `entries` in stored order. `expected_length` and `expected_head`, when given (the chain
+    head: the export's header, the database's head row), detect entries deleted from or added
+    after the end, and a head that is not the last entry's hash. `leaves(p)`, when given, is
+    the stored Merkle leaf of entry p (the database's tree): with it a body rewritten together
+    with its own hash is named at its own position, not at the next entry's.
     """
     it: Iterator[StoredEntry] = iter(entries)
     prev = prev_prev = genesis_hash(chain)
@@ -86,6 +95,7 @@ def verify_chain(
     head = b'{"chain":' + json.dumps(chain, ensure_ascii=False).encode() + b","
     sha256 = hashlib.sha256
     pending: StoredEntry | None = next(it, None)
+    previous: StoredEntry | None = None
     while pending is not None:
         current, pending = pending, next(it, None)
         body = current.body
@@ -97,8 +107,10 @@ def verify_chain(
         else:
             seq = seq_of(body, chain)
         if seq == position and computed == current.entry_hash:
-            prev_prev, prev, position = prev, computed, position + 1
+            prev_prev, prev, position, previous = prev, computed, position + 1, current
             continue
+        if seq == position and position > 0 and leaves is not None and previous is not None:
+            _rewritten_before(chain, position - 1, previous.body, leaves)
         _diagnose(chain, position, seq, current, pending, it, prev, prev_prev, computed)
     if expected_length is not None and position < expected_length:
         raise IntegrityError(
@@ -107,7 +119,39 @@ def verify_chain(
             Damage.ENTRY_DELETED,
             f"the chain head records {expected_length} entries, only {position} are stored",
         )
+    if expected_length is not None and position > expected_length:
+        raise IntegrityError(
+            chain,
+            expected_length,
+            Damage.ENTRY_APPENDED,
+            f"{position - expected_length} entries follow the last one the chain head records "
+            f"({expected_length} entries)",
+        )
+    if expected_head is not None and prev != expected_head:
+        raise IntegrityError(
+            chain,
+            max(position - 1, 0),
+            Damage.HEAD_MISMATCH,
+            "the chain head's recorded hash is not the hash of the last entry",
+            expected=prev,
+            found=expected_head,
+        )
     return ChainReport(chain, position, prev)
+
+
+def _rewritten_before(chain: str, p: int, body: bytes, leaves: Callable[[int], bytes | None]) -> None:
+    """Entry p+1 does not chain from entry p's stored hash, though p's hash matched its body:
+    either p+1 was changed, or p was rewritten together with its hash. The tree's stored leaf
+    of p tells them apart: it differs when p's body is not the one appended."""
+    stored = leaves(p)
+    if stored is not None and stored != hashlib.sha256(LEAF_PREFIX + body).digest():
+        raise IntegrityError(
+            chain,
+            p,
+            Damage.ENTRY_REWRITTEN,
+            "the body and its stored hash were changed together: the body is not the leaf the "
+            "ledger's tree holds, and the next entry no longer chains from it",
+        )
 
 
 def _diagnose(
