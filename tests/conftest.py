@@ -144,3 +144,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     terminalreporter.section(f"fault figures ({'long' if LONG else 'short'} run)")
     for fault, measured in figures.items():
         terminalreporter.write_line(f"{fault}: " + ", ".join(f"{k} {v}" for k, v in measured.items()))
+
+
+def metrics_reader(env: dict[str, str], base: str):
+    """A function that reads `up`'s /metrics as the Prometheus server does: with a client token of
+    scope metrics:read (made here through the CLI)."""
+    import httpx
+
+    from tests.integration.test_cli import run
+
+    made = run(["clients", "add", "prometheus", "--scope", "metrics:read"], env)
+    assert made.returncode == 0, made.stderr
+    headers = {"Authorization": f"Bearer {made.stdout.strip()}"}
+    return lambda: httpx.get(f"{base}/metrics", headers=headers).text

@@ -46,6 +46,7 @@ async def api(redis_client, database_url, tmp_path):
             "news": ledger.clients.add("nieuwsbrief", ["consent:check"], now),
             "web": ledger.clients.add("website", ["consent:status"], now),
             "audit": ledger.clients.add("accountant", ["consent:history"], now),
+            "prometheus": ledger.clients.add("prometheus", ["metrics:read"], now),
         }
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://ledger") as http:
             yield ledger, http, tokens
@@ -180,10 +181,12 @@ async def test_bulk_answers_in_order_and_refusals_name_their_reason(api, redis_c
     gone = await http.post("/v1/consents/bulk", json=body, headers=auth(tok["news"]))
     assert (gone.status_code, gone.json()["error"]) == (401, "disabled")
 
-    metrics = (await http.get("/metrics")).text
+    assert (await http.get("/metrics")).status_code == 401  # client names are not for everyone
+    assert (await http.get("/metrics", headers=auth(tok["news"]))).status_code == 403
+    metrics = (await http.get("/metrics", headers=auth(tok["prometheus"]))).text
     assert 'ledger_consent_queries_total{answer="true",client="nieuwsbrief",endpoint="bulk"} 3.0' in metrics
     assert 'ledger_consent_queries_total{answer="false",client="nieuwsbrief",endpoint="bulk"} 3.0' in metrics
-    assert 'ledger_consent_query_refused_total{reason="missing-scope"} 1.0' in metrics
+    assert 'ledger_consent_query_refused_total{reason="missing-scope"} 2.0' in metrics
 
 
 async def test_expiry_runs_by_itself_and_is_recorded_once(api, redis_client):

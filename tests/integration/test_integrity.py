@@ -15,7 +15,7 @@ import subprocess
 import httpx
 import pytest
 
-from tests.conftest import wait_until, wait_until_healthy
+from tests.conftest import metrics_reader, wait_until, wait_until_healthy
 from tests.integration.test_cli import CLI, free_port, run
 
 
@@ -166,7 +166,7 @@ def test_auditor_verifies_offline_witness_cosigns_and_a_recomputed_rewrite_is_de
     caught = run(["verify", "--checkpoint", str(saved), *key], env)
     assert caught.returncode == 1, caught.stdout
     assert "rewritten" in caught.stdout and "werkcorporatie" in caught.stdout
-    metrics = lambda: httpx.get(f"{base}/metrics").text  # noqa: E731
+    metrics = metrics_reader(env, base)
     assert run(["demo", "--subjects", "1", "--seed", "9"], env).returncode == 0
     wait_until(
         lambda: 'ledger_checkpoints_refused_total{reason="inconsistent-tree"}' in metrics(),

@@ -29,7 +29,14 @@ from ledger_contracts.streams import (
     REQUEST_FIELD,
 )
 
-from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY, REDIS_URL, wait_until, wait_until_healthy
+from tests.conftest import (
+    ENCRYPTION_KEY,
+    PSEUDONYM_KEY,
+    REDIS_URL,
+    metrics_reader,
+    wait_until,
+    wait_until_healthy,
+)
 from tests.factories import PRODUCER_SIGNER, TEST_PRODUCERS, consent, disclosure, signed
 from tests.integration.test_cli import CLI, free_port
 
@@ -191,8 +198,10 @@ def test_markers_are_nowhere_in_the_clear(ledger_up, redis_client, database_url)
     accepted = 3  # the marked disclosure, the consent with its evidence, the withdrawal with its reason
     refused = len(events) - accepted + 1  # and the unsigned one
 
+    read_metrics = metrics_reader(env, base)
+
     def appended() -> float:
-        metrics = httpx.get(f"{base}/metrics").text
+        metrics = read_metrics()
         found = re.search(r"^ledger_events_appended_total (\S+)$", metrics, re.MULTILINE)
         return float(found.group(1)) if found else 0.0
 

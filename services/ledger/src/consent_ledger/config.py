@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     retention_hour: int = Field(default=2, ge=0, le=23, description="Hour (UTC) of the daily retention run")
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    http_max_body: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body, in bytes; larger is refused (413)",
+    )
     consumer: ConsumerSettings = ConsumerSettings()
 
     def erasure_journal_path(self) -> Path:

@@ -27,6 +27,7 @@ from .adapters.consumer import drop_unread_groups, ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
+from .adapters.http_limits import BodyLimit
 from .adapters.http_registers import RegisterApiDeps
 from .adapters.http_rights import RightsApiDeps
 from .adapters.log_hygiene import AccessLog
@@ -143,7 +144,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
     server = uvicorn.Server(
         uvicorn.Config(
-            AccessLog(app),
+            BodyLimit(AccessLog(app), settings.http_max_body, ledger.metrics.bodies_refused.inc),
             host=settings.http_host,
             port=settings.http_port,
             log_level="info",

@@ -17,15 +17,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from ..app.checkpoints import CheckpointRefused, Checkpoints
-from ..app.clients import ApiClients
+from ..app.clients import ApiClients, Scope
 from ..app.consent_query import ConsentQuery
 from ..app.subject_rights import RequestRefused
 from .http_consent import (
+    ClientDep,
     ConsentApiDeps,
     ConsentRefusal,
     consent_router,
     invalid_input_response,
     refusal_response,
+    require_scope,
 )
 from .http_proofs import proofs_router
 from .http_registers import RegisterApiDeps, registers_router
@@ -123,7 +125,9 @@ def create_app(deps: HttpDeps) -> FastAPI:
         response_class=Response,
         responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "Prometheus"}},
     )
-    async def metrics(d: Deps) -> Response:
+    async def metrics(d: Deps, request: Request, client: ClientDep) -> Response:
+        """For the Prometheus server, with a client token of scope metrics:read (bearer_token)."""
+        require_scope(client, Scope.METRICS, request.app.state.consent, request)
         await _refresh_lag(d)
         return Response(generate_latest(d.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

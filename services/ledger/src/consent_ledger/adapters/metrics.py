@@ -73,6 +73,11 @@ class LedgerMetrics:
             ["client", "scope"],
             registry=r,
         )
+        self.bodies_refused = Counter(
+            "ledger_http_bodies_refused",
+            "Requests refused because their body was larger than LEDGER_HTTP_MAX_BODY",
+            registry=r,
+        )
         self.consent_refused = Counter(
             "ledger_consent_query_refused", "Consent questions refused, by reason", ["reason"], registry=r
         )

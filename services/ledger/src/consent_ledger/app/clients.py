@@ -4,7 +4,8 @@ The newsletter client gets `consent:check` (yes or no, nothing more); the websit
 `consent:status` (the answer with its reason and the entry it rests on); the auditor's tool
 `consent:history`. The desk application that takes residents' requests gets `subject:access`
 and, for the privacy officer, `subject:erasure`; whoever maintains the processing register
-`register:admin`. Only the SHA-256 of a client's random token is stored; it is shown once."""
+`register:admin`; the Prometheus server `metrics:read`. Only the SHA-256 of a client's random
+token is stored; it is shown once."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Scope(StrEnum):
     SUBJECT_ACCESS = "subject:access"  # access requests and the access report (GDPR art. 15)
     SUBJECT_ERASURE = "subject:erasure"  # erasure, restriction and correction requests, holds (16-18)
     REGISTER_ADMIN = "register:admin"  # publish the processing register; read violations
+    METRICS = "metrics:read"  # the Prometheus metrics: counts by client name are not for everyone
 
 
 IMPLIED = {Scope.STATUS: {Scope.CHECK}}

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from ..app.access import AccessRefused
 from ..app.actors import Actor
-from ..app.desk import OverrideInput, RequestInput
+from ..app.desk import OverrideInput, RequestInput, may_read
 from ..app.errors import Conflict, Forbidden, InputError, NotFound, NotifierError
 from ..app.ports import StoredRequest
 from ..core.reasons import explain
@@ -231,7 +231,7 @@ def get_request(request_id: str, request: Request, deps: Deps, actor: ActorDep) 
     _call(request, deps, actor.require, Permission.VIEW_DECISIONS)
     with deps.store.transaction() as tx:
         stored = tx.request(request_id)
-    if stored is None:
+    if stored is None or not may_read(actor, stored):  # a colleague's request is not there for you
         raise ApiRefusal(404, "not-found", f"no request {request_id}", "request_id")
     return decision_out(stored)
 

@@ -19,7 +19,7 @@ from ledger_contracts.vocabulary import DataCategory, GdprBasis, RecipientCatego
 
 from ..app.access import AccessRefused
 from ..app.actors import Actor
-from ..app.desk import OverrideInput, RequestInput
+from ..app.desk import OverrideInput, RequestInput, may_read
 from ..app.errors import Forbidden, NotifierError
 from ..app.ports import StoredRequest
 from ..core.reasons import explain
@@ -143,10 +143,12 @@ def _request_page(
 ) -> HTMLResponse:
     with deps.store.transaction() as tx:
         stored = tx.request(request_id)
-        if stored is None:
-            return _worklist(request, deps, actor, 404, "Deze telefoonvraag bestaat niet.")  # type: ignore[no-any-return]
-        party = tx.party(stored.request.party_id)
-        person = tx.person(stored.request.person_id) if stored.request.person_id else None
+        readable = stored is not None and may_read(actor, stored)
+        if readable:
+            party = tx.party(stored.request.party_id)  # type: ignore[union-attr]
+            person = tx.person(stored.request.person_id) if stored.request.person_id else None  # type: ignore[union-attr]
+    if not readable or stored is None:  # the worklist opens its own transaction: after this one
+        return _worklist(request, deps, actor, 404, "Deze telefoonvraag bestaat niet.")  # type: ignore[no-any-return]
     return _page(
         request,
         "request.html",
@@ -192,9 +194,19 @@ def login(
     request: Request, deps: Deps, user_id: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
     try:
-        token = deps.credentials.login(user_id, password)
+        token = deps.credentials.login(user_id, password, request.client.host if request.client else "")
     except AccessRefused as exc:
         refused(exc.reason, request, deps.metrics)
+        if exc.retry_after is not None:
+            page = _page(
+                request,
+                "login.html",
+                429,
+                actor=None,
+                error=f"Te veel mislukte pogingen. Probeer het over {exc.retry_after} seconden opnieuw.",
+            )
+            page.headers["Retry-After"] = str(exc.retry_after)
+            return page
         return _page(request, "login.html", 401, actor=None, error="Gebruikersnaam of wachtwoord onjuist.")
     response = RedirectResponse(request.url_for("web_worklist"), status_code=303)
     response.set_cookie(

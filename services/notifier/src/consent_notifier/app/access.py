@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..core.roles import Role
+from ..core.throttle import LoginThrottle
 from .actors import Actor
 from .errors import InputError
 from .inputs import identifier
@@ -29,11 +30,12 @@ SERVICE_TOKEN_PREFIX = "svc"
 
 
 class AccessRefused(Exception):
-    """Nobody else gets in. `reason` is counted and logged; it never holds the credential."""
+    """Nobody else gets in. `reason` is counted and logged; it never holds the credential.
+    `retry_after`: seconds to wait, when refused for too many failed attempts."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, retry_after: int | None = None) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.retry_after = reason, retry_after
 
 
 def _sha256(token: str) -> str:
@@ -46,6 +48,8 @@ class Credentials:
     clock: Clock
     session_lifetime: timedelta = timedelta(hours=8)
     hasher: PasswordHasher = PasswordHasher()
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    _decoy: str | None = None  # a hash to verify against for unknown user names: the same work
 
     def add_user(self, user_id: str, roles: frozenset[Role], password: str | None = None) -> str:
         """Create or reset a user; returns the password (generated when none is given)."""
@@ -78,13 +82,24 @@ class Credentials:
         self.store.put_credential(replace(cred, disabled_at=self.clock.now()))
         return True
 
-    def login(self, user_id: str, password: str) -> str:
-        """A new session token for the user. Raises AccessRefused."""
-        cred = self._usable(self.store.credential(user_id.strip()), "user")
+    def login(self, user_id: str, password: str, client_address: str = "") -> str:
+        """A new session token for the user. Raises AccessRefused: `login-throttled` (with how long
+        to wait) after repeated failures for this user name or from this address, else the same
+        refusal, after the same work, for an unknown user name as for a wrong password."""
+        now = self.clock.now()
+        keys = [f"user:{user_id.strip().lower()}", f"addr:{client_address}"]
+        if (wait := self.throttle.wait(keys, now)) is not None:
+            raise AccessRefused("login-throttled", max(1, int(wait.total_seconds() + 0.999)))
+        cred = self.store.credential(user_id.strip())
+        if self._decoy is None:
+            self._decoy = self.hasher.hash(secrets.token_urlsafe(18))
         try:
-            self.hasher.verify(cred.secret_hash, password)
-        except (VerificationError, InvalidHashError):
-            raise AccessRefused("bad-password") from None
+            self.hasher.verify(cred.secret_hash if cred is not None else self._decoy, password)
+            cred = self._usable(cred, "user")
+        except (VerificationError, InvalidHashError, AccessRefused):
+            self.throttle.failed(keys, now)
+            raise AccessRefused("bad-credentials") from None
+        self.throttle.succeeded(keys[:1])
         token = secrets.token_urlsafe(32)
         self.store.add_session(_sha256(token), cred.principal_id, self.clock.now() + self.session_lifetime)
         return token

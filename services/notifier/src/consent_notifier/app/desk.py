@@ -16,14 +16,14 @@ from ..core.callbacks import CallbackTask, Outcome, OutcomeConflict, Transition,
 from ..core.policy import PhonePolicy, PhoneRequest
 from ..core.reasons import Reason, Verdict
 from ..core.registry import Party
-from ..core.roles import Permission
+from ..core.roles import Permission, allowed
 from .actors import Actor
 from .errors import Conflict, InputError, NotFound
 from .events import DisclosureTo, EventFactory
 from .inputs import identifier, phone_number
 from .ports import Clock, NotifierStore, NotifierTx, StoredDecision, StoredRequest, SubjectDirectory
 
-__all__ = ["OverrideInput", "PhoneDesk", "RequestInput"]
+__all__ = ["OverrideInput", "PhoneDesk", "RequestInput", "may_read"]
 
 MIN_NOTE_LENGTH = 10
 
@@ -52,6 +52,11 @@ class OverrideInput:
     gdpr_basis: str | None = None  # letter of GDPR art. 6(1)
     gdpr_article_9_2: str | None = None  # for health data where the topic names no art. 9 ground
     art9_statute: str | None = None  # the law giving that ground, e.g. "Wet SUWI art. 54"
+
+
+def may_read(actor: Actor, stored: StoredRequest) -> bool:
+    """A phone request is read by the employee who asked it and by management; nobody else."""
+    return stored.request.requested_by == actor.principal_id or allowed(actor.roles, Permission.OVERRIDE)
 
 
 class PhoneDesk:
