@@ -182,7 +182,7 @@ async def test_bulk_answers_in_order_and_refusals_name_their_reason(api, redis_c
     assert (gone.status_code, gone.json()["error"]) == (401, "disabled")
 
     assert (await http.get("/metrics")).status_code == 401  # client names are not for everyone
-    assert (await http.get("/metrics", headers=auth(tok["news"]))).status_code == 403
+    assert (await http.get("/metrics", headers=auth(tok["web"]))).status_code == 403
     metrics = (await http.get("/metrics", headers=auth(tok["prometheus"]))).text
     assert 'ledger_consent_queries_total{answer="true",client="nieuwsbrief",endpoint="bulk"} 3.0' in metrics
     assert 'ledger_consent_queries_total{answer="false",client="nieuwsbrief",endpoint="bulk"} 3.0' in metrics

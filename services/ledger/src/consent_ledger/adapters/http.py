@@ -123,7 +123,11 @@ def create_app(deps: HttpDeps) -> FastAPI:
     @app.get(
         "/metrics",
         response_class=Response,
-        responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "Prometheus"}},
+        responses={
+            200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}, "description": "Prometheus"},
+            401: {"description": "no valid client token"},
+            403: {"description": "the client lacks scope metrics:read"},
+        },
     )
     async def metrics(d: Deps, request: Request, client: ClientDep) -> Response:
         """For the Prometheus server, with a client token of scope metrics:read (bearer_token)."""
