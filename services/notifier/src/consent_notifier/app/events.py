@@ -124,10 +124,15 @@ class DisclosureTo:
         )
 
     def special_category_ground(self) -> SpecialCategoryGround | None:
-        if not self.art9_ground:
-            return None
-        statute = parse_statute(self.art9_statute) if self.art9_statute else None
-        return SpecialCategoryGround(gdpr_article_9_2=Art9Ground(self.art9_ground), statute=statute)
+        return special_ground(self.art9_ground, self.art9_statute)
+
+
+def special_ground(letter: str | None, statute: str | None) -> SpecialCategoryGround | None:
+    """A GDPR art. 9(2) ground as the contract writes it; None without a letter."""
+    if not letter:
+        return None
+    law = parse_statute(statute) if statute else None
+    return SpecialCategoryGround(gdpr_article_9_2=Art9Ground(letter), statute=law)
 
 
 @dataclass(frozen=True)
@@ -264,9 +269,7 @@ class EventFactory:
                     legal_basis=LegalBasis(
                         gdpr_article_6_1=GdprBasis(t.gdpr_basis),
                         statute=parse_statute(t.statute) if t.statute else None,
-                        special_category_ground=DisclosureTo.registered(
-                            p, t.topic_id, bool(t.art9_ground)
-                        ).special_category_ground(),
+                        special_category_ground=special_ground(t.art9_ground, t.art9_statute),
                     ),
                 )
                 for t in p.topics

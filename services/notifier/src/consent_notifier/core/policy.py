@@ -134,8 +134,7 @@ class PersonHasVerifiedNumber:
             return Reason.NO_VERIFIED_NUMBER
         if person and person.valid_numbers(request.at):  # type: ignore[union-attr]
             return None
-        latest = max(known, key=lambda n: n.verified_at)
-        return Reason.NUMBER_REVOKED if latest.state_at(request.at) == "revoked" else Reason.NUMBER_EXPIRED
+        return number_reason(max(known, key=lambda n: n.verified_at).state_at(request.at))
 
 
 @dataclass(frozen=True)
