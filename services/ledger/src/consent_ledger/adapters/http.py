@@ -21,9 +21,9 @@ from ..app.clients import ApiClients, Scope
 from ..app.consent_query import ConsentQuery
 from ..app.subject_rights import RequestRefused
 from .http_consent import (
+    ApiRefusal,
     ClientDep,
     ConsentApiDeps,
-    ConsentRefusal,
     consent_router,
     invalid_input_response,
     refusal_response,
@@ -76,8 +76,8 @@ def create_app(deps: HttpDeps) -> FastAPI:
     app.include_router(rights_router)
     app.include_router(registers_router)
 
-    @app.exception_handler(ConsentRefusal)
-    async def _refusal(request: Request, exc: ConsentRefusal) -> Response:
+    @app.exception_handler(ApiRefusal)
+    async def _refusal(request: Request, exc: ApiRefusal) -> Response:
         return refusal_response(exc)
 
     @app.exception_handler(RequestRefused)
@@ -90,7 +90,7 @@ def create_app(deps: HttpDeps) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """Framework refusals (unreadable JSON, unknown route) in the same shape as ours."""
         error = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
-        response = refusal_response(ConsentRefusal(exc.status_code, error, str(exc.detail)))
+        response = refusal_response(ApiRefusal(exc.status_code, error, str(exc.detail)))
         response.headers.update(exc.headers or {})
         if exc.status_code == 405:  # Starlette names only the first route's methods for the path
             response.headers["Allow"] = ", ".join(_methods_at(request))

@@ -11,9 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from ledger_contracts.problems import (
+    PROBLEM_MEDIA_TYPE,
+    ApiRefusal,
+    describe_invalid,
+    problem_body,
+    problem_responses,
+)
 from ledger_contracts.subjects import PSEUDONYM_PATTERN, SubjectRef
 from ledger_contracts.vocabulary import ConsentPurpose
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, ValidationError
 
 from ..app.clients import ApiClients, Client, ClientRefused, Scope
 from ..app.consent_query import MAX_BULK, ConsentAnswer, ConsentQuery, HistoryEntry, SubjectRefused
@@ -23,7 +30,7 @@ from .metrics import LedgerMetrics
 __all__ = [
     "ClientDep",
     "ConsentApiDeps",
-    "ConsentRefusal",
+    "ApiRefusal",
     "Deps",
     "consent_router",
     "invalid_input_response",
@@ -42,30 +49,17 @@ class ConsentApiDeps:
         self.query, self.clients, self.metrics = query, clients, metrics
 
 
-class ConsentRefusal(Exception):
-    def __init__(self, status: int, error: str, detail: str, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.status, self.error, self.detail, self.field = status, error, detail, field
+def invalid_input_response(exc: RequestValidationError | ValidationError, skip: int = 1) -> JSONResponse:
+    """FastAPI's validation errors (skip its "body"/"query"/"path" part) or a contract's, in the
+    one refusal shape: where and what, never the value sent."""
+    detail, field = describe_invalid(exc.errors(), skip)
+    return refusal_response(ApiRefusal(422, "invalid-input", detail, field))
 
 
-class Refusal(BaseModel):
-    error: str = Field(description="Machine-readable reason")
-    detail: str
-    field: str | None = None
-
-
-def invalid_input_response(exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's own validation errors in the same shape as every other refusal."""
-    first = exc.errors()[0] if exc.errors() else {}
-    field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
-    detail = f"{field}: {first.get('msg')}" if field else str(first.get("msg", "invalid request"))
-    return refusal_response(ConsentRefusal(422, "invalid-input", detail[:500], field))
-
-
-def refusal_response(exc: ConsentRefusal) -> JSONResponse:
-    body = Refusal(error=exc.error, detail=exc.detail, field=exc.field)
+def refusal_response(exc: ApiRefusal) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(body.model_dump(exclude_none=True), exc.status, headers=headers)
+    body = problem_body(exc.status, exc.error, exc.detail, exc.field)
+    return JSONResponse(body, exc.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -167,7 +161,7 @@ def served_part(request: Request, name: str, what: str) -> object:
     """A part of the API that this process may not serve (`app.state.<name>`), or a 503 saying so."""
     found = getattr(request.app.state, name, None)
     if found is None:
-        raise ConsentRefusal(503, f"no-{name}-service", f"this ledger process does not serve {what}")
+        raise ApiRefusal(503, f"no-{name}-service", f"this ledger process does not serve {what}")
     return found
 
 
@@ -176,7 +170,7 @@ def _client(request: Request, d: Deps) -> Client:
         return d.clients.authenticate(request.headers.get("authorization"))
     except ClientRefused as exc:
         _refused(d, exc.reason, request)
-        raise ConsentRefusal(401, exc.reason, str(exc)) from None
+        raise ApiRefusal(401, exc.reason, str(exc)) from None
 
 
 ClientDep = Annotated[Client, Depends(_client)]
@@ -196,7 +190,7 @@ def require_scope(client: Client, scope: Scope, d: ConsentApiDeps, request: Requ
     if granted is None:
         _refused(d, "missing-scope", request)
         named = " or ".join(str(s) for s in wanted)
-        raise ConsentRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {named}")
+        raise ApiRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {named}")
     if granted in RECORDED_USES:
         route = getattr(request.scope.get("route"), "path", "(no route)")
         d.metrics.scope_uses.labels(client=client.client_id, scope=str(granted)).inc()
@@ -209,14 +203,14 @@ def _pseudonyms(d: ConsentApiDeps, values: list[str], request: Request, indexed:
         return [d.query.pseudonym_of(v, i if indexed else None) for i, v in enumerate(values)]
     except SubjectRefused as exc:
         _refused(d, "invalid-subject", request)
-        raise ConsentRefusal(422, "invalid-subject", str(exc), exc.field) from None
+        raise ApiRefusal(422, "invalid-subject", str(exc), exc.field) from None
 
 
 def _path_pseudonym(d: ConsentApiDeps, subject: str, request: Request, instead: str) -> str:
     """The subject in a URL: a pseudonym only; a BSN there gets its own refusal."""
     if subject.isdigit():
         _refused(d, "bsn-in-url", request)
-        raise ConsentRefusal(400, "bsn-in-url", f"never put a BSN in a URL; POST {instead}", "subject")
+        raise ApiRefusal(400, "bsn-in-url", f"never put a BSN in a URL; POST {instead}", "subject")
     return _pseudonyms(d, [subject], request, indexed=False)[0]
 
 
@@ -253,7 +247,7 @@ def _answered(d: ConsentApiDeps, endpoint: str, client: Client, answer: ConsentA
 consent_router = APIRouter(
     prefix="/v1",
     tags=["consent"],
-    responses={s: {"model": Refusal} for s in (400, 401, 403, 422)},
+    responses=problem_responses(400, 401, 403, 422),
 )
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ledger_contracts.problems import PROBLEM_MEDIA_TYPE, problem_body
+
 __all__ = ["DEFAULT_MAX_BODY", "BodyLimit"]
 
 # A bulk consent question of 10,000 subjects is about 0.7 MB of JSON; a register about 0.1 MB.
@@ -54,18 +56,14 @@ class BodyLimit:
     async def _refuse(self, send: Any) -> None:
         if self.on_refused is not None:
             self.on_refused()
-        body = json.dumps(
-            {
-                "error": "body-too-large",
-                "detail": f"the request body is larger than {self.max_bytes} bytes; nothing was read",
-            }
-        ).encode()
+        detail = f"the request body is larger than {self.max_bytes} bytes; nothing was read"
+        body = json.dumps(problem_body(413, "body-too-large", detail)).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
                 ],

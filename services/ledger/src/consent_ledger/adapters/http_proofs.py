@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from ledger_contracts.formats import CHAIN_PATTERN
+from ledger_contracts.problems import ApiRefusal, problem_responses
 from pydantic import BaseModel, Field
 
 from ..app.checkpoints import CheckpointRefused, Checkpoints
 from ..app.clients import Scope
-from .http_consent import ClientDep, ConsentRefusal, Deps, Refusal, require_scope
+from .http_consent import ClientDep, Deps, require_scope
 
 __all__ = ["proofs_router"]
 
@@ -58,7 +59,7 @@ class CosignedOut(BaseModel):
 def _checkpoints(request: Request) -> Checkpoints:
     found = getattr(request.app.state, "checkpoints", None)
     if found is None:
-        raise ConsentRefusal(503, "no-checkpoint-keys", "this ledger process signs no checkpoints")
+        raise ApiRefusal(503, "no-checkpoint-keys", "this ledger process signs no checkpoints")
     return found  # type: ignore[no-any-return]
 
 
@@ -67,13 +68,13 @@ async def _run(request: Request, call: Any, *args: Any) -> Any:
     try:
         return await asyncio.to_thread(call, *args)
     except CheckpointRefused as exc:
-        raise ConsentRefusal(STATUS.get(exc.reason, 422), exc.reason, str(exc)) from None
+        raise ApiRefusal(STATUS.get(exc.reason, 422), exc.reason, str(exc)) from None
 
 
 proofs_router = APIRouter(
     prefix="/v1/chains",
     tags=["integrity"],
-    responses={s: {"model": Refusal} for s in (400, 401, 403, 404, 409, 422, 500, 503)},
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 500, 503),
 )
 NOTE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {NOTE: {}}, "description": "A signed note"}

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import yaml
 from fastapi import APIRouter, Depends, Path, Query, Request
 from ledger_contracts.formats import CHAIN_PATTERN
+from ledger_contracts.problems import ApiRefusal, describe_invalid, problem_responses
 from pydantic import BaseModel, Field
 
 from ..app.append import BatchAppender
@@ -25,7 +26,7 @@ from ..app.registers import (
     warnings_of,
 )
 from ..core.pseudonyms import Pseudonymizer
-from .http_consent import ClientDep, ConsentRefusal, Deps, Moment, Refusal, require_scope, served_part
+from .http_consent import ClientDep, Deps, Moment, require_scope, served_part
 from .sql_retention import SqlRetentionStore
 from .sql_store import fixed_utc
 
@@ -79,7 +80,7 @@ Registers = Annotated[RegisterApiDeps, Depends(_deps)]
 registers_router = APIRouter(
     prefix="/v1",
     tags=["register"],
-    responses={s: {"model": Refusal} for s in (400, 401, 403, 404, 413, 415, 422, 503)},
+    responses=problem_responses(400, 401, 403, 404, 413, 415, 422, 503),
 )
 
 
@@ -107,7 +108,7 @@ def register_document(
     require_scope(client, Scope.REGISTER_ADMIN, d, request, Scope.AUDIT)
     standing = g.reads.registers_in_force().get(controller)
     if standing is None:
-        raise ConsentRefusal(404, "no-register", f"no register is in force for {controller}")
+        raise ApiRefusal(404, "no-register", "no register is in force for this controller", "controller")
     return {"version": standing[0], "document": json.loads(standing[1])}
 
 
@@ -154,12 +155,12 @@ async def publish(
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_REGISTER_BYTES:
-        raise ConsentRefusal(413, "too-large", f"a register is at most {MAX_REGISTER_BYTES} bytes")
+        raise ApiRefusal(413, "too-large", f"a register is at most {MAX_REGISTER_BYTES} bytes")
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_REGISTER_BYTES:
-            raise ConsentRefusal(413, "too-large", f"a register is at most {MAX_REGISTER_BYTES} bytes")
+            raise ApiRefusal(413, "too-large", f"a register is at most {MAX_REGISTER_BYTES} bytes")
     return body
 
 
@@ -172,12 +173,13 @@ def _parse(body: bytes, content_type: str) -> LoadedRegister:
         elif kind in YAML_TYPES:
             raw = _plain_yaml(text)
         else:
-            raise ConsentRefusal(415, "unsupported-media-type", "send application/yaml or application/json")
+            raise ApiRefusal(415, "unsupported-media-type", "send application/yaml or application/json")
         return parse_register(raw, "register")
     except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
         if isinstance(exc, RegisterInvalid):
-            raise ConsentRefusal(422, "invalid-register", str(exc)[:4000]) from None
-        raise ConsentRefusal(
+            detail, field = describe_invalid(exc.errors) if exc.errors else ("not a register", None)
+            raise ApiRefusal(422, "invalid-register", detail, field) from None
+        raise ApiRefusal(
             422, "unreadable-register", f"not readable as {kind}: {type(exc).__name__}"
         ) from None
 

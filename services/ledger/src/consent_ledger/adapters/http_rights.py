@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from ledger_contracts.formats import ActorId, ChainName
+from ledger_contracts.problems import ApiRefusal, describe_invalid, problem_responses
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import DecisionReason, SubjectRight
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
@@ -26,7 +27,7 @@ from ..app.clients import Client, Scope
 from ..app.consent_query import ConsentQuery
 from ..app.subject_rights import Decision, Hold, RequestRefused, SubjectRights, TrackedRequest
 from .access_report_render import render_html, render_pdf
-from .http_consent import ClientDep, ConsentRefusal, Refusal, require_scope, served_part
+from .http_consent import ClientDep, require_scope, served_part
 from .http_consent import Deps as ConsentDeps
 from .sql_rights import SqlRightsStore
 
@@ -175,19 +176,18 @@ def _actor(client: Client, employee: str | None) -> str:
     try:
         return client.acting_for(employee)
     except ValueError as exc:
-        raise ConsentRefusal(422, "invalid-input", str(exc), "employee") from None
+        raise ApiRefusal(422, "invalid-input", str(exc), "employee") from None
 
 
-def refusal_of(exc: RequestRefused | CheckpointRefused | ValidationError) -> ConsentRefusal:
+def refusal_of(exc: RequestRefused | CheckpointRefused | ValidationError) -> ApiRefusal:
     """A use case's refusal, or a contract's validation error, as the API's one refusal shape
     (installed as exception handlers in http.create_app)."""
     if isinstance(exc, RequestRefused):
-        return ConsentRefusal(STATUS.get(exc.reason, 422), exc.reason, str(exc))
+        return ApiRefusal(STATUS.get(exc.reason, 422), exc.reason, str(exc))
     if isinstance(exc, CheckpointRefused):
-        return ConsentRefusal(503, exc.reason, str(exc))
-    first = exc.errors()[0] if exc.errors() else {}
-    field = ".".join(str(p) for p in first.get("loc", ())) or None
-    return ConsentRefusal(422, "invalid-input", f"{field}: {first.get('msg')}"[:500], field)
+        return ApiRefusal(503, exc.reason, str(exc))
+    detail, field = describe_invalid(exc.errors())
+    return ApiRefusal(422, "invalid-input", detail, field)
 
 
 def _request_out(r: TrackedRequest) -> RequestOut:
@@ -245,7 +245,7 @@ RIGHT_SCOPE = {SubjectRight.ACCESS: Scope.SUBJECT_ACCESS}  # every other right: 
 rights_router = APIRouter(
     prefix="/v1/subjects",
     tags=["subject rights"],
-    responses={s: {"model": Refusal} for s in (400, 401, 403, 404, 409, 422, 503)},
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
 )
 
 
@@ -290,7 +290,7 @@ def get_request(
     require_scope(client, Scope.SUBJECT_ACCESS, d, request, Scope.SUBJECT_ERASURE)
     found = r.reads.request(request_id)
     if found is None:
-        raise ConsentRefusal(404, "unknown-request", f"no request {request_id}")
+        raise ApiRefusal(404, "unknown-request", "no request with this id", "request_id")
     return _request_out(found)
 
 

@@ -87,7 +87,7 @@ class Checkpoints:
         current checkpoint of each chain asked for, new or not."""
         heads = [h for h in self.store.heads() if chain is None or h.chain == chain]
         if chain is not None and not heads:
-            raise CheckpointRefused("unknown-chain", f"no chain {chain!r} in this ledger")
+            raise CheckpointRefused("unknown-chain", "no chain of that name in this ledger")
         out = []
         for head in heads:
             current = self.sign_grown(head) or self.store.checkpoint(head.chain)
@@ -126,8 +126,8 @@ class Checkpoints:
         """The signed checkpoint (latest, or at `size`) with every cosignature received for it."""
         stored = self.store.checkpoint(chain, size)
         if stored is None:
-            what = f"at size {size}" if size is not None else "yet"
-            raise CheckpointRefused("no-checkpoint", f"chain {chain!r} has no checkpoint {what}")
+            what = "of that size" if size is not None else "yet"
+            raise CheckpointRefused("no-checkpoint", f"the chain has no checkpoint {what}")
         return stored.note + "".join(self.store.cosignatures(chain, stored.size))
 
     # --- proofs ---------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ class Checkpoints:
             return size
         latest = self.store.checkpoint(chain)
         if latest is None:
-            raise CheckpointRefused("no-checkpoint", f"chain {chain!r} has no checkpoint yet")
+            raise CheckpointRefused("no-checkpoint", "the chain has no checkpoint yet")
         return latest.size
 
     def inclusion(self, chain: str, index: int, size: int | None = None) -> tuple[int, list[bytes]]:
@@ -147,16 +147,16 @@ class Checkpoints:
         n = self._size(chain, size)
         try:
             return n, proof_hashes(inclusion_ranges(index, n), lambda keys: self.store.nodes(chain, keys))
-        except ProofError as exc:
-            raise CheckpointRefused("no-proof", str(exc)) from None
+        except ProofError:  # its message repeats the positions asked for
+            raise CheckpointRefused("no-proof", "the entry is not in the tree of that size") from None
 
     def consistency(self, chain: str, old: int, new: int | None = None) -> tuple[int, list[bytes]]:
         """PROOF(old, D[new]); `new` defaults to the latest checkpoint's size."""
         n = self._size(chain, new)
         try:
             return n, proof_hashes(consistency_ranges(old, n), lambda keys: self.store.nodes(chain, keys))
-        except ProofError as exc:
-            raise CheckpointRefused("no-proof", str(exc)) from None
+        except ProofError:
+            raise CheckpointRefused("no-proof", "no consistency proof between those sizes") from None
 
     def receipt(self, chain: str, seq: int) -> dict[str, Any]:
         """One entry, its inclusion proof and the signed checkpoint it is proved against: all a
@@ -165,11 +165,11 @@ class Checkpoints:
         if latest is None or seq >= latest.size:
             raise CheckpointRefused(
                 "not-yet-checkpointed",
-                f"entry {seq} of chain {chain!r} is not in a signed checkpoint yet; ask again in a second",
+                "the entry is not in a signed checkpoint yet; ask again in a second",
             )
         entry = self.store.entry(chain, seq)
         if entry is None:
-            raise CheckpointRefused("unknown-entry", f"chain {chain!r} has no entry {seq}")
+            raise CheckpointRefused("unknown-entry", "the chain has no entry at that position")
         size, proof = self.inclusion(chain, seq, latest.size)
         return {
             "format": RECEIPT_FORMAT,
@@ -193,9 +193,7 @@ class Checkpoints:
             raise CheckpointRefused("malformed-note", str(exc)) from None
         stored = self.store.checkpoint(chain, checkpoint.size)
         if stored is None or SignedNote.parse(stored.note).text != signed.text:
-            raise CheckpointRefused(
-                "unknown-checkpoint", f"chain {chain!r} never issued this checkpoint (size {checkpoint.size})"
-            )
+            raise CheckpointRefused("unknown-checkpoint", "the chain never issued this checkpoint")
         accepted, at = [], rfc3339_utc(datetime.now(UTC))
         for line in signed.signatures:
             for witness in self.witnesses:

@@ -36,7 +36,12 @@ PRODUCER = "ledger-operations"
 
 
 class RegisterInvalid(ValueError):
-    """The file is no register: the message names each failing field."""
+    """The file is no register: the message names each failing field (and may quote the file);
+    `errors` are pydantic's, for an answer that quotes nothing."""
+
+    def __init__(self, message: str, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def parse_register(raw: Any, where: str = "register") -> LoadedRegister:
         register = ProcessingRegister.model_validate(raw)
     except ValidationError as exc:
         lines = [f"{'.'.join(str(p) for p in e['loc']) or '(document)'}: {e['msg']}" for e in exc.errors()]
-        raise RegisterInvalid(f"{where}:\n  " + "\n  ".join(lines)) from None
+        raise RegisterInvalid(f"{where}:\n  " + "\n  ".join(lines), exc.errors()) from None
     document = register.model_dump(mode="json")
     return LoadedRegister(register, document, register_version(document))
 

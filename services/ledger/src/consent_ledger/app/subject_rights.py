@@ -229,7 +229,7 @@ class SubjectRights:
         today = now.astimezone(UTC).date()
         on = received_on or today
         if on > today:
-            raise RequestRefused("received-in-future", f"received_on {on} is after today ({today})")
+            raise RequestRefused("received-in-future", "received_on lies after today")
         request_id = str(uuid.uuid4())
         event = SubjectRequestReceived(
             **self._envelope(controller, OPERATIONS_ACTIVITY, now),
@@ -251,16 +251,14 @@ class SubjectRights:
     def open_request(self, request_id: str, right: SubjectRight | None = None) -> TrackedRequest:
         request = self._store.request(request_id)
         if request is None:
-            raise RequestRefused("unknown-request", f"no request {request_id}")
+            raise RequestRefused("unknown-request", "no request with this id")
         if request.decided_at is not None:
             raise RequestRefused(
                 "already-decided",
-                f"request {request_id} was decided on {request.decided_at[:10]}: {request.outcome}",
+                f"the request was decided on {request.decided_at[:10]}: {request.outcome}",
             )
         if right is not None and request.right != right:
-            raise RequestRefused(
-                "wrong-right", f"request {request_id} is a request for {request.right}, not {right}"
-            )
+            raise RequestRefused("wrong-right", f"the request is one for {request.right}, not {right}")
         return request
 
     def decide(
@@ -304,7 +302,7 @@ class SubjectRights:
             return self.receive(pseudonym, controller or "", SubjectRight.ACCESS, by)
         request = self.open_request(request_id, SubjectRight.ACCESS)
         if request.pseudonym != pseudonym:
-            raise RequestRefused("not-about-subject", f"request {request_id} is another subject's")
+            raise RequestRefused("not-about-subject", "the request is another subject's")
         return request
 
     def report_handed_over(self, request: TrackedRequest, chains: Sequence[str], by: str) -> TrackedRequest:
@@ -364,7 +362,7 @@ class SubjectRights:
         self._known_controller(pseudonym, controller)
         today = self._clock.now().astimezone(UTC).date()
         if kind == "legal-hold" and (until is None or until < today):
-            raise RequestRefused("hold-ended", f"a legal hold needs an end on or after today ({today})")
+            raise RequestRefused("hold-ended", "a legal hold needs an end on or after today")
         hold_id = str(uuid.uuid4())
         self._hold(pseudonym, controller, hold_id, kind, "placed", by, until, reason, request_id)
         found = self._store.hold(hold_id)
@@ -374,7 +372,7 @@ class SubjectRights:
     def lift_hold(self, hold_id: str, by: str, reason: str | None = None) -> Hold:
         hold = self._store.hold(hold_id)
         if hold is None:
-            raise RequestRefused("unknown-hold", f"no hold {hold_id} in force")
+            raise RequestRefused("unknown-hold", "no hold with this id is in force")
         self._hold(hold.pseudonym, hold.controller, hold_id, hold.kind, "lifted", by, None, reason, None)
         return hold
 
@@ -439,10 +437,10 @@ class SubjectRights:
         With a request, the request is decided (granted) too."""
         found = self._store.entry_about(event_id)
         if found is None:
-            raise RequestRefused("unknown-event", f"the ledger holds no readable entry of event {event_id}")
+            raise RequestRefused("unknown-event", "the ledger holds no readable entry of this event")
         chain, _seq, activity, subject = found
         if subject != pseudonym:
-            raise RequestRefused("not-about-subject", f"event {event_id} is not about this subject")
+            raise RequestRefused("not-about-subject", "the event is not about this subject")
         request = self.open_request(request_id, SubjectRight.CORRECTION) if request_id else None
         event = SubjectCorrected(
             **self._envelope(chain, activity, self._clock.now()),
@@ -471,7 +469,7 @@ class SubjectRights:
         if not known and not any(s.controller == controller for s in self._store.scopes_of(pseudonym)):
             raise RequestRefused(
                 "unknown-controller",
-                f"no register is in force for {controller!r} and it holds nothing about the subject",
+                "no register is in force for the controller and it holds nothing about the subject",
             )
 
     @staticmethod

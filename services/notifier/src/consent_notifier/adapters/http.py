@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .deps import NotifierDeps
-from .http_api import ApiRefusal, api_router, refusal_response
+from .http_api import ApiRefusal, api_router, invalid_input_response, refusal_response
 from .web import FormTokenMismatch, LoginRequired, form_token_mismatch, web_router
 
 __all__ = ["create_notifier_app"]
@@ -55,6 +58,18 @@ def create_notifier_app(deps: NotifierDeps) -> FastAPI:
     @app.exception_handler(ApiRefusal)
     async def _refusal(request: Request, exc: ApiRefusal) -> Response:
         return refusal_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return invalid_input_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Framework refusals (unreadable JSON, unknown route) in the same shape as ours."""
+        error = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+        response = refusal_response(ApiRefusal(exc.status_code, error, str(exc.detail)))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from ledger_contracts.problems import (
+    PROBLEM_MEDIA_TYPE,
+    ApiRefusal,
+    describe_invalid,
+    problem_body,
+    problem_responses,
+)
 from ledger_contracts.vocabulary import GdprBasis, RecipientCategory
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -21,7 +29,7 @@ from ..core.roles import Permission, allowed
 from .auth import actor_for, refused
 from .deps import NotifierDeps
 
-__all__ = ["STATUS", "api_router", "decision_out"]
+__all__ = ["STATUS", "ApiRefusal", "api_router", "decision_out", "invalid_input_response", "refusal_response"]
 
 STATUS: dict[type[NotifierError], int] = {InputError: 422, NotFound: 404, Conflict: 409, Forbidden: 403}
 
@@ -43,15 +51,16 @@ def _actor(request: Request, deps: Deps) -> Actor:
 ActorDep = Annotated[Actor, Depends(_actor)]
 
 
-class ApiRefusal(Exception):
-    def __init__(self, status: int, error: str, message: str, field: str | None = None) -> None:
-        self.status, self.error, self.message, self.field = status, error, message, field
-
-
 def refusal_response(exc: ApiRefusal) -> JSONResponse:
-    return JSONResponse(
-        {"error": exc.error, "message": exc.message, "field": exc.field}, status_code=exc.status
-    )
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    body = problem_body(exc.status, exc.error, exc.detail, exc.field)
+    return JSONResponse(body, exc.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def invalid_input_response(exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's validation errors in the one refusal shape: where and what, never the value sent."""
+    detail, field = describe_invalid(exc.errors(), skip=1)
+    return refusal_response(ApiRefusal(422, "invalid-input", detail, field))
 
 
 def _call(request: Request, deps: NotifierDeps, fn, *args):  # type: ignore[no-untyped-def]
@@ -202,7 +211,7 @@ def _party_io(p: Party) -> PartyIo:
 
 # --- routes -----------------------------------------------------------------------------------
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=problem_responses(401, 403, 404, 409, 422))
 
 
 @api_router.post("/phone-requests", response_model=DecisionOut, status_code=201)
@@ -232,7 +241,7 @@ def get_request(request_id: str, request: Request, deps: Deps, actor: ActorDep) 
     with deps.store.transaction() as tx:
         stored = tx.request(request_id)
     if stored is None or not may_read(actor, stored):  # a colleague's request is not there for you
-        raise ApiRefusal(404, "not-found", f"no request {request_id}", "request_id")
+        raise ApiRefusal(404, "not-found", "no request with this id", "request_id")
     return decision_out(stored)
 
 

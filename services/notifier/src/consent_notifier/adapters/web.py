@@ -42,7 +42,7 @@ templates.env.globals.update(
     verdict_nl={"allow": "Toegestaan", "deny": "Geweigerd", "call-back": "Terugbellen"},
     basis_nl={"policy": "beleid", "callback": "terugbelcontrole", "management-override": "directiebesluit"},
 )
-web_router = APIRouter()
+web_router = APIRouter(include_in_schema=False)  # pages, not the API
 GDPR_BASIS_NL = {
     GdprBasis.CONSENT: "a – toestemming",
     GdprBasis.CONTRACT: "b – overeenkomst",

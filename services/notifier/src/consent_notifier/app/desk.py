@@ -122,7 +122,7 @@ class PhoneDesk:
             if existing is not None:
                 if existing.fingerprint != fingerprint:
                     raise Conflict(
-                        f"request {request_id} was already submitted with other content", "request_id"
+                        "a request with this id was already submitted with other content", "request_id"
                     )
                 return existing, False
             facts = tx.facts(request.party_id, person_id, now)
@@ -172,7 +172,7 @@ class PhoneDesk:
         with self.store.transaction() as tx:
             stored = tx.request_for_task(task_id)
             if stored is None or stored.task is None:
-                raise NotFound(f"no callback task {task_id}", "task_id")
+                raise NotFound("no callback task with this id", "task_id")
             try:
                 transition = record_outcome(stored.task, wanted, self.clock.now(), actor.principal_id)
             except OutcomeConflict as exc:
@@ -239,7 +239,7 @@ class PhoneDesk:
         with self.store.transaction() as tx:
             stored = tx.request(request_id, lock=True)
             if stored is None:
-                raise NotFound(f"no request {request_id}", "request_id")
+                raise NotFound("no request with this id", "request_id")
             if stored.current.reason == Reason.MANAGEMENT_OVERRIDE:
                 return stored, False
             if stored.current.verdict != Verdict.DENY:
@@ -279,12 +279,12 @@ def _override_recipient(inp: OverrideInput, party: Party | None, r: PhoneRequest
     if party and topic and not (inp.recipient_category or inp.gdpr_basis):
         registered = DisclosureTo.registered(party, r.topic)
         return replace(registered, art9_ground=ground[0], art9_statute=ground[1])
-    unknown = "is not in the registry" if party is None else f"may not be told about {r.topic!r}"
+    unknown = "is not in the registry" if party is None else "may not be told about this topic"
     try:
         category = RecipientCategory(inp.recipient_category or (party.category if party else ""))
     except ValueError:
         raise InputError(
-            f"recipient_category: party {r.party_id!r} {unknown}; name the category of recipient "
+            f"recipient_category: the party {unknown}; name the category of recipient "
             f"({', '.join(c.value for c in RecipientCategory)})",
             "recipient_category",
         ) from None
@@ -292,7 +292,7 @@ def _override_recipient(inp: OverrideInput, party: Party | None, r: PhoneRequest
         basis = GdprBasis(inp.gdpr_basis or (topic.gdpr_basis if topic else ""))
     except ValueError:
         raise InputError(
-            f"gdpr_basis: party {r.party_id!r} {unknown}; name the basis of GDPR art. 6(1) as a letter a-f",
+            f"gdpr_basis: the party {unknown}; name the basis of GDPR art. 6(1) as a letter a-f",
             "gdpr_basis",
         ) from None
     name = (inp.recipient_name or "").strip() or (party.name if party else r.party_id)

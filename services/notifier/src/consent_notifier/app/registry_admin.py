@@ -50,8 +50,11 @@ class RegistryAdmin:
             for t in party.topics:
                 identifier(t.topic_id, "topic")
                 GdprBasis(t.gdpr_basis)
-        except ValueError as exc:
-            raise InputError(f"party: {exc}", "party") from None
+        except ValueError:
+            raise InputError(
+                "party: category must be a recipient category and each topic's gdpr_basis a letter a-f",
+                "party",
+            ) from None
         with self.store.transaction() as tx:
             tx.put_party(party)
             tx.enqueue([self.events.party_changed(party, actor.principal_id, self.clock.now(), _change_id())])
@@ -64,7 +67,7 @@ class RegistryAdmin:
         with self.store.transaction() as tx:
             party = tx.party(party_id)
             if party is None:
-                raise NotFound(f"unknown party id {party_id!r}", "party_id")
+                raise NotFound("no party with this id", "party_id")
             party = replace(party, valid_from=valid_from, valid_until=valid_until)
             tx.put_party(party)
             tx.enqueue([self.events.party_changed(party, actor.principal_id, self.clock.now(), _change_id())])
@@ -86,10 +89,10 @@ class RegistryAdmin:
             raise InputError("display_name is required (at most 200 characters)", "display_name")
         with self.store.transaction() as tx:
             if tx.party(party_id) is None:
-                raise NotFound(f"unknown party id {party_id!r}", "party_id")
+                raise NotFound("no party with this id", "party_id")
             existing = tx.person(person_id)
             if existing is not None and existing.party_id != party_id:
-                raise InputError(f"person {person_id} belongs to party {existing.party_id}", "party_id")
+                raise InputError("the person belongs to another party", "party_id")
             person = KnownPerson(person_id, party_id, display_name, valid_from, valid_until)
             tx.put_person(person)
             tx.enqueue(
@@ -120,7 +123,7 @@ class RegistryAdmin:
         with self.store.transaction() as tx:
             person = tx.person(person_id)
             if person is None:
-                raise NotFound(f"unknown person id {person_id!r}", "person_id")
+                raise NotFound("no person with this id", "person_id")
             tx.add_number(person_id, verified)
             tx.enqueue([self.events.number_verified(person, verified, _change_id())])
         return verified
@@ -132,7 +135,7 @@ class RegistryAdmin:
         with self.store.transaction() as tx:
             person = tx.person(person_id)
             if person is None:
-                raise NotFound(f"unknown person id {person_id!r}", "person_id")
+                raise NotFound("no person with this id", "person_id")
             if not tx.revoke_number(person_id, e164, now):
                 raise NotFound("that number is not verified for this person", "number")
             tx.enqueue([self.events.number_revoked(person, e164, actor.principal_id, now, _change_id())])

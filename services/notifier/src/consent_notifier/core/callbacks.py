@@ -40,7 +40,7 @@ class OutcomeConflict(Exception):
     """Another outcome was already recorded for this task."""
 
     def __init__(self, task_id: str, recorded: TaskState, asked: Outcome) -> None:
-        super().__init__(f"callback task {task_id} was already recorded as {recorded}, not {asked}")
+        super().__init__(f"the callback was already recorded as {recorded}, not {asked}")
         self.task_id, self.recorded, self.asked = task_id, recorded, asked
 
 
