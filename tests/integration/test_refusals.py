@@ -139,5 +139,8 @@ def test_a_bsn_sent_as_a_json_number_is_not_echoed(which, ledger_app, notifier_a
         response = client.post(url, json=body)
     assert response.status_code == 422 and response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     problem = response.json()
-    assert (problem["error"], problem["field"]) == ("invalid-input", "subject.bsn" if which == "ledger" else "subject")
+    assert (problem["error"], problem["field"]) == (
+        "invalid-input",
+        "subject.bsn" if which == "ledger" else "subject",
+    )
     assert BSN not in response.text

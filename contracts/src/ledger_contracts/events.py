@@ -254,6 +254,9 @@ class PhoneRequestData(_Strict):
     topic: Code = clear()
     data_categories: list[DataCategory] = clear(min_length=1, max_length=32)
     requested_by: ActorId = clear(description="Employee taking the call")
+    caller_name: Text | None = personal(
+        None, description="The caller's name as they gave it, when they are no known person; sealed"
+    )
 
 
 class PhoneDecisionData(_Strict):

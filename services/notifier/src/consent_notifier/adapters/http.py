@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .deps import NotifierDeps
 from .http_api import ApiRefusal, api_router, invalid_input_response, refusal_response
 from .web import FormTokenMismatch, LoginRequired, form_token_mismatch, web_router
+from .web_registry import registry_router
 
 __all__ = ["create_notifier_app"]
 
@@ -54,6 +55,7 @@ def create_notifier_app(deps: NotifierDeps) -> FastAPI:
 
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(registry_router)
 
     @app.exception_handler(ApiRefusal)
     async def _refusal(request: Request, exc: ApiRefusal) -> Response:

@@ -84,6 +84,9 @@ class PhoneRequestIn(BaseModel):
     given_number: str | None = Field(default=None, description="A callback number the caller gave")
     topic: str
     data_categories: list[str] = Field(min_length=1)
+    caller_name: str | None = Field(
+        default=None, max_length=200, description="Who called, as they said it, when no known person; sealed"
+    )
 
 
 class CallbackOut(BaseModel):
@@ -100,6 +103,7 @@ class DecisionStep(BaseModel):
     basis: str
     decided_by: str
     decided_at: datetime
+    note: str | None = Field(None, description="A manager's written reason; shown to management only")
 
 
 class DecisionOut(BaseModel):
@@ -114,6 +118,8 @@ class DecisionOut(BaseModel):
     topic: str
     subject: str = Field(description="The subject's pseudonym")
     requested_by: str
+    data_categories: list[str]
+    caller_name: str | None = Field(None, description="Shown to the employee who asked and management")
     callback: CallbackOut | None
     history: list[DecisionStep]
 
@@ -163,8 +169,10 @@ class NumberIn(BaseModel):
     )
 
 
-def decision_out(s: StoredRequest) -> DecisionOut:
+def decision_out(s: StoredRequest, actor: Actor) -> DecisionOut:
+    """The decision as `actor` may read it: a manager's note for management only."""
     d, t = s.current, s.task
+    management = allowed(actor.roles, Permission.OVERRIDE)
     return DecisionOut(
         request_id=s.request.request_id,
         decision=d.verdict,  # type: ignore[arg-type]
@@ -177,6 +185,8 @@ def decision_out(s: StoredRequest) -> DecisionOut:
         topic=s.request.topic,
         subject=s.request.subject,
         requested_by=s.request.requested_by,
+        data_categories=sorted(s.request.data_categories),
+        caller_name=s.request.caller_name,
         callback=CallbackOut(task_id=t.task_id, number=t.number, deadline=t.deadline, state=t.state)
         if t
         else None,
@@ -188,6 +198,7 @@ def decision_out(s: StoredRequest) -> DecisionOut:
                 basis=x.basis,
                 decided_by=x.decided_by,
                 decided_at=x.decided_at,
+                note=x.note if management else None,
             )
             for x in s.decisions
         ],
@@ -227,12 +238,13 @@ def submit(
         calling_number=body.calling_number,
         given_number=body.given_number,
         request_id=body.request_id,
+        caller_name=body.caller_name,
     )
     stored, new = _call(request, deps, deps.desk.submit, inp, actor)
     deps.metrics.count_decision(stored, new)
     if not new:
         response.status_code = 200
-    return decision_out(stored)
+    return decision_out(stored, actor)
 
 
 @api_router.get("/phone-requests/{request_id}", response_model=DecisionOut)
@@ -242,14 +254,14 @@ def get_request(request_id: str, request: Request, deps: Deps, actor: ActorDep) 
         stored = tx.request(request_id)
     if stored is None or not may_read(actor, stored):  # a colleague's request is not there for you
         raise ApiRefusal(404, "not-found", "no request with this id", "request_id")
-    return decision_out(stored)
+    return decision_out(stored, actor)
 
 
 @api_router.get("/phone-requests", response_model=list[DecisionOut])
 def list_requests(request: Request, deps: Deps, actor: ActorDep, limit: int = 50) -> list[DecisionOut]:
     _call(request, deps, actor.require, Permission.VIEW_DECISIONS)
     mine = None if allowed(actor.roles, Permission.OVERRIDE) else actor.principal_id
-    return [decision_out(s) for s in deps.store.recent(mine, min(max(limit, 1), 500))]
+    return [decision_out(s, actor) for s in deps.store.recent(mine, min(max(limit, 1), 500))]
 
 
 @api_router.post("/callbacks/{task_id}/outcome", response_model=DecisionOut)
@@ -258,7 +270,7 @@ def record_outcome(
 ) -> DecisionOut:
     stored, changed = _call(request, deps, deps.desk.record_callback, task_id, body.outcome, actor)
     deps.metrics.count_decision(stored, changed)
-    return decision_out(stored)
+    return decision_out(stored, actor)
 
 
 @api_router.post("/phone-requests/{request_id}/override", response_model=DecisionOut)
@@ -266,7 +278,7 @@ def override(request_id: str, body: OverrideIn, request: Request, deps: Deps, ac
     inp = OverrideInput(body.note, body.recipient_category, body.recipient_name, body.gdpr_basis)
     stored, changed = _call(request, deps, deps.desk.override, request_id, inp, actor)
     deps.metrics.count_decision(stored, changed)
-    return decision_out(stored)
+    return decision_out(stored, actor)
 
 
 @api_router.get("/parties", response_model=list[PartyIo])

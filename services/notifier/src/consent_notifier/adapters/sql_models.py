@@ -84,6 +84,7 @@ class PhoneRequestRow(SQLModel, table=True):
     given_number: str | None = Field(default=None, max_length=20)
     topic: str = Field(max_length=100)
     data_categories: str = Field(max_length=1000, description="comma-separated codes")
+    caller_name: str | None = Field(default=None, max_length=1000, description="sealed (number_seal.py)")
     special_categories: bool
     requested_by: str = Field(max_length=100, index=True)
     requested_at: datetime = Field(sa_column=_ts(index=True))

@@ -17,7 +17,7 @@ from ..app.ports import Credential, OutboxItem, StoredDecision, StoredRequest
 from ..core.callbacks import CallbackTask, TaskState
 from ..core.policy import Facts, PhoneRequest
 from ..core.registry import KnownPerson, Party, Topic, VerifiedNumber
-from .number_seal import NumberSeal
+from .number_seal import CALLER_NAME, NumberSeal
 from .sql_models import (
     CallbackTaskRow,
     CredentialRow,
@@ -229,6 +229,7 @@ class SqlNotifierTx:
             row.requested_by,
             _u(row.requested_at),
             article_9=any(DataCategory(c).article_9 for c in row.data_categories.split(",") if c),
+            caller_name=self.numbers.open(row.caller_name, CALLER_NAME),
         )
         return StoredRequest(
             request,
@@ -274,6 +275,7 @@ class SqlNotifierTx:
                 given_number=None,
                 topic=r.topic,
                 data_categories=",".join(sorted(r.data_categories)),
+                caller_name=self.numbers.seal(r.caller_name, CALLER_NAME),
                 special_categories=r.special_categories,
                 requested_by=r.requested_by,
                 requested_at=r.at,

@@ -7,50 +7,31 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Callable
-from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from ledger_contracts.vocabulary import DataCategory, GdprBasis, RecipientCategory
 
 from ..app.access import AccessRefused
 from ..app.actors import Actor
 from ..app.desk import OverrideInput, RequestInput, may_read
-from ..app.errors import Forbidden, NotifierError
+from ..app.errors import Conflict, Forbidden, NotFound, NotifierError
 from ..app.ports import StoredRequest
-from ..core.reasons import explain
+from ..core.registry import Party
 from ..core.roles import Permission, allowed
 from .auth import SESSION_COOKIE, actor_for, refused
 from .deps import NotifierDeps
 from .http_api import STATUS
+from .web_text import TEMPLATE_GLOBALS, field_error
 
 __all__ = ["web_router"]
 
-try:
-    TZ: Any = ZoneInfo("Europe/Amsterdam")
-except Exception:  # no time zone database: show UTC
-    TZ = UTC
-
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-templates.env.globals.update(
-    explain=explain,
-    tz=TZ,
-    verdict_nl={"allow": "Toegestaan", "deny": "Geweigerd", "call-back": "Terugbellen"},
-    basis_nl={"policy": "beleid", "callback": "terugbelcontrole", "management-override": "directiebesluit"},
-)
+templates.env.globals.update(TEMPLATE_GLOBALS)
 web_router = APIRouter(include_in_schema=False)  # pages, not the API
-GDPR_BASIS_NL = {
-    GdprBasis.CONSENT: "a – toestemming",
-    GdprBasis.CONTRACT: "b – overeenkomst",
-    GdprBasis.LEGAL_OBLIGATION: "c – wettelijke verplichting",
-    GdprBasis.VITAL_INTERESTS: "d – vitaal belang",
-    GdprBasis.PUBLIC_TASK: "e – taak van algemeen belang",
-    GdprBasis.LEGITIMATE_INTEREST: "f – gerechtvaardigd belang",
-}
+OTHER_PARTY = "niet-genoemd"  # a caller from a party the registry does not name
 
 
 class LoginRequired(Exception):
@@ -104,14 +85,36 @@ def form_token_mismatch(request: Request) -> HTMLResponse:
 
 
 def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    actor = ctx.get("actor")
+    ctx.setdefault("can_edit_registry", actor is not None and allowed(actor.roles, Permission.EDIT_REGISTRY))
+    ctx.setdefault("errors", {})
+    ctx.setdefault("values", {})
     return templates.TemplateResponse(request, name, {"csrf": csrf_token(request), **ctx}, status_code=status)
 
 
 def _worklist(
-    request: Request, deps: NotifierDeps, actor: Actor, status: int = 200, error: str | None = None
+    request: Request,
+    deps: NotifierDeps,
+    actor: Actor,
+    status: int = 200,
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ):  # type: ignore[no-untyped-def]
+    """The worklist; the new-request form for the chosen party (`?partij=`), kept as it was sent
+    when it is shown again with errors."""
+    values = values or {}
     parties = deps.store.parties()
-    topics = sorted({(t.topic_id, t.label) for p in parties for t in p.topics})
+    by_id = {p.party_id: p for p in parties}
+    chosen_id = values.get("party_id") or request.query_params.get("partij") or ""
+    chosen = by_id.get(chosen_id)
+    if chosen is not None:
+        topics = [(t.topic_id, t.label) for t in chosen.topics]
+        persons = deps.store.persons(chosen.party_id)
+    elif chosen_id == OTHER_PARTY:
+        topics, persons = sorted({(t.topic_id, t.label) for p in parties for t in p.topics}), []
+    else:
+        chosen_id, topics, persons = "", [], []
     mine = None if allowed(actor.roles, Permission.OVERRIDE) else actor.principal_id
     return _page(
         request,
@@ -119,18 +122,31 @@ def _worklist(
         status,
         actor=actor,
         error=error,
+        errors=errors or {},
+        values=values,
         parties=parties,
+        chosen_id=chosen_id,
+        chosen_name=chosen.name if chosen else "Andere partij" if chosen_id else "",
+        other_party=OTHER_PARTY,
         topics=topics,
-        persons=deps.store.persons(),
-        party_names={p.party_id: p.name for p in parties},
-        categories=[c.value for c in DataCategory],
-        new_request_id=uuid.uuid4().hex,
+        persons=persons,
+        new_request_id=values.get("request_id") or uuid.uuid4().hex,
         recent=list(deps.store.recent(mine, 25)) if allowed(actor.roles, Permission.VIEW_DECISIONS) else [],
         open_callbacks=deps.store.open_callbacks(mine)
         if allowed(actor.roles, Permission.RECORD_CALLBACK)
         else [],
         can_request=allowed(actor.roles, Permission.REQUEST_DECISION),
+        **_names(deps, parties),
     )
+
+
+def _names(deps: NotifierDeps, parties: list[Party]) -> dict[str, dict[str, str]]:
+    """How the lists name parties, topics and persons instead of their ids."""
+    return {
+        "party_names": {p.party_id: p.name for p in parties} | {OTHER_PARTY: "Andere partij"},
+        "topic_labels": {t.topic_id: t.label for p in parties for t in p.topics},
+        "person_names": {p.person_id: p.display_name for p in deps.store.persons()},
+    }
 
 
 def _request_page(
@@ -140,6 +156,8 @@ def _request_page(
     request_id: str,
     status: int = 200,
     error: str | None = None,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     with deps.store.transaction() as tx:
         stored = tx.request(request_id)
@@ -149,36 +167,65 @@ def _request_page(
             person = tx.person(stored.request.person_id) if stored.request.person_id else None  # type: ignore[union-attr]
     if not readable or stored is None:  # the worklist opens its own transaction: after this one
         return _worklist(request, deps, actor, 404, "Deze telefoonvraag bestaat niet.")  # type: ignore[no-any-return]
+    topic = party.topic(stored.request.topic) if party else None
     return _page(
         request,
         "request.html",
         status,
         actor=actor,
         error=error,
+        errors=errors or {},
+        values=values or {},
         s=stored,
-        party_name=party.name if party else stored.request.party_id,
+        party_name=party.name if party else "Andere partij (niet in het register)",
+        topic_label=topic.label
+        if topic
+        else _names(deps, deps.store.parties())["topic_labels"].get(
+            stored.request.topic, stored.request.topic
+        ),
+        art9_ground=topic.art9_ground if topic else None,
+        art9_statute=topic.art9_statute if topic else None,
         person_name=person.display_name if person else None,
         can_record=allowed(actor.roles, Permission.RECORD_CALLBACK),
         can_override=allowed(actor.roles, Permission.OVERRIDE),
-        needs_recipient=party is None or party.topic(stored.request.topic) is None,
-        recipient_categories=list(RecipientCategory),
-        gdpr_bases=GDPR_BASIS_NL,
+        needs_recipient=party is None or topic is None,
     )
+
+
+def _refused_form(exc: NotifierError) -> tuple[str, dict[str, str]]:
+    """The alert above the form and the message beside the field, in Dutch."""
+    if isinstance(exc, Forbidden):
+        return "U mag dit niet doen met uw rol; er is niets veranderd.", {}
+    if exc.field:
+        return "Niet verwerkt, er is niets veranderd. Verbeter wat bij het veld staat.", {
+            exc.field: field_error(exc.field)
+        }
+    return f"Niet verwerkt, er is niets veranderd. {explain_conflict(exc)}", {}
+
+
+def explain_conflict(exc: NotifierError) -> str:
+    if isinstance(exc, Conflict):
+        return "De vraag is intussen al anders beslist; bekijk het verloop."
+    if isinstance(exc, NotFound):
+        return "Deze vraag of terugbeltaak bestaat niet (meer)."
+    return "Controleer de invoer."
 
 
 def _decided(
     request: Request,
     deps: NotifierDeps,
     act: Callable[[], tuple[StoredRequest, bool]],
-    on_error: Callable[[int, str], Response],
+    on_error: Callable[[int, str, dict[str, str]], Response],
 ) -> Response:
-    """Run a use case that decides; show the decision, or the page again with the refusal."""
+    """Run a use case that decides; show the decision, or the form again as it was sent, with the
+    refusal beside its field."""
     try:
         stored, changed = act()
     except NotifierError as exc:
         if isinstance(exc, Forbidden):
             refused("forbidden-role", request, deps.metrics)
-        return on_error(STATUS.get(type(exc), 400), f"Niet verwerkt, er is niets veranderd: {exc.message}")
+        alert, errors = _refused_form(exc)
+        return on_error(STATUS.get(type(exc), 400), alert, errors)
     deps.metrics.count_decision(stored, changed)
     url = request.url_for("web_request", request_id=stored.request.request_id)
     return RedirectResponse(url, status_code=303)
@@ -247,6 +294,7 @@ def submit(
     calling_number: Annotated[str, Form()] = "",
     given_number: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form()] = "",
+    caller_name: Annotated[str, Form()] = "",
 ) -> Response:
     inp = RequestInput(
         subject,
@@ -257,12 +305,24 @@ def submit(
         calling_number or None,
         given_number or None,
         request_id or None,
+        caller_name or None,
     )
+    values = {
+        "subject": subject,
+        "party_id": party_id,
+        "topic": topic,
+        "data_categories": list(data_categories or ()),
+        "person_id": person_id,
+        "calling_number": calling_number,
+        "given_number": given_number,
+        "request_id": request_id,
+        "caller_name": caller_name,
+    }
     return _decided(
         request,
         deps,
         lambda: deps.desk.submit(inp, actor),
-        lambda st, msg: _worklist(request, deps, actor, st, msg),
+        lambda st, msg, errors: _worklist(request, deps, actor, st, msg, values, errors),
     )
 
 
@@ -282,7 +342,7 @@ def outcome(
         request,
         deps,
         lambda: deps.desk.record_callback(task_id, outcome, actor),
-        lambda st, msg: _worklist(request, deps, actor, st, msg),
+        lambda st, msg, errors: _worklist(request, deps, actor, st, msg),
     )
 
 
@@ -296,11 +356,28 @@ def override(
     recipient_category: Annotated[str, Form()] = "",
     recipient_name: Annotated[str, Form()] = "",
     gdpr_basis: Annotated[str, Form()] = "",
+    gdpr_article_9_2: Annotated[str, Form()] = "",
+    art9_statute: Annotated[str, Form()] = "",
 ) -> Response:
-    inp = OverrideInput(note, recipient_category or None, recipient_name or None, gdpr_basis or None)
+    inp = OverrideInput(
+        note,
+        recipient_category or None,
+        recipient_name or None,
+        gdpr_basis or None,
+        gdpr_article_9_2 or None,
+        art9_statute or None,
+    )
+    values = {
+        "note": note,
+        "recipient_category": recipient_category,
+        "recipient_name": recipient_name,
+        "gdpr_basis": gdpr_basis,
+        "gdpr_article_9_2": gdpr_article_9_2,
+        "art9_statute": art9_statute,
+    }
     return _decided(
         request,
         deps,
         lambda: deps.desk.override(request_id, inp, actor),
-        lambda st, msg: _request_page(request, deps, actor, request_id, st, msg),
+        lambda st, msg, errors: _request_page(request, deps, actor, request_id, st, msg, values, errors),
     )

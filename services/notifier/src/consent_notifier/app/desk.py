@@ -38,6 +38,7 @@ class RequestInput:
     calling_number: str | None = None
     given_number: str | None = None
     request_id: str | None = None  # chosen by the client to make a double submission harmless
+    caller_name: str | None = None  # who called, as they said it: for a caller who is no known person
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class PhoneDesk:
             lookup = self.directory.lookup(inp.subject.strip())
         except ValueError as exc:
             raise InputError(f"subject: {exc}", "subject") from None
+        caller_name = _caller_name(inp.caller_name)
         now = self.clock.now()
         request = PhoneRequest(
             request_id=request_id,
@@ -115,6 +117,7 @@ class PhoneDesk:
             at=now,
             subject_restricted=lookup.restricted,
             article_9=any(c.article_9 for c in categories),
+            caller_name=caller_name,
         )
         fingerprint = _fingerprint(request)
         with self.store.transaction() as tx:
@@ -330,6 +333,16 @@ def _art9_ground(
     )
 
 
+MAX_CALLER_NAME = 200
+
+
+def _caller_name(value: str | None) -> str | None:
+    name = " ".join((value or "").split())
+    if len(name) > MAX_CALLER_NAME or any(not c.isprintable() for c in name):
+        raise InputError(f"caller_name: at most {MAX_CALLER_NAME} printable characters", "caller_name")
+    return name or None
+
+
 def _fingerprint(r: PhoneRequest) -> str:
     """What makes a resubmission the same request. Not the telephone numbers: a hash of a number is
     no protection (there are too few numbers), and they are not kept beyond the decision."""
@@ -341,4 +354,6 @@ def _fingerprint(r: PhoneRequest) -> str:
         sorted(r.data_categories),
         r.requested_by,
     ]
+    if r.caller_name:  # only then: requests stored before the name was asked keep their fingerprint
+        content.append(r.caller_name)
     return hashlib.sha256(json.dumps(content).encode()).hexdigest()

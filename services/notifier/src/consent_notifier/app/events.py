@@ -169,6 +169,7 @@ class EventFactory:
             topic=r.topic,
             data_categories=sorted(DataCategory(c) for c in r.data_categories),
             requested_by=r.requested_by,
+            caller_name=r.caller_name,
         )
         event_id = derived_event_id("phone-requested", r.request_id)
         return self._item(PhoneDisclosureRequested(**self._env(event_id, r.at), data=data))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 
-__all__ = ["DEFAULT_REGION", "PhoneNumberError", "mask_number", "normalise_number"]
+__all__ = ["DEFAULT_REGION", "PhoneNumberError", "as_dialled", "mask_number", "normalise_number"]
 
 DEFAULT_REGION = "NL"  # numbers written the Dutch way, e.g. 0527 123 456
 
@@ -22,6 +22,18 @@ def normalise_number(text: str, region: str = DEFAULT_REGION) -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise PhoneNumberError("not a valid phone number for its country")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def as_dialled(e164: str, region: str = DEFAULT_REGION) -> str:
+    """As an employee in `region` dials it: '+31527123456' -> '0527 123 456'; a foreign number in
+    international form, '+32 2 123 45 67'. Anything unreadable is shown as it is."""
+    try:
+        parsed = phonenumbers.parse(e164, region)
+    except phonenumbers.NumberParseException:
+        return e164
+    home = phonenumbers.region_code_for_number(parsed) == region
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if home else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(parsed, style)
 
 
 def mask_number(e164: str) -> str:

@@ -45,6 +45,7 @@ class PhoneRequest:
     at: datetime
     subject_restricted: bool = False  # processing restricted (GDPR art. 18): nothing is told
     article_9: bool = False  # health data (GDPR art. 9(1)) asked: the topic must carry an art. 9(2) ground
+    caller_name: str | None = None  # as the caller gave it, when they are no known person
 
 
 @dataclass(frozen=True, slots=True)
