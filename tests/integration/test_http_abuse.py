@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from consent_notifier.adapters.http import create_notifier_app
 from consent_notifier.app.actors import Actor
-from consent_notifier.app.desk import RequestInput
+from consent_notifier.app.desk import OverrideInput, RequestInput
 from consent_notifier.bootstrap import build_notifier
 from consent_notifier.config import NotifierSettings
 from consent_notifier.core.roles import Role
@@ -133,3 +134,23 @@ def test_a_large_body_is_refused_before_it_is_read_and_metrics_need_a_scope(up):
     assert fits.status_code == 401  # a bulk of 10,000 is read (and then refused for its credential)
     anonymous = httpx.get(f"{base}/metrics")
     assert anonymous.status_code == 401 and "client=" not in anonymous.text
+
+
+def test_the_managers_reason_is_shown_to_management_only_and_a_callers_name_is_kept_sealed(desk):
+    deps, _ = desk
+    mdw1 = Actor("mdw1", frozenset({Role.EMPLOYEE}))
+    asked = RequestInput(KNOWN, "bouwbedrijf", "werkloosheidsuitkering", ("uitkering",), request_id="r-other")
+    stored, _ = deps.desk.submit(replace(asked, caller_name="P. de Vries"), mdw1)
+    assert stored.current.verdict == "deny"
+    note = "Directiebesluit 2026-114: werkhervatting"
+    override = OverrideInput(note, "werkgever", "Bouwbedrijf Emmeloord", "e")
+    deps.desk.override("r-other", override, Actor("directeur1", frozenset({Role.MANAGEMENT})))
+    app = create_notifier_app(deps)
+    for user, shown in (("mdw1", None), ("directeur1", note)):
+        client = TestClient(app)
+        assert login(client, user).status_code == 303
+        body = client.get("/api/v1/phone-requests/r-other").json()
+        assert body["history"][-1]["note"] == shown and body["caller_name"] == "P. de Vries"
+    with deps.store.engine.connect() as conn:
+        kept = conn.exec_driver_sql("SELECT caller_name FROM notifier_phone_request").scalar_one()
+    assert kept.startswith("s1:") and "Vries" not in kept  # sealed, bound to its column
