@@ -20,7 +20,7 @@ from ledger_contracts.problems import (
 )
 from ledger_contracts.subjects import PSEUDONYM_PATTERN, SubjectRef
 from ledger_contracts.vocabulary import ConsentPurpose
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
 from ..app.clients import ApiClients, Client, ClientRefused, Scope
 from ..app.consent_query import MAX_BULK, ConsentAnswer, ConsentQuery, HistoryEntry, SubjectRefused
@@ -49,10 +49,10 @@ class ConsentApiDeps:
         self.query, self.clients, self.metrics = query, clients, metrics
 
 
-def invalid_input_response(exc: RequestValidationError | ValidationError, skip: int = 1) -> JSONResponse:
-    """FastAPI's validation errors (skip its "body"/"query"/"path" part) or a contract's, in the
-    one refusal shape: where and what, never the value sent."""
-    detail, field = describe_invalid(exc.errors(), skip)
+def invalid_input_response(exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's validation errors (without its "body"/"query"/"path" part) in the one refusal
+    shape: where and what, never the value sent."""
+    detail, field = describe_invalid(exc.errors(), skip=1)
     return refusal_response(ApiRefusal(422, "invalid-input", detail, field))
 
 

@@ -108,9 +108,10 @@ def _worklist(
     by_id = {p.party_id: p for p in parties}
     chosen_id = values.get("party_id") or request.query_params.get("partij") or ""
     chosen = by_id.get(chosen_id)
+    everyone = deps.store.persons()
     if chosen is not None:
         topics = [(t.topic_id, t.label) for t in chosen.topics]
-        persons = deps.store.persons(chosen.party_id)
+        persons = [p for p in everyone if p.party_id == chosen.party_id]
     elif chosen_id == OTHER_PARTY:
         topics, persons = sorted({(t.topic_id, t.label) for p in parties for t in p.topics}), []
     else:
@@ -136,17 +137,15 @@ def _worklist(
         if allowed(actor.roles, Permission.RECORD_CALLBACK)
         else [],
         can_request=allowed(actor.roles, Permission.REQUEST_DECISION),
-        **_names(deps, parties),
+        party_names={p.party_id: p.name for p in parties} | {OTHER_PARTY: "Andere partij"},
+        topic_labels=_topic_labels(parties),
+        person_names={p.person_id: p.display_name for p in everyone},
     )
 
 
-def _names(deps: NotifierDeps, parties: list[Party]) -> dict[str, dict[str, str]]:
-    """How the lists name parties, topics and persons instead of their ids."""
-    return {
-        "party_names": {p.party_id: p.name for p in parties} | {OTHER_PARTY: "Andere partij"},
-        "topic_labels": {t.topic_id: t.label for p in parties for t in p.topics},
-        "person_names": {p.person_id: p.display_name for p in deps.store.persons()},
-    }
+def _topic_labels(parties: list[Party]) -> dict[str, str]:
+    """How the page names a topic instead of its id."""
+    return {t.topic_id: t.label for p in parties for t in p.topics}
 
 
 def _request_page(
@@ -167,7 +166,8 @@ def _request_page(
             person = tx.person(stored.request.person_id) if stored.request.person_id else None  # type: ignore[union-attr]
     if not readable or stored is None:  # the worklist opens its own transaction: after this one
         return _worklist(request, deps, actor, 404, "Deze telefoonvraag bestaat niet.")  # type: ignore[no-any-return]
-    topic = party.topic(stored.request.topic) if party else None
+    r = stored.request
+    topic = party.topic(r.topic) if party else None
     return _page(
         request,
         "request.html",
@@ -178,11 +178,7 @@ def _request_page(
         values=values or {},
         s=stored,
         party_name=party.name if party else "Andere partij (niet in het register)",
-        topic_label=topic.label
-        if topic
-        else _names(deps, deps.store.parties())["topic_labels"].get(
-            stored.request.topic, stored.request.topic
-        ),
+        topic_label=topic.label if topic else _topic_labels(deps.store.parties()).get(r.topic, r.topic),
         art9_ground=topic.art9_ground if topic else None,
         art9_statute=topic.art9_statute if topic else None,
         person_name=person.display_name if person else None,
@@ -196,19 +192,14 @@ def _refused_form(exc: NotifierError) -> tuple[str, dict[str, str]]:
     """The alert above the form and the message beside the field, in Dutch."""
     if isinstance(exc, Forbidden):
         return "U mag dit niet doen met uw rol; er is niets veranderd.", {}
+    unchanged = "Niet verwerkt, er is niets veranderd."
     if exc.field:
-        return "Niet verwerkt, er is niets veranderd. Verbeter wat bij het veld staat.", {
-            exc.field: field_error(exc.field)
-        }
-    return f"Niet verwerkt, er is niets veranderd. {explain_conflict(exc)}", {}
-
-
-def explain_conflict(exc: NotifierError) -> str:
+        return f"{unchanged} Verbeter wat bij het veld staat.", {exc.field: field_error(exc.field)}
     if isinstance(exc, Conflict):
-        return "De vraag is intussen al anders beslist; bekijk het verloop."
+        return f"{unchanged} De vraag is intussen al anders beslist; bekijk het verloop.", {}
     if isinstance(exc, NotFound):
-        return "Deze vraag of terugbeltaak bestaat niet (meer)."
-    return "Controleer de invoer."
+        return f"{unchanged} Deze vraag of terugbeltaak bestaat niet (meer).", {}
+    return f"{unchanged} Controleer de invoer.", {}
 
 
 def _decided(
