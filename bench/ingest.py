@@ -28,6 +28,7 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from consent_ledger.adapters.collector import tune_collector  # noqa: E402
 from consent_ledger.adapters.consumer import ensure_groups  # noqa: E402
 from consent_ledger.app.producers import ProducerRecord  # noqa: E402
 from consent_ledger.bootstrap import build_ledger  # noqa: E402
@@ -64,6 +65,8 @@ async def run_ledger(db_url: str, n: int, batch: int) -> float:
         key = PRODUCER_SIGNER.public_text()
         ledger.producers.put_producer(ProducerRecord(producer_id, key, ("*",), ("*",), datetime.now(UTC)))
     await ensure_groups(ledger.redis)
+    await ledger.consumer.start()
+    tune_collector()  # as the runner does
     appended = ledger.metrics.appended
     start = time.perf_counter()
     await ledger.broker.start()
@@ -71,6 +74,7 @@ async def run_ledger(db_url: str, n: int, batch: int) -> float:
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - start
     await ledger.broker.stop()
+    await ledger.consumer.drain()
     await ledger.redis.aclose()
     assert ledger.store.count_entries() == n
     ledger.store.dispose()

@@ -46,11 +46,13 @@ async def running_ledger(settings: Settings, redis_url: str = REDIS_URL) -> Asyn
     ledger = build_ledger(settings, redis_url)
     register_test_producers(ledger.producers, ledger.kek)
     await ensure_groups(ledger.redis)
+    await ledger.consumer.start()
     await ledger.broker.start()
     try:
         yield ledger
     finally:
         await ledger.broker.stop()
+        await ledger.consumer.drain()
         await ledger.redis.aclose()
         ledger.store.dispose()
 

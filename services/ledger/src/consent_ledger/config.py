@@ -37,6 +37,12 @@ class ConsumerSettings(BaseModel):
         default=5, ge=2, description="An entry delivered this often without a commit is dead-lettered"
     )
     consumer_name: str = Field(default_factory=lambda: f"ledger-{os.getpid()}")
+    screening_workers: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="Processes that parse, check and prepare batches beside the writer; 0: a thread",
+    )
 
 
 class Settings(BaseSettings):

@@ -23,6 +23,7 @@ from consent_notifier.service import NOTIFIER_STREAMS, NotifierService, backgrou
 from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
 from .adapters.checkpoint_scheduler import CheckpointScheduler
+from .adapters.collector import tune_collector
 from .adapters.consumer import drop_unread_groups, ensure_groups
 from .adapters.embedded_redis import EmbeddedRedis
 from .adapters.expiry_scheduler import ExpiryScheduler
@@ -153,6 +154,8 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     )
     for head in ledger.store.heads():
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
+    await ledger.consumer.start()
+    tune_collector()
     await ledger.broker.start()
     relay = OutboxRelay(
         notifier.store, ledger.redis, notifier.metrics, signer=internal_signer(ledger.kek, "notifier")
@@ -194,6 +197,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
         trimming.cancel()
         retaining.cancel()
         await ledger.broker.stop()
+        await ledger.consumer.drain()
         await ledger.redis.aclose()
         ledger.store.dispose()
 
@@ -204,6 +208,8 @@ def run_consumer(settings: Settings) -> None:
     async def consume() -> None:
         ledger = build_ledger(settings, settings.redis_url or "")
         await ensure_groups(ledger.redis)
+        await ledger.consumer.start()
+        tune_collector()
         await ledger.broker.start()
         guard = StreamGuard(
             ledger.redis, ledger.broker, ledger.metrics, {s: (LEDGER_GROUP,) for s in EVENT_STREAMS}
@@ -216,6 +222,7 @@ def run_consumer(settings: Settings) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await guarding
             await ledger.broker.stop()
+            await ledger.consumer.drain()
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(consume())

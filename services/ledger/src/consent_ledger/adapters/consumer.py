@@ -9,6 +9,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,10 +42,18 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, merged
+from ..app.screening import Screened, screen
 from ..config import ConsumerSettings
 from .metrics import LedgerMetrics
+from .screening_pool import ScreeningPool
 
-__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_contention", "is_outage"]
+__all__ = [
+    "LedgerConsumer",
+    "drop_unread_groups",
+    "ensure_groups",
+    "is_contention",
+    "is_outage",
+]
 
 log = logging.getLogger("consent_ledger.consumer")
 
@@ -128,6 +137,18 @@ def _said(entry: RawEntry, name: str) -> str | None:
     return value[:128] if isinstance(value, str) else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """A batch read and screened, waiting for the writer."""
+
+    stream: str
+    ids: list[str]
+    entries: list[RawEntry]
+    screened: Screened | None  # None: not screened ahead; the writer screens it
+    reclaimed: bool
+    started: float
+
+
 def _gave_up(times: int) -> str:
     return f"delivered {times} times without being committed; set aside so that its stream moves on"
 
@@ -145,9 +166,13 @@ class LedgerConsumer:
         settings: ConsumerSettings,
         dead_letter_key: bytes,
         database_answers: Callable[[], bool] = lambda: True,
+        screening: ScreeningPool | None = None,
     ) -> None:
         """`database_answers`: whether the database can be used now (a ping), asked before an entry
-        is set aside as the cause of its own failures."""
+        is set aside as the cause of its own failures. `screening`: worker processes that screen
+        batches; without them a thread of this process does."""
+        self._screening = screening
+        self._writing: asyncio.Task[None] | None = None  # the batch being appended
         self._redis = redis
         self._dead_letter_key = dead_letter_key
         self._database_answers = database_answers
@@ -199,14 +224,62 @@ class LedgerConsumer:
         await self._handle(raw["channel"], list(zip(raw["message_ids"], raw["data"], strict=True)), False)
 
     async def _handle(self, stream: str, read: list[tuple[Any, Any]], reclaimed: bool) -> None:
+        """Screen the batch (in the screening workers, while the batch before is appended), then
+        hand it to the one writer in the order read and return: the next batch is read and
+        screened while this one is appended. At most one batch waits for the writer."""
         ids = [text_of(i) for i, _ in read]
         entries = [RawEntry(stream, i, entry_fields(f)) for i, (_, f) in zip(ids, read, strict=True)]
         self._metrics.batch_size.observe(len(entries))
         started = time.perf_counter()
-        exhausted = await self._exhausted(stream, ids) if reclaimed else set()
+        screened = await self._screen(entries)
+        previous = self._writing
+        batch = _Batch(stream, ids, entries, screened, reclaimed, started)
+        self._writing = asyncio.create_task(self._write(previous, batch))
+        if previous is not None:
+            await asyncio.wait({previous})
+
+    async def start(self) -> None:
+        """Start the screening workers (call before the broker starts)."""
+        if self._screening is not None:
+            await self._screening.start()
+
+    async def drain(self) -> None:
+        """Wait for the batch being appended (and acknowledged); then close the screening workers.
+        Call after the broker has stopped."""
+        if self._writing is not None:
+            await asyncio.wait({self._writing})
+        if self._screening is not None:
+            self._screening.close()
+
+    async def _screen(self, entries: list[RawEntry]) -> Screened | None:
+        """The batch screened; None when the producer registry cannot be read now (the writer then
+        tries it whole, and an outage leaves it pending)."""
+        try:
+            producers = await asyncio.to_thread(self._ingest.producers)
+            if self._screening is None:
+                screened = await asyncio.to_thread(screen, entries, self._ingest.pseudonyms, producers)
+            else:
+                screened = await self._screening.screen(entries, producers)
+            return await asyncio.to_thread(self._ingest.rescreened, entries, screened)
+        except Exception as exc:  # noqa: BLE001 - the writer tries the batch whole
+            log.warning("batch of %d not screened ahead (%s)", len(entries), type(exc).__name__)
+            return None
+
+    async def _write(self, previous: asyncio.Task[None] | None, batch: _Batch) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})
+        try:
+            await self._append(batch)
+        except Exception as exc:  # noqa: BLE001 - the entries stay pending and are delivered again
+            why = type(exc).__name__  # never the message: it may quote the input
+            log.error("batch of %d from %s not acknowledged (%s)", len(batch.entries), batch.stream, why)
+
+    async def _append(self, batch: _Batch) -> None:
+        stream, ids, entries, started = batch.stream, batch.ids, batch.entries, batch.started
+        exhausted = await self._exhausted(stream, ids) if batch.reclaimed else set()
         try:
             async with self._lock:
-                result = await self._ingest_retrying(entries)
+                result = await self._ingest_retrying(entries, batch.screened)
             done = ids
         except Exception as exc:
             # Nothing committed: leave the entries pending; the reclaimer redelivers them. Entries
@@ -278,11 +351,18 @@ class LedgerConsumer:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()
             log.warning("refused %s/%s: %s", dl.source.stream, dl.source.entry_id, dl.refusal.reason)
 
-    async def _ingest_retrying(self, entries: list[RawEntry]) -> BatchResult:
+    async def _ingest_retrying(
+        self, entries: list[RawEntry], screened: Screened | None = None
+    ) -> BatchResult:
         """Another replica's concurrent write (the same new subject or event at the same moment, a
-        serialization failure) is resolved by trying again at once: counted, not an error."""
+        serialization failure) is resolved by trying again at once: counted, not an error. Entries
+        not screened ahead are screened here."""
         for attempt in range(1, CONTENTION_RETRIES + 1):
             try:
+                if screened is not None:
+                    return await asyncio.to_thread(
+                        self._ingest.append_isolating, screened, is_outage, self._database_answers
+                    )
                 return await asyncio.to_thread(
                     self._ingest.handle_isolating, entries, is_outage, self._database_answers
                 )

@@ -1,75 +1,21 @@
 """Use case: one broker batch in, entries appended and refusals sorted out.
 
-Pure of brokers: the adapter hands raw stream entries in and does the I/O the result asks for
-(dead-letter, then acknowledge).
+Two halves: `screen` (app.screening: parse, producer check, prepare; pure, so it may run in another
+process) and the append of what it let through, in one transaction. Pure of brokers: the adapter
+hands raw stream entries in and does the I/O the result asks for (dead-letter, then acknowledge).
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from ledger_contracts import EVENT_TYPES, Event, EventRefused, Refusal, parse_event
-from ledger_contracts.formats import EVENT_ID_PATTERN
-from ledger_contracts.signing import SIGNATURE_FIELD
-from ledger_contracts.streams import EVENT_FIELD
-
-from ..core.dead_letters import failed_paths, masked_structure, seal_body
 from ..core.pseudonyms import Pseudonymizer
 from .append import AppendOutcome, BatchAppender
-from .producers import ProducerGate
-from .records import PreparedEvent, prepare_event
+from .producers import ProducerGate, ProducerRecord
+from .screening import DeadLetter, RawEntry, Screened, screen, unprocessable
 
-__all__ = ["BatchResult", "DeadLetter", "IngestService", "RawEntry"]
-
-_UUID = re.compile(EVENT_ID_PATTERN)
-_STRUCTURE_CHARS = 8192
-
-
-@dataclass(frozen=True, slots=True)
-class RawEntry:
-    stream: str
-    entry_id: str
-    fields: dict[bytes, bytes]
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    source: RawEntry
-    refusal: EventRefused
-
-    def fields(self, now: datetime, key: bytes) -> dict[str, str]:
-        """The dead-letter entry: reason, failed paths and the body's masked structure in the clear;
-        the body itself sealed under the dead-letter key (core.dead_letters)."""
-        raw = self.source.fields.get(EVENT_FIELD.encode())
-        refusal = self.refusal
-        paths = failed_paths(refusal.errors)
-        errors = [
-            {"path": failed_paths([e])[0], "type": e.get("type", ""), "msg": e.get("msg", "")}
-            for e in refusal.errors
-        ]
-        detail = "; ".join(f"{e['path']}: {e['msg']}" for e in errors) if errors else refusal.detail
-        source = f"{self.source.stream}/{self.source.entry_id}"
-        fields = {
-            "reason": str(refusal.reason),
-            "detail": detail[:2000],
-            "paths": json.dumps(paths),
-            "errors": json.dumps(errors, ensure_ascii=False),
-            "structure": masked_structure(raw)[:_STRUCTURE_CHARS],
-            "source_stream": self.source.stream,
-            "source_id": self.source.entry_id,
-            "event_id": refusal.event_id if refusal.event_id and _UUID.match(refusal.event_id) else "",
-            "event_type": refusal.event_type if refusal.event_type in EVENT_TYPES else "",
-            "refused_at": now.astimezone(UTC).isoformat(),
-            "sealed_body": seal_body(key, raw or b"", source.encode()),
-            # a signature is no personal data; kept so that an unchanged replay still verifies
-            "sig": self.source.fields.get(SIGNATURE_FIELD.encode(), b"").decode("ascii", "replace")[:200],
-        }
-        # text decoded from the input may hold lone surrogates, which Redis cannot be sent
-        return {k: v.encode("utf-8", "replace").decode("utf-8") for k, v in fields.items()}
+__all__ = ["BatchResult", "DeadLetter", "IngestService", "RawEntry", "Screened", "merged"]
 
 
 @dataclass
@@ -87,38 +33,39 @@ class IngestService:
         self._pseudonyms = pseudonyms
         self._gate = gate
 
-    def handle(self, entries: Sequence[RawEntry]) -> BatchResult:
-        """Validate every entry, append the good ones in one transaction, list the refusals.
+    @property
+    def pseudonyms(self) -> Pseudonymizer:
+        return self._pseudonyms
 
-        Reading and preparing an entry never raise: whatever an entry holds, it is either prepared or
-        refused with a reason. Raises when the producer registry cannot be read or the append
-        fails: then nothing was committed and nothing may be acked (see `handle_isolating`)."""
-        prepared: list[PreparedEvent] = []
-        sources: list[str] = []
-        dead: list[DeadLetter] = []
-        parsed: list[tuple[RawEntry, Event, bytes]] = []
-        for entry in entries:
-            raw = entry.fields.get(EVENT_FIELD.encode())
-            try:
-                parsed.append((entry, parse_event(raw), raw or b""))
-            except EventRefused as refusal:
-                dead.append(DeadLetter(entry, refusal))
-            except Exception as exc:  # noqa: BLE001 - no input may stall the consumer
-                dead.append(DeadLetter(entry, _unprocessable("read", exc)))
-        for (entry, event, _), refusal in zip(parsed, self._gate_refusals(parsed), strict=True):
-            if refusal is not None:
-                reason, detail = refusal
-                dead.append(
-                    DeadLetter(entry, EventRefused(reason, detail, [], event.event_id, event.event_type))
-                )
-                continue
-            try:
-                prepared.append(prepare_event(event, self._pseudonyms))
-            except Exception as exc:  # noqa: BLE001 - e.g. text the store cannot encode
-                dead.append(DeadLetter(entry, _unprocessable("prepare", exc, event)))
-                continue
-            sources.append(f"{entry.stream}/{entry.entry_id}")
-        return BatchResult(self._appender.append(prepared, sources), dead)
+    def producers(self) -> Mapping[str, ProducerRecord] | None:
+        """The producer registry to screen with (read at most every few seconds); None in
+        development mode. Raises when the registry cannot be read: nothing is screened then."""
+        return None if self._gate is None else self._gate.registry()
+
+    def screen(self, entries: Sequence[RawEntry]) -> Screened:
+        """Screen here, in this process."""
+        return self.rescreened(entries, screen(entries, self._pseudonyms, self.producers()))
+
+    def rescreened(self, entries: Sequence[RawEntry], screened: Screened) -> Screened:
+        """`screened` (from anywhere), or, when it met a producer that has been registered since its
+        registry was read, the batch screened again with the registry read now."""
+        if self._gate is None or not screened.unknown_producers:
+            return screened
+        if not self._gate.learn(screened.unknown_producers):
+            return screened
+        return screen(entries, self._pseudonyms, self._gate.registry())
+
+    def handle(self, entries: Sequence[RawEntry]) -> BatchResult:
+        """Screen every entry, append the good ones in one transaction, list the refusals.
+
+        Raises when the producer registry cannot be read or the append fails: then nothing was
+        committed and nothing may be acked (see `handle_isolating`)."""
+        return self.append(self.screen(entries))
+
+    def append(self, screened: Screened) -> BatchResult:
+        prepared = [event for _, event in screened.ready]
+        sources = [f"{entry.stream}/{entry.entry_id}" for entry, _ in screened.ready]
+        return BatchResult(self._appender.append(prepared, sources), list(screened.refused))
 
     def handle_isolating(
         self,
@@ -126,43 +73,35 @@ class IngestService:
         is_outage: Callable[[BaseException], bool],
         store_answers: Callable[[], bool] = lambda: True,
     ) -> BatchResult:
-        """`handle`, and when the append fails for a reason other than an outage of the store, the
-        batch split in halves until the entry that fails alone is found and refused; its
-        neighbours are appended as without it. An outage is raised: nothing is refused for it. An
-        error is taken for an outage too whenever the store does not answer (`store_answers`, a
-        ping) right after it: no entry is blamed for a database that is going away."""
+        """`append_isolating` of the batch screened here."""
+        return self.append_isolating(self.screen(entries), is_outage, store_answers)
+
+    def append_isolating(
+        self,
+        screened: Screened,
+        is_outage: Callable[[BaseException], bool],
+        store_answers: Callable[[], bool] = lambda: True,
+    ) -> BatchResult:
+        """`append`, and when it fails for a reason other than an outage of the store, the batch
+        split in halves until the entry that fails alone is found and refused; its neighbours are
+        appended as without it. An outage is raised: nothing is refused for it. An error is taken
+        for an outage too whenever the store does not answer (`store_answers`, a ping) right after
+        it: no entry is blamed for a database that is going away."""
         try:
-            return self.handle(entries)
+            return self.append(screened)
         except Exception as exc:
-            if is_outage(exc) or not entries or not store_answers():
+            ready = screened.ready
+            if is_outage(exc) or not ready or not store_answers():
                 raise
-            if len(entries) == 1:
-                return BatchResult(AppendOutcome(), [DeadLetter(entries[0], _unprocessable("append", exc))])
-        middle = len(entries) // 2
-        first = self.handle_isolating(entries[:middle], is_outage, store_answers)
-        second = self.handle_isolating(entries[middle:], is_outage, store_answers)
+            if len(ready) == 1:
+                refused = DeadLetter(ready[0][0], unprocessable("append", exc))
+                return BatchResult(AppendOutcome(), [*screened.refused, refused])
+        middle = len(ready) // 2
+        first = self.append_isolating(
+            Screened(ready[:middle], list(screened.refused)), is_outage, store_answers
+        )
+        second = self.append_isolating(Screened(ready[middle:]), is_outage, store_answers)
         return BatchResult(merged(first.outcome, second.outcome), first.dead_letters + second.dead_letters)
-
-    def _gate_refusals(self, parsed: list[tuple[RawEntry, Event, bytes]]) -> list[tuple[Refusal, str] | None]:
-        """The producer gate's verdicts. It reads the producer registry: when that fails, the error
-        goes up to `handle_isolating`, which tells an outage (retried) from an entry the gate cannot
-        judge (found by splitting, and refused alone)."""
-        if self._gate is None:
-            return [None] * len(parsed)
-        signature = SIGNATURE_FIELD.encode()
-        return self._gate.refusals([(ev, raw, en.fields.get(signature)) for en, ev, raw in parsed])
-
-
-def _unprocessable(step: str, exc: BaseException, event: Event | None = None) -> EventRefused:
-    """The refusal of an entry the ledger could not handle alone: the error's class only, never its
-    message, which may quote the input."""
-    return EventRefused(
-        Refusal.UNPROCESSABLE,
-        f"could not {step} it ({type(exc).__name__})",
-        [],
-        event.event_id if event else None,
-        event.event_type if event else None,
-    )
 
 
 def merged(a: AppendOutcome, b: AppendOutcome) -> AppendOutcome:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -19,7 +18,7 @@ from typing import Protocol
 from ledger_contracts import Event, Refusal
 from ledger_contracts.signing import verify_event
 
-__all__ = ["ProducerGate", "ProducerRecord", "ProducerStore"]
+__all__ = ["ProducerGate", "ProducerRecord", "ProducerStore", "producer_refusal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +43,9 @@ class ProducerStore(Protocol):
 
 
 class ProducerGate:
-    """Checks one event's producer and signature. Reads the registry at most every `ttl` seconds (a
-    producer added or disabled counts within that time) and at once on an unknown producer."""
+    """The producer registry that screening checks each event against (producer_refusal). Read at
+    most every `ttl` seconds (a producer added or disabled counts within that time), and at once
+    when a batch names a producer it does not know."""
 
     def __init__(
         self, store: ProducerStore, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic
@@ -53,34 +53,25 @@ class ProducerGate:
         self._store, self._ttl, self._clock = store, ttl, clock
         self._known: dict[str, ProducerRecord] = {}
         self._loaded_at = float("-inf")
-        self._pool: ThreadPoolExecutor | None = None
 
-    def _registry(self, producer_id: str) -> ProducerRecord | None:
-        stale = self._clock() - self._loaded_at > self._ttl
-        if stale or producer_id not in self._known:
-            self._known = {p.producer_id: p for p in self._store.producers()}
-            self._loaded_at = self._clock()
-        return self._known.get(producer_id)
+    def registry(self) -> dict[str, ProducerRecord]:
+        """The registry as last read, read again when older than `ttl`."""
+        if self._clock() - self._loaded_at > self._ttl:
+            self._reload()
+        return self._known
 
-    def refusals(
-        self, checks: Sequence[tuple[Event, bytes, bytes | None]]
-    ) -> list[tuple[Refusal, str] | None]:
-        """`refusal` for each (event, raw body, signature). The registry is read on this thread; the
-        signatures are checked on two (an Ed25519 verification costs about 0.1 ms here and releases
-        the GIL)."""
-        jobs = [(self._registry(event.producer), event, raw, sig) for event, raw, sig in checks]
-        if len(jobs) < 8:
-            return [_refusal(*job) for job in jobs]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="producer-signatures")
-        return list(self._pool.map(lambda job: _refusal(*job), jobs, chunksize=64))
+    def learn(self, producer_ids: Iterable[str]) -> bool:
+        """Read the registry again at once, for producers it did not know; whether any of them is
+        known now (an event of a producer registered a moment ago counts at once)."""
+        self._reload()
+        return any(p in self._known for p in producer_ids)
 
-    def refusal(self, event: Event, raw: bytes, signature: bytes | None) -> tuple[Refusal, str] | None:
-        """None when the event may be appended; else the reason and a detail naming no value."""
-        return _refusal(self._registry(event.producer), event, raw, signature)
+    def _reload(self) -> None:
+        self._known = {p.producer_id: p for p in self._store.producers()}
+        self._loaded_at = self._clock()
 
 
-def _refusal(
+def producer_refusal(
     producer: ProducerRecord | None, event: Event, raw: bytes, signature: bytes | None
 ) -> tuple[Refusal, str] | None:
     if producer is None:

@@ -1,7 +1,7 @@
 """Canonical JSON (RFC 8785, JCS) for the values the ledger writes.
 
 Ledger entries hold only objects with ASCII keys, strings, integers, booleans and null.
-For those, sorted keys + minimal separators + literal UTF-8 is exactly RFC 8785:
+For those, sorted keys + minimal separators + literal UTF-8 (orjson's output) is exactly RFC 8785:
 RFC 8785 §3.2.3 sorts by UTF-16 code units, which equals code point order for ASCII keys,
 and §3.2.2.3 number serialisation only differs from Python's for floats, which are refused.
 tests/unit/test_canonical.py cross-checks against an independent RFC 8785 implementation.
@@ -9,12 +9,11 @@ tests/unit/test_canonical.py cross-checks against an independent RFC 8785 implem
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-__all__ = ["CanonicalError", "canonical_bytes"]
+import orjson
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+__all__ = ["CanonicalError", "canonical_bytes"]
 
 
 class CanonicalError(ValueError):
@@ -46,4 +45,4 @@ def canonical_bytes(value: Any, *, checked: bool = True) -> bytes:
     """
     if checked:
         _check(value)
-    return _ENCODER.encode(value).encode("utf-8")
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)

@@ -1,0 +1,92 @@
+"""Screening (app.screening) in worker processes, so that parsing, signature checks and preparing
+run on the other cores while this process appends the batch before. A worker holds the pseudonym
+keys (given once, when it starts) and nothing else: it reads and writes nothing.
+
+A worker that dies (or a pool that cannot start) costs nothing but time: the batch is screened in
+this process instead, and the pool is made anew for the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from ..app.producers import ProducerRecord
+from ..app.screening import RawEntry, Screened, screen
+from ..core.pseudonyms import Pseudonymizer
+from .collector import tune_collector
+
+__all__ = ["ScreeningPool"]
+
+log = logging.getLogger("consent_ledger.screening")
+
+_pseudonyms: Pseudonymizer | None = None  # in a worker: set once by _start
+
+
+def _start(pseudonyms: Pseudonymizer) -> None:
+    global _pseudonyms  # noqa: PLW0603 - the worker's one piece of state
+    _pseudonyms = pseudonyms
+    tune_collector()
+
+
+def _screen_here(entries: Sequence[RawEntry], producers: Mapping[str, ProducerRecord] | None) -> Screened:
+    assert _pseudonyms is not None, "a screening worker starts with its keys"
+    return screen(entries, _pseudonyms, producers)
+
+
+def _ready() -> bool:
+    return _pseudonyms is not None
+
+
+class ScreeningPool:
+    """`workers` processes (spawned: nothing of this process's threads or connections is copied);
+    a batch is cut into one part per worker."""
+
+    def __init__(self, pseudonyms: Pseudonymizer, workers: int) -> None:
+        self._pseudonyms = pseudonyms
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                self._workers, multiprocessing.get_context("spawn"), _start, (self._pseudonyms,)
+            )
+        return self._pool
+
+    async def start(self) -> None:
+        """Start the workers now (they import the contracts), not on the first batch."""
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        await asyncio.gather(*(loop.run_in_executor(pool, _ready) for _ in range(self._workers)))
+
+    async def screen(
+        self, entries: Sequence[RawEntry], producers: Mapping[str, ProducerRecord] | None
+    ) -> Screened:
+        loop = asyncio.get_running_loop()
+        size = -(-len(entries) // self._workers)
+        parts = [list(entries[i : i + size]) for i in range(0, len(entries), size)] or [[]]
+        try:
+            pool = self._executor()
+            done = await asyncio.gather(
+                *(loop.run_in_executor(pool, _screen_here, p, producers) for p in parts)
+            )
+        except BrokenProcessPool:
+            log.error("a screening worker stopped; this batch is screened here and the pool made anew")
+            self.close()
+            return await asyncio.to_thread(screen, entries, self._pseudonyms, producers)
+        out = Screened()
+        for part in done:
+            out.ready += part.ready
+            out.refused += part.refused
+            out.unknown_producers |= part.unknown_producers
+        return out
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
