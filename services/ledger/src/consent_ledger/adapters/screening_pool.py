@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,12 +28,22 @@ __all__ = ["ScreeningPool"]
 log = logging.getLogger("consent_ledger.screening")
 
 _pseudonyms: Pseudonymizer | None = None  # in a worker: set once by _start
+PARENT_CHECK_S = 0.5
 
 
-def _start(pseudonyms: Pseudonymizer) -> None:
+def _start(pseudonyms: Pseudonymizer, parent: int) -> None:
     global _pseudonyms  # noqa: PLW0603 - the worker's one piece of state
     _pseudonyms = pseudonyms
     tune_collector()
+    threading.Thread(target=_follow, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _follow(parent: int) -> None:
+    """End this worker once the process that started it is gone (killed, say): a worker would
+    otherwise live on, orphaned, beside the consumer started in its place."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def _screen_here(entries: Sequence[RawEntry], producers: Mapping[str, ProducerRecord] | None) -> Screened:
@@ -54,9 +67,13 @@ class ScreeningPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self._workers, multiprocessing.get_context("spawn"), _start, (self._pseudonyms,)
+                self._workers, multiprocessing.get_context("spawn"), _start, (self._pseudonyms, os.getpid())
             )
         return self._pool
+
+    def pids(self) -> list[int]:
+        """The workers' process ids (for the operator's view and the fault tests)."""
+        return [] if self._pool is None else sorted(self._pool._processes)  # noqa: SLF001
 
     async def start(self) -> None:
         """Start the workers now (they import the contracts), not on the first batch."""
