@@ -42,18 +42,12 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, merged
-from ..app.screening import Screened, screen
+from ..app.screening import Screened
 from ..config import ConsumerSettings
 from .metrics import LedgerMetrics
 from .screening_pool import ScreeningPool
 
-__all__ = [
-    "LedgerConsumer",
-    "drop_unread_groups",
-    "ensure_groups",
-    "is_contention",
-    "is_outage",
-]
+__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_contention", "is_outage"]
 
 log = logging.getLogger("consent_ledger.consumer")
 
@@ -255,11 +249,10 @@ class LedgerConsumer:
         """The batch screened; None when the producer registry cannot be read now (the writer then
         tries it whole, and an outage leaves it pending)."""
         try:
-            producers = await asyncio.to_thread(self._ingest.producers)
             if self._screening is None:
-                screened = await asyncio.to_thread(screen, entries, self._ingest.pseudonyms, producers)
-            else:
-                screened = await self._screening.screen(entries, producers)
+                return await asyncio.to_thread(self._ingest.screen, entries)
+            producers = await asyncio.to_thread(self._ingest.producers)
+            screened = await self._screening.screen(entries, producers)
             return await asyncio.to_thread(self._ingest.rescreened, entries, screened)
         except Exception as exc:  # noqa: BLE001 - the writer tries the batch whole
             log.warning("batch of %d not screened ahead (%s)", len(entries), type(exc).__name__)

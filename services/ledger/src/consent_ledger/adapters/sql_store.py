@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from ledger_contracts import CONSENT_EVENT_TYPES
@@ -100,13 +99,15 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
 _COPY_TYPES = {"INTEGER": "int4", "BIGINT": "int8", "BLOB": "bytea", "BYTEA": "bytea"}
 
 
-@lru_cache(maxsize=128)
-def _copy_type_name(sql_type: str) -> str:
-    return _COPY_TYPES.get(sql_type.upper(), "text")  # VARCHAR(n) and TEXT: text's binary form
+_copy_types: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # per table and columns, made once
 
 
-def _copy_type(conn: Connection, column: Any) -> str:
-    return _copy_type_name(str(column.type.compile(conn.dialect)))
+def _types_for(conn: Connection, table: Any, names: tuple[str, ...]) -> list[str]:
+    key = (table.name, names)
+    if key not in _copy_types:
+        compiled = (str(table.c[n].type.compile(conn.dialect)).upper() for n in names)
+        _copy_types[key] = [_COPY_TYPES.get(t, "text") for t in compiled]  # VARCHAR(n), TEXT: text
+    return _copy_types[key]
 
 
 def _copy(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -115,8 +116,8 @@ def _copy(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> No
     whole COPY, as a refused INSERT fails the batch."""
     if not rows:
         return
-    names = list(rows[0])
-    types = [_copy_type(conn, table.c[n]) for n in names]
+    names = tuple(rows[0])
+    types = _types_for(conn, table, names)
     raw = conn.connection.driver_connection
     columns = ", ".join(names)
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:

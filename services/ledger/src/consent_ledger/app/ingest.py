@@ -33,10 +33,6 @@ class IngestService:
         self._pseudonyms = pseudonyms
         self._gate = gate
 
-    @property
-    def pseudonyms(self) -> Pseudonymizer:
-        return self._pseudonyms
-
     def producers(self) -> Mapping[str, ProducerRecord] | None:
         """The producer registry to screen with (read at most every few seconds); None in
         development mode. Raises when the registry cannot be read: nothing is screened then."""
