@@ -10,7 +10,12 @@ export:    `consent-ledger verify --export FILE --key PUB`, in this process (sta
            on a v2 export of M entries, every core;
            baseline: read the file and one bare SHA-256 per line, one process.
 database:  `consent-ledger verify --key PUB` against PostgreSQL holding the same M entries;
-           baseline: one bare SELECT of the bodies and hashes and one SHA-256 per body.
+           baseline: one bare SELECT of the bodies and hashes (binary results) and one SHA-256 per
+           body, one process.
+
+Each command runs once untimed before the timed run: that run loads the command's modules (start-up
+is bench/startup.py's) and reads the rows just loaded by COPY for the first time, which sets
+PostgreSQL's hint bits on them, a cost paid once per row in the ledger's life, not per verification.
 
     uv run python bench/verify.py [--entries 500000]
 
@@ -104,6 +109,7 @@ def signed_checkpoint(entries: list[StoredEntry], signer: NoteSigner) -> tuple[b
 
 
 def run_verify(*args: str) -> float:
+    CliRunner().invoke(app, ["verify", *args])  # the untimed first run (the module's docstring)
     t = time.perf_counter()
     result = CliRunner().invoke(app, ["verify", *args])
     seconds = time.perf_counter() - t
@@ -157,9 +163,9 @@ def bench_export(m: int, path: Path, key: str) -> None:
 
 
 def bench_database(m: int, url: str, key: str) -> None:
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn, conn.cursor(binary=True) as cur:
         t = time.perf_counter()
-        rows = conn.execute(
+        rows = cur.execute(
             "SELECT body, entry_hash FROM ledger_entry WHERE chain = %s ORDER BY seq", (CHAIN,)
         )
         for body, _ in rows:

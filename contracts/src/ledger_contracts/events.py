@@ -28,6 +28,7 @@ from .vocabulary import (
     ConsentPurpose,
     DataCategory,
     DecisionReason,
+    DropReason,
     ExpressedBy,
     GdprBasis,
     Milestone,
@@ -376,9 +377,6 @@ class RegistryNumberRevoked(Envelope):
 
 
 # --- operations ---------------------------------------------------------------------------
-
-
-DropReason = Literal["duplicate", "test-event", "replaced-by-fix", "unrecoverable", "producer-resends"]
 
 
 class DeadLetterDropData(_Strict):

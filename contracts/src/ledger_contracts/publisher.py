@@ -5,14 +5,15 @@ Producers in other languages do the same with `XADD <stream> * event <json>`.
 
 from __future__ import annotations
 
-from typing import Any
-
-import redis
-import redis.asyncio as aioredis
+from typing import TYPE_CHECKING, Any
 
 from .events import EVENT_ADAPTER, Event
 from .signing import SIGNATURE_FIELD, ProducerSigner
 from .streams import EVENT_FIELD, stream_for
+
+if TYPE_CHECKING:  # redis is imported when a publisher is made: the contracts load without it
+    import redis
+    import redis.asyncio as aioredis
 
 __all__ = ["AsyncLedgerPublisher", "LedgerPublisher", "encode_event"]
 
@@ -33,6 +34,8 @@ class LedgerPublisher:
     is idempotent on `event_id`."""
 
     def __init__(self, client: redis.Redis[Any] | str, signer: ProducerSigner | None = None) -> None:
+        import redis
+
         self._redis = redis.Redis.from_url(client) if isinstance(client, str) else client
         self._signer = signer
 
@@ -53,6 +56,8 @@ class AsyncLedgerPublisher:
     """Asynchronous publisher, same contract as LedgerPublisher."""
 
     def __init__(self, client: aioredis.Redis[Any] | str, signer: ProducerSigner | None = None) -> None:
+        import redis.asyncio as aioredis
+
         self._redis = aioredis.Redis.from_url(client) if isinstance(client, str) else client
         self._signer = signer
 

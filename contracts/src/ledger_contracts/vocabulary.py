@@ -6,12 +6,14 @@ Codes are stable ASCII identifiers; the Dutch label is what the register itself 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 __all__ = [
     "Art9Ground",
     "CONTACT_EVENT_TYPES",
     "Channel",
     "DecisionReason",
+    "DropReason",
     "ConsentMethod",
     "ConsentPurpose",
     "DataCategory",
@@ -257,3 +259,7 @@ class DecisionReason(StrEnum):
     RESTRICTED = "restricted"  # art. 18: kept, not used
     CORRECTED = "corrected"  # art. 16
     REPORTED = "reported"  # art. 15: the access report was handed over
+
+
+DropReason = Literal["duplicate", "test-event", "replaced-by-fix", "unrecoverable", "producer-resends"]
+"""Why an operator drops a dead letter without replaying it."""

@@ -7,13 +7,11 @@ from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
-from sqlalchemy import make_url
 
 from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
 from .adapters.screening_pool import ScreeningPool
 from .adapters.sql_clients import SqlClientStore
-from .adapters.sql_engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
 from .adapters.sql_producers import SqlProducerStore
 from .adapters.sql_retention import SqlRetentionStore
 from .adapters.sql_rights import SqlRightsStore
@@ -27,6 +25,7 @@ from .app.retention import ErasureJournal, RetentionService
 from .app.subject_rights import SubjectRights
 from .config import NoLedger, Settings
 from .core.pseudonyms import Pseudonymizer
+from .stores import build_store
 
 __all__ = [
     "NoLedger",
@@ -52,18 +51,6 @@ class Ledger:
     producers: SqlProducerStore
     kek: bytes
     consumer: LedgerConsumer
-
-
-def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerStore:
-    """The ledger's store; a new one is created only where `settings.create_ledger` (`up`, `consume`)."""
-    url = settings.resolved_database_url()
-    if not settings.create_ledger and not in_memory(url) and not ledger_exists(url):
-        where = make_url(url).render_as_string(hide_password=True)
-        raise NoLedger(f"no ledger at {where}; start one with `consent-ledger up`, or set LEDGER_HOME")
-    engine = make_engine(url)
-    if run_migrations:
-        migrate(engine)
-    return SqlLedgerStore(engine, None if in_memory(url) else make_read_engine(url))
 
 
 def build_ledger(settings: Settings, redis_url: str) -> Ledger:

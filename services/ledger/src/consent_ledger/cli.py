@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from consent_notifier.cli import build_cli
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from .adapters.log_hygiene import configure_logging
 from .cli_dead_letters import register as register_dead_letters
@@ -24,15 +23,20 @@ from .cli_integrity import load_state, parse_keys, register, save_state, size_of
 from .cli_privacy import register as register_privacy
 from .cli_producers import register as register_producers
 from .cli_rights import register as register_rights
-from .config import ConfigError, NoLedger, Settings
-from .core.verify import StoredEntry
+from .errors import ConfigError, NoLedger
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from .app.parallel_verify import PartReader
+    from .config import Settings
+    from .core.verify import StoredEntry
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Consent and disclosure ledger")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Consent and disclosure ledger", rich_markup_mode=None
+)
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
@@ -41,10 +45,14 @@ EXIT_INTACT, EXIT_DAMAGED, EXIT_USAGE = 0, 1, 2
 
 def _settings(**kw: object) -> Settings:
     """The settings of a command that works on an existing ledger: it creates none (`up` does)."""
+    from .config import Settings
+
     return Settings(**{"create_ledger": False, **{k: v for k, v in kw.items() if v is not None}})  # type: ignore[arg-type]
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -70,7 +78,7 @@ app.add_typer(clients_app, name="clients")
 def _clients():  # type: ignore[no-untyped-def]
     from .adapters.sql_clients import SqlClientStore
     from .app.clients import ApiClients
-    from .bootstrap import build_store
+    from .stores import build_store
 
     return ApiClients(SqlClientStore(build_store(_settings()).engine))
 
@@ -202,7 +210,7 @@ register_dead_letters(app, _dead_letter_desk)
 
 def _producer_store():  # type: ignore[no-untyped-def]
     from .adapters.sql_producers import SqlProducerStore
-    from .bootstrap import build_store
+    from .stores import build_store
 
     return SqlProducerStore(build_store(_settings()).engine)
 
@@ -231,8 +239,8 @@ def demo(
     from .adapters.sql_producers import SqlProducerStore
     from .app.internal_producers import internal_signer
     from .app.producers import ProducerRecord
-    from .bootstrap import build_store
     from .demo import CONTROLLER, PHONE_CONTROLLER, PRODUCER, demo_events
+    from .stores import build_store
 
     settings = _keyed_settings()
     events = demo_events(subjects, seed)
@@ -257,7 +265,7 @@ def export(
     """Write every chain to a file that `verify --export` checks offline."""
     from .adapters.sql_store import SqlTreeStore
     from .app.export import write_export
-    from .bootstrap import build_store
+    from .stores import build_store
 
     store = build_store(_settings(database_url=database_url), run_migrations=False)
     heads = store.heads()
@@ -342,7 +350,7 @@ def verify(
         from .adapters.sql_parts import plan_parts as plan_sql_parts
         from .adapters.sql_store import SqlTreeStore
         from .app.checkpoints import Checkpoints
-        from .bootstrap import build_store
+        from .stores import build_store
 
         settings = _settings(database_url=database_url)
         store = build_store(settings, run_migrations=False)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
+from ledger_contracts.vocabulary import DropReason
 from rich.console import Console
 
-from .app.dead_letters import DROP_REASONS, DeadLetterDesk, DeadLetterError
+if TYPE_CHECKING:
+    from .app.dead_letters import DeadLetterDesk, DeadLetterError
 
 __all__ = ["register"]
 
@@ -47,6 +49,8 @@ def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> No
         ] = False,
     ) -> None:
         """The masked structure and reason; with --original the refused body itself."""
+        from .app.dead_letters import DeadLetterError
+
         d = desk()
         try:
             if original:
@@ -65,6 +69,8 @@ def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> No
         ] = None,
     ) -> None:
         """Publish the body again through the normal path; with --fixed the corrected one."""
+        from .app.dead_letters import DeadLetterError
+
         body = fixed.read_bytes() if fixed else None
         try:
             entry = desk().replay(dead_letter_id, body, sig)
@@ -75,11 +81,13 @@ def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> No
     @group.command("drop")
     def drop(
         dead_letter_id: str,
-        reason: Annotated[str, typer.Option(help=f"One of: {', '.join(DROP_REASONS)}")],
+        reason: Annotated[str, typer.Option(help=f"One of: {', '.join(get_args(DropReason))}")],
         by: Annotated[str, typer.Option(help="Your user id: the drop is recorded on the ledger")],
         controller: Annotated[str | None, typer.Option(help="Whose chain records it")] = None,
     ) -> None:
         """Remove it without replaying; the drop is recorded on the ledger."""
+        from .app.dead_letters import DeadLetterError
+
         try:
             event_id = desk().drop(dead_letter_id, reason, by, controller)
         except DeadLetterError as exc:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from .core.audit import RECEIPTS_FORMAT, AuditError, chain_of_origin, verify_receipt, verify_receipts
-from .core.notes import COSIGNATURE, ED25519, Checkpoint, NoteError, NoteSigner, NoteVerifier, SignedNote
+if TYPE_CHECKING:
+    from .core.notes import NoteVerifier
 
 __all__ = ["load_state", "parse_keys", "register", "save_state", "size_of"]
 
@@ -36,6 +36,8 @@ def text_or_file(value: str) -> str:
 
 
 def parse_keys(values: list[str]) -> list[NoteVerifier]:
+    from .core.notes import NoteError, NoteVerifier
+
     keys = []
     for value in values:
         texts = text_or_file(value).split()
@@ -50,6 +52,9 @@ def parse_keys(values: list[str]) -> list[NoteVerifier]:
 def load_state(path: Path) -> tuple[dict[str, str], bool]:
     """The checkpoints an auditor saved: one signed note (as fetched), or a JSON map of chain to
     note written by `verify --checkpoint`. Returns them and whether the file held one note."""
+    from .core.audit import chain_of_origin
+    from .core.notes import Checkpoint, SignedNote
+
     if not path.exists():
         return {}, True
     text = path.read_text(encoding="utf-8")
@@ -76,6 +81,8 @@ def save_state(path: Path, notes: dict[str, str], single: bool) -> None:
 
 def size_of(note: str | None) -> int | None:
     """The tree size a note claims (checked later, with its signature)."""
+    from .core.notes import Checkpoint, NoteError, SignedNote
+
     if not note:
         return None
     try:
@@ -102,6 +109,8 @@ def register(app: typer.Typer, settings: Any) -> None:
         ] = False,
     ) -> None:
         """Print a new private key (keep it secret: LEDGER_CHECKPOINT_KEYS) and its public key."""
+        from .core.notes import COSIGNATURE, ED25519, NoteError, NoteSigner
+
         try:
             signer = NoteSigner.generate(name, COSIGNATURE if witness else ED25519)
         except NoteError as exc:
@@ -209,6 +218,8 @@ def register(app: typer.Typer, settings: Any) -> None:
     def verify_receipt_cmd(file: Path, key: KeyOption) -> None:
         """Check a receipt, or an access report's bundle of receipts, offline: each entry is in the
         tree the key signed. Exit 0 holds, 1 not."""
+        from .core.audit import RECEIPTS_FORMAT, AuditError, verify_receipt, verify_receipts
+
         keys = parse_keys(key)
         try:
             receipt_doc = json.loads(file.read_text(encoding="utf-8"))
@@ -244,7 +255,7 @@ def register(app: typer.Typer, settings: Any) -> None:
     ) -> None:
         """Check offline that the newer checkpoint's tree extends the older one's. Exit 0 holds, 1 not."""
         from .core.merkle import ProofError, verify_consistency
-        from .core.notes import open_checkpoint
+        from .core.notes import NoteError, open_checkpoint
 
         keys = parse_keys(key)
         try:
@@ -292,8 +303,9 @@ def register(app: typer.Typer, settings: Any) -> None:
 
         import httpx
 
+        from .core.audit import chain_of_origin
         from .core.merkle import ProofError, verify_consistency
-        from .core.notes import open_checkpoint
+        from .core.notes import COSIGNATURE, NoteError, NoteSigner, SignedNote, open_checkpoint
 
         try:
             signer = NoteSigner.from_string(text_or_file(key))

@@ -6,15 +6,13 @@ import fnmatch
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from ledger_contracts import EVENT_TYPES
-from ledger_contracts.formats import CODE_PATTERN
-from ledger_contracts.signing import ProducerSigner
 from rich.console import Console
 
-from .app.producers import ProducerRecord, ProducerStore
+if TYPE_CHECKING:
+    from .app.producers import ProducerStore
 
 __all__ = ["register"]
 
@@ -43,6 +41,12 @@ def register(app: typer.Typer, store_factory: Callable[[], ProducerStore]) -> No
     ) -> None:
         """Register (or re-key, or enable again) a producer. Without --public-key the private key is
         printed once: give it to the producer's service, keep no copy."""
+        from ledger_contracts import EVENT_TYPES
+        from ledger_contracts.formats import CODE_PATTERN
+        from ledger_contracts.signing import ProducerSigner
+
+        from .app.producers import ProducerRecord
+
         if not re.match(CODE_PATTERN, producer_id):
             _usage("a producer id is lowercase words joined by '-' or '.', without digits")
         unknown = [t for t in types if t != "*" and not any(_matches(t, e) for e in EVENT_TYPES)]

@@ -44,8 +44,6 @@ def _refused(exc: Exception) -> typer.Exit:
 
 
 def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callable[[], Settings]) -> None:
-    from .app.subject_rights import RequestRefused
-
     requests = typer.Typer(no_args_is_help=True, help="Requests of data subjects, with their deadline")
     app.add_typer(requests, name="request")
 
@@ -92,6 +90,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     ) -> None:
         """Decide an erasure request: erase what may go, keep what must stay, each with its reason."""
         from .adapters.report_nl import REASONS
+        from .app.subject_rights import RequestRefused
 
         p = privacy()
         try:
@@ -108,6 +107,8 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     @requests.command("restrict")
     def restrict(request_id: str, by: ByOption) -> None:
         """Decide a restriction request (art. 18): consent answers about the subject become no."""
+        from .app.subject_rights import RequestRefused
+
         p = privacy()
         try:
             d = p.rights.decide_restriction(request_id, by)
@@ -138,6 +139,8 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     @holds.command("lift")
     def lift(hold_id: str, by: ByOption) -> None:
         """Lift a hold or a restriction before its end."""
+        from .app.subject_rights import RequestRefused
+
         p = privacy()
         try:
             h = p.rights.lift_hold(hold_id, by)
@@ -156,6 +159,8 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         copy: Annotated[Path | None, typer.Option(help="Write the requester's copy (JSON) here")] = None,
     ) -> None:
         """Correct, complete or remove a sealed field of an entry about the subject (art. 16)."""
+        from .app.subject_rights import RequestRefused
+
         p = privacy()
         try:
             chain, seq = p.rights.correct(_pseudonym(p, subject), event, field, value, by, request_id)
@@ -191,6 +196,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         from .adapters.access_report_render import render_html, render_pdf
         from .app.access_report import AccessReports
         from .app.checkpoints import CheckpointRefused
+        from .app.subject_rights import RequestRefused
         from .bootstrap import build_checkpoints
 
         if (controller is None) == (request_id is None):

@@ -15,18 +15,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .core.notes import COSIGNATURE, ED25519, NoteError, NoteSigner, NoteVerifier
 from .core.pseudonyms import WeakKeyError, check_key_strength
 from .core.sealing import derive_key
+from .errors import ConfigError, NoLedger
 
 __all__ = ["ConfigError", "NoLedger", "Settings", "decode_key", "load_settings"]
 
 DEFAULT_HOME = Path(".consent-ledger")
-
-
-class ConfigError(Exception):
-    """Configuration is missing or unsafe; the message says which setting and why."""
-
-
-class NoLedger(RuntimeError):
-    """A command that reads a ledger found none where the settings point (and created none)."""
 
 
 class ConsumerSettings(BaseModel):

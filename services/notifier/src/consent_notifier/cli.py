@@ -6,19 +6,17 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .adapters.sql_store import SqlNotifierStore
-from .app.access import Credentials
-from .app.actors import Actor
-from .app.errors import NotifierError
-from .app.events import EventFactory
-from .app.registry_admin import RegistryAdmin
-from .bootstrap import SystemClock, build_notifier_store
-from .config import NotifierSettings
 from .core.roles import Role
+
+if TYPE_CHECKING:
+    from .adapters.sql_store import SqlNotifierStore
+    from .app.access import Credentials
+    from .app.actors import Actor
+    from .app.registry_admin import RegistryAdmin
 
 __all__ = ["build_cli"]
 
@@ -30,10 +28,27 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
     users = typer.Typer(no_args_is_help=True, help="Personal credentials of users and services (art. 7)")
     registry = typer.Typer(no_args_is_help=True, help="Known-party registry of art. 8 lid 3")
 
-    def store() -> SqlNotifierStore:
+    # the store, the settings and the use cases are imported when a command runs, not when the
+    # command line is built: `consent-ledger --help` and the auditor commands start without them
+    def store() -> "SqlNotifierStore":
+        from .bootstrap import build_notifier_store
+        from .config import NotifierSettings
+
         return build_notifier_store(NotifierSettings(), home())
 
-    def admin(by: str) -> tuple[RegistryAdmin, Actor]:
+    def credentials() -> "Credentials":
+        from .app.access import Credentials
+        from .bootstrap import SystemClock
+
+        return Credentials(store(), SystemClock())
+
+    def admin(by: str) -> "tuple[RegistryAdmin, Actor]":
+        from .app.actors import Actor
+        from .app.events import EventFactory
+        from .app.registry_admin import RegistryAdmin
+        from .bootstrap import SystemClock
+        from .config import NotifierSettings
+
         s = store()
         cred = s.credential(by)
         if cred is None or cred.disabled_at is not None or Role.ADMINISTRATOR.value not in cred.roles:
@@ -56,7 +71,7 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
     ) -> None:
         """Create or reset a user; prints the generated password once."""
         password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-        result = run(lambda: Credentials(store(), SystemClock()).add_user(user_id, frozenset(role), password))
+        result = run(lambda: credentials().add_user(user_id, frozenset(role), password))
         typer.echo(f"user {user_id} ({', '.join(sorted(role))})")
         if not password_stdin:
             typer.echo(f"password: {result}")
@@ -64,12 +79,12 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
     @users.command("add-service")
     def add_service(service_id: str, role: Annotated[list[Role], typer.Option("--role")]) -> None:
         """Create or rotate a service credential; prints its token once."""
-        token = run(lambda: Credentials(store(), SystemClock()).add_service(service_id, frozenset(role)))
+        token = run(lambda: credentials().add_service(service_id, frozenset(role)))
         typer.echo(f"token: {token}")
 
     @users.command("disable")
     def disable(principal_id: str) -> None:
-        if not Credentials(store(), SystemClock()).disable(principal_id):
+        if not credentials().disable(principal_id):
             fail(f"no user or service {principal_id!r}")
         typer.echo(f"disabled {principal_id}")
 
@@ -147,6 +162,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 def run(fn):  # type: ignore[no-untyped-def]
+    from .app.errors import NotifierError
+
     try:
         return fn()
     except NotifierError as exc:

@@ -1,23 +1,28 @@
 """Reading a chain's entries by seq range in the verifier's worker processes
-(app.parallel_verify): each worker opens its own connection to the database."""
+(app.parallel_verify): each worker opens its own connection to the database.
+
+The rows come through the database driver itself, not SQLAlchemy: on PostgreSQL in binary, so a
+body arrives as its bytes rather than as hex text to decode (issue 16: text decoding held
+verification from the database at about 280,000 entries/s)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from sqlalchemy import Engine, select
+from typing import Any
 
 from ..app.parallel_verify import Run
-from .sql_engine import make_read_engine
-from .sql_store import ENTRY
 
 __all__ = ["PART_ENTRIES", "SqlParts", "plan_parts"]
 
 PART_ENTRIES = 1 << 12  # entries a worker reads and checks at once (a power of two: whole subtrees)
 SqlPart = tuple[str, int | None, int | None]  # chain, first seq (None: any below), end (None: any above)
 
-_engines: dict[str, Engine] = {}  # one per worker process and URL
+# by the ledger_entry primary key (chain, seq): a range read whatever the statistics say
+_SELECT = "SELECT body, entry_hash FROM ledger_entry WHERE chain = {p}"
+
+_connections: dict[tuple[int, str], Any] = {}  # one per worker process and URL (a fork gets none)
 
 
 def plan_parts(lengths: dict[str, int], part: int | None = None) -> list[SqlPart]:
@@ -33,21 +38,46 @@ def plan_parts(lengths: dict[str, int], part: int | None = None) -> list[SqlPart
     return out
 
 
+def _connect(url: str) -> Any:
+    """A read-only connection of the driver the URL names (SQLAlchemy's URL forms)."""
+    scheme, _, rest = url.partition("://")
+    if scheme.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(f"file:{rest.removeprefix('/')}?mode=ro", uri=True, timeout=30)
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+    import psycopg
+
+    return psycopg.connect(
+        f"postgresql://{rest}",
+        autocommit=True,
+        options="-c enable_seqscan=off -c default_transaction_read_only=on",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SqlParts:
     url: str
 
     def read(self, part: SqlPart) -> Iterator[Run]:
         chain, lo, hi = part
-        engine = _engines.get(self.url)
-        if engine is None:
-            engine = _engines[self.url] = make_read_engine(self.url)
-        q = select(ENTRY.c.body, ENTRY.c.entry_hash).where(ENTRY.c.chain == chain)
+        key = (os.getpid(), self.url)
+        conn = _connections.get(key)
+        if conn is None:
+            conn = _connections[key] = _connect(self.url)
+        postgres = not self.url.startswith("sqlite")
+        p = "%s" if postgres else "?"
+        sql, params = _SELECT.format(p=p), [chain]
         if lo is not None:
-            q = q.where(ENTRY.c.seq >= lo)
+            sql, params = f"{sql} AND seq >= {p}", [*params, lo]
         if hi is not None:
-            q = q.where(ENTRY.c.seq < hi)
-        with engine.connect() as conn:
-            rows = conn.execute(q.order_by(ENTRY.c.seq)).all()
+            sql, params = f"{sql} AND seq < {p}", [*params, hi]
+        sql += " ORDER BY seq"
+        if postgres:
+            with conn.cursor(binary=True) as cur:
+                rows = cur.execute(sql, params).fetchall()
+        else:
+            rows = conn.execute(sql, params).fetchall()
         if rows:
-            yield Run(chain, lo or 0, [bytes(b) for b, _ in rows], [bytes(h) for _, h in rows])
+            yield Run(chain, lo or 0, [b for b, _ in rows], [h for _, h in rows])

@@ -1,0 +1,155 @@
+"""Start-up of the auditor's commands, each beside `python -c pass` run the same way in the same run.
+
+Every command runs as an auditor runs it, as its own process through the installed
+`consent-ledger` script, on small inputs, so that what is timed is the start-up: importing what
+the command needs and getting to its work. Target (issue 16): under 0.3 s each.
+
+    --help                the command list
+    keys generate         a new checkpoint key pair
+    verify-receipt        one entry's receipt against the public key
+    verify-consistency    a consistency proof between two signed checkpoints
+    verify --export       an export of 256 entries with its signed checkpoint, offline
+    verify (SQLite)       the same 256 entries in a SQLite ledger (the embedded default)
+
+Each is run once untimed first, with bytecode writing allowed, as an installed program runs: pip
+writes the bytecode at install and `uv run` on first use (PYTHONDONTWRITEBYTECODE is unset for the
+commands). The median of `--runs` runs is printed.
+
+    uv run python bench/startup.py [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from consent_ledger.adapters.sql_engine import make_engine, migrate  # noqa: E402
+from consent_ledger.core.audit import RECEIPT_FORMAT  # noqa: E402
+from consent_ledger.core.merkle import leaf_of  # noqa: E402
+from consent_ledger.core.notes import Checkpoint, NoteSigner, SignedNote  # noqa: E402
+
+from bench.verify import CHAIN, ORIGIN, entries_of, write_file  # noqa: E402
+from tests import merkle_naive  # noqa: E402
+
+TARGET = 0.3
+ENTRIES = 256
+SCRIPT = Path(sys.executable).with_name("consent-ledger")
+
+
+def note(bodies: list[bytes], size: int, signer: NoteSigner) -> str:
+    text = Checkpoint(f"{ORIGIN}/{CHAIN}", size, merkle_naive.mth(bodies[:size])).text()
+    return SignedNote(text, (signer.sign(text),)).render()
+
+
+def sqlite_ledger(path: Path, entries, head, checkpoint: str) -> str:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    stamp = datetime.now(UTC).isoformat()
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO ledger_entry (chain, seq, entry_hash, body, kind, recorded_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(CHAIN, i, e.entry_hash, e.body, "event", stamp) for i, e in enumerate(entries)],
+        )
+        conn.execute(
+            "INSERT INTO chain_head (chain, length, head_hash, frontier) VALUES (?, ?, ?, ?)",
+            (CHAIN, head.length, head.head_hash, b"".join(head.frontier)),
+        )
+        size, root = len(entries), merkle_naive.mth([e.body for e in entries])
+        conn.execute(
+            "INSERT INTO checkpoint (chain, size, root_hash, note, issued_at) VALUES (?, ?, ?, ?, ?)",
+            (CHAIN, size, root, checkpoint, stamp),
+        )
+    return url
+
+
+def inputs(tmp: Path) -> list[tuple[str, list[str]]]:
+    """The commands, with their small inputs written under `tmp`."""
+    head, entries = entries_of(ENTRIES)
+    bodies = [e.body for e in entries]
+    signer = NoteSigner.generate(ORIGIN)
+    key = str(signer.verifier())
+    latest, older = note(bodies, ENTRIES, signer), note(bodies, ENTRIES // 2, signer)
+    export = tmp / "ledger.jsonl"
+    write_file(head, entries, latest, export)
+    seq = 4
+    receipt = tmp / "receipt.json"
+    receipt.write_text(
+        json.dumps(
+            {
+                "format": RECEIPT_FORMAT,
+                "chain": CHAIN,
+                "seq": seq,
+                "body": bodies[seq].decode(),
+                "leaf_hash": leaf_of(bodies[seq]).hex(),
+                "inclusion": {"size": ENTRIES, "proof": [h.hex() for h in merkle_naive.path(seq, bodies)]},
+                "checkpoint": latest,
+            }
+        )
+    )
+    proof = tmp / "consistency.json"
+    hashes = [h.hex() for h in merkle_naive.proof(ENTRIES // 2, bodies)]
+    proof.write_text(json.dumps({"old": ENTRIES // 2, "new": ENTRIES, "proof": hashes}))
+    (tmp / "old.note").write_text(older)
+    (tmp / "new.note").write_text(latest)
+    database = sqlite_ledger(tmp / "ledger.db", entries, head, latest)
+    return [
+        ("--help", ["--help"]),
+        ("keys generate", ["keys", "generate", ORIGIN]),
+        ("verify-receipt", ["verify-receipt", str(receipt), "--key", key]),
+        (
+            "verify-consistency",
+            ["verify-consistency", str(proof), "--key", key]
+            + ["--old", str(tmp / "old.note"), "--new", str(tmp / "new.note")],
+        ),
+        ("verify --export", ["verify", "--export", str(export), "--key", key]),
+        ("verify (SQLite)", ["verify", "--database-url", database, "--key", key]),
+    ]
+
+
+def timed(argv: list[str], runs: int, env: dict[str, str]) -> float:
+    first = subprocess.run(argv, env=env, capture_output=True, text=True)  # writes the bytecode
+    if first.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[1:3])} failed ({first.returncode}): {first.stdout}{first.stderr}")
+    seconds = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        seconds.append(time.perf_counter() - t)
+    return statistics.median(seconds)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=9)
+    runs = ap.parse_args().runs
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as tmp:
+        env["LEDGER_HOME"] = tmp  # no ledger of the caller's is read
+        commands = inputs(Path(tmp))
+        bare = timed([sys.executable, "-c", "pass"], runs, env)
+        print(f"startup   median of {runs} runs; target < {TARGET * 1000:.0f} ms each")
+        for label, args in commands:
+            seconds = timed([str(SCRIPT), *args], runs, env)
+            verdict = "ok" if seconds < TARGET else "ABOVE TARGET"
+            print(
+                f"{label:<20}{seconds * 1000:>7.0f} ms   python -c pass {bare * 1000:.0f} ms   "
+                f"ratio {seconds / bare:5.1f}   {verdict}"
+            )
+
+
+if __name__ == "__main__":
+    main()
