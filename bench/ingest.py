@@ -1,12 +1,22 @@
-"""End-to-end ingest on PostgreSQL beside a raw baseline, in one process, reported as a ratio.
+"""End-to-end ingest on PostgreSQL and on SQLite, each beside a raw baseline on the same database in
+the same process, reported as a ratio.
 
 ledger:   N signed events preloaded on the disclosure stream; the real consumer (FastStream
           batches, validation, producer signature, pseudonyms, sealing, hashing, one transaction
           per batch, ack after commit); timed until all N are committed.
-baseline: the same N bodies on another stream; plain XREADGROUP batches + COPY of
-          (event_id, body) into a table + XACK; no validation, no hashing.
+baseline: the same N bodies on another stream; plain XREADGROUP batches + COPY (PostgreSQL) or
+          one executemany INSERT (SQLite, WAL and synchronous FULL as the ledger's) of
+          (event_id, body) into a table + commit + XACK; no validation, no hashing.
 
-    uv run python bench/ingest.py [--events 20000] [--batch 1000]
+Targets: on PostgreSQL >= 10,000 events/s and 0.6 of the baseline (DESIGN.md). On SQLite, the
+embedded default of one machine, the same: >= 0.6 of its own baseline and >= 10,000 events/s. Its
+baseline (one writer committing to a local file with synchronous FULL) is at least PostgreSQL's on
+the same machine (about 70,000 against 56,000 events/s here), so the database leaves the ledger as
+much room on SQLite as on PostgreSQL, and what the ledger adds per event (validation, signature,
+sealing, hashing, the tree) does not depend on the database. A lower target would only excuse the
+embedded default, which most small municipalities run.
+
+    uv run python bench/ingest.py [--events 20000] [--batch 1000] [--databases postgresql,sqlite]
 
 Needs Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/10) and PostgreSQL
 (BENCH_POSTGRES_URL, an admin URL used to create a throw-away database).
@@ -18,8 +28,11 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,49 +94,90 @@ async def run_ledger(db_url: str, n: int, batch: int) -> float:
     return elapsed
 
 
-def run_baseline(r: redis.Redis, db_url: str, n: int, batch: int) -> float:
+Rows = list[tuple[str, bytes]]
+
+
+def drain_raw(r: redis.Redis, n: int, batch: int, write: Callable[[Rows], None]) -> float:
+    """The baseline's loop: read a batch, write (event_id, body) and commit, ack."""
     r.xgroup_create(RAW_STREAM, RAW_GROUP, id="0", mkstream=True)
-    with psycopg.connect(db_url) as conn:
-        conn.execute("CREATE TABLE raw_entry (event_id text PRIMARY KEY, body bytea NOT NULL)")
-        conn.commit()
-        done = 0
-        start = time.perf_counter()
-        while done < n:
-            resp = r.xreadgroup(RAW_GROUP, "raw-1", {RAW_STREAM: ">"}, count=batch, block=100)
-            if not resp:
-                continue
-            entries = resp[0][1]
-            with conn.cursor() as cur, cur.copy("COPY raw_entry (event_id, body) FROM STDIN") as copy:
-                for _, fields in entries:
-                    body = fields[b"event"]
-                    copy.write_row((json.loads(body)["event_id"], body))
-            conn.commit()
-            r.xack(RAW_STREAM, RAW_GROUP, *[eid for eid, _ in entries])
-            done += len(entries)
-        return time.perf_counter() - start
+    done = 0
+    start = time.perf_counter()
+    while done < n:
+        resp = r.xreadgroup(RAW_GROUP, "raw-1", {RAW_STREAM: ">"}, count=batch, block=100)
+        if not resp:
+            continue
+        entries = resp[0][1]
+        write([(json.loads(f[b"event"])["event_id"], f[b"event"]) for _, f in entries])
+        r.xack(RAW_STREAM, RAW_GROUP, *[eid for eid, _ in entries])
+        done += len(entries)
+    return time.perf_counter() - start
+
+
+def run_baseline(r: redis.Redis, db_url: str, n: int, batch: int) -> float:
+    if db_url.startswith("sqlite"):
+        conn = sqlite3.connect(db_url.split("///", 1)[1], isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE raw_entry (event_id text PRIMARY KEY, body blob NOT NULL)")
+
+        def write_sqlite(rows: Rows) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT INTO raw_entry (event_id, body) VALUES (?, ?)", rows)
+            conn.execute("COMMIT")
+
+        try:
+            return drain_raw(r, n, batch, write_sqlite)
+        finally:
+            conn.close()
+    with psycopg.connect(db_url) as pg:
+        pg.execute("CREATE TABLE raw_entry (event_id text PRIMARY KEY, body bytea NOT NULL)")
+        pg.commit()
+
+        def write_postgres(rows: Rows) -> None:
+            with pg.cursor() as cur, cur.copy("COPY raw_entry (event_id, body) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            pg.commit()
+
+        return drain_raw(r, n, batch, write_postgres)
+
+
+def measure(r: redis.Redis, db_url: str, label: str, events: int, batch: int, floor: str) -> None:
+    r.flushdb()
+    bodies = [json.dumps(disclosure(event_id=f"bench-{i:08d}")).encode() for i in range(events)]
+    preload(r, DISCLOSURE_STREAM, bodies, signed=True)
+    preload(r, RAW_STREAM, bodies)
+    base = run_baseline(r, db_url, events, batch)
+    led = asyncio.run(run_ledger(db_url, events, batch))
+    ledger_rate, base_rate = events / led, events / base
+    print(f"{label}")
+    print(f"  raw baseline    {base_rate:10.0f} events/s  ({base:.2f} s)")
+    print(f"  ledger ingest   {ledger_rate:10.0f} events/s  ({led:.2f} s)")
+    print(f"  ratio           {ledger_rate / base_rate:10.2f}  (target >= 0.6{floor})")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=20_000)
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--databases", default="postgresql,sqlite")
     args = ap.parse_args()
     r = redis.Redis.from_url(REDIS_URL)
-    r.flushdb()
+    print(f"events            {args.events}")
     try:
-        with throwaway_database() as db_url:
-            bodies = [json.dumps(disclosure(event_id=f"bench-{i:08d}")).encode() for i in range(args.events)]
-            preload(r, DISCLOSURE_STREAM, bodies, signed=True)
-            preload(r, RAW_STREAM, bodies)
-            base = run_baseline(r, db_url, args.events, args.batch)
-            led = asyncio.run(run_ledger(db_url, args.events, args.batch))
-            ledger_rate, base_rate = args.events / led, args.events / base
-            print(f"events            {args.events}")
-            print(f"raw baseline      {base_rate:10.0f} events/s  ({base:.2f} s)")
-            print(f"ledger ingest     {ledger_rate:10.0f} events/s  ({led:.2f} s)")
-            print(
-                f"ratio             {ledger_rate / base_rate:10.2f}  (target >= 0.6, and >= 10000 events/s)"
-            )
+        if "postgresql" in args.databases:
+            with throwaway_database() as db_url:
+                measure(r, db_url, "postgresql", args.events, args.batch, ", and >= 10000 events/s")
+        if "sqlite" in args.databases:
+            with tempfile.TemporaryDirectory() as tmp:
+                measure(
+                    r,
+                    f"sqlite:///{tmp}/ledger.db",
+                    "sqlite",
+                    args.events,
+                    args.batch,
+                    ", and >= 10000 events/s",
+                )
     finally:
         r.flushdb()
 
