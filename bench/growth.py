@@ -10,7 +10,9 @@ hashed, with their Merkle nodes, index rows, subject handles and keys; `verify` 
 not through the consumer. What is timed is the append (the half of ingest that reads and writes the
 database: duplicate check, keys, chain, tree, one transaction per batch of 1,000) of the same kind
 of signed, screened events; screening reads nothing and does not depend on the ledger's size.
-A consent status lookup (p50 over 2,000 subjects) is timed at each size too.
+At each size three reads are timed as well: a consent status lookup (p50 over 2,000 subjects), an
+inclusion proof of a random entry in the tree of the chain's whole length (p50 over 500), and full
+verification from the database (`consent-ledger verify`, its cost per entry).
 
     uv run python bench/growth.py [--sizes 0,100000,1000000] [--events 10000]
 
@@ -23,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -34,14 +37,18 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consent_ledger.adapters.collector import tune_collector  # noqa: E402
+from consent_ledger.adapters.sql_store import SqlTreeStore  # noqa: E402
+from consent_ledger.app.checkpoints import Checkpoints  # noqa: E402
 from consent_ledger.app.ingest import RawEntry  # noqa: E402
 from consent_ledger.app.producers import ProducerRecord  # noqa: E402
 from consent_ledger.bootstrap import build_ledger  # noqa: E402
+from consent_ledger.cli import app  # noqa: E402
 from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402
 from consent_ledger.core.canonical import canonical_bytes  # noqa: E402
 from consent_ledger.core.entries import ChainHead, append_records  # noqa: E402
 from consent_ledger.core.merkle import Frontier, leaf_of, node_position  # noqa: E402
 from ledger_contracts.streams import DISCLOSURE_STREAM  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
 
 from bench.pgdb import throwaway_database  # noqa: E402
 from tests.factories import PRODUCER_SIGNER, TEST_PRODUCERS, disclosure  # noqa: E402
@@ -187,6 +194,25 @@ def consent_p50(ledger, subjects: list[str]) -> float:
     return statistics.median(times) * 1e6
 
 
+def proof_p50(checkpoints, length: int) -> float:  # type: ignore[no-untyped-def]
+    rng, times = random.Random(16), []
+    for _ in range(500):
+        index = rng.randrange(length)
+        began = time.perf_counter()
+        size, proof = checkpoints.inclusion(CHAIN, index, length)
+        times.append(time.perf_counter() - began)
+        assert size == length and proof
+    return statistics.median(times) * 1e6
+
+
+def verify_per_entry(url: str, entries: int) -> float:
+    """Microseconds per entry of `consent-ledger verify` against the database (start-up included)."""
+    began = time.perf_counter()
+    result = CliRunner().invoke(app, ["verify", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    return (time.perf_counter() - began) / entries * 1e6
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="0,100000,1000000")
@@ -207,7 +233,11 @@ def main() -> None:
         raw_url = url
         filled = ledger.store.count_entries()
         first = None
-        print(f"{'entries':>10} {'append events/s':>16} {'ratio to 0':>11} {'consent p50 us':>15}")
+        checkpoints = Checkpoints(SqlTreeStore(ledger.store), [], "")  # proofs only: no signer
+        print(
+            f"{'entries':>10} {'append events/s':>16} {'ratio to 0':>11} {'consent p50 us':>15} "
+            f"{'proof p50 us':>13} {'verify us/entry':>16}"
+        )
         for i, size in enumerate(sizes):
             if size > filled:
                 began = time.perf_counter()
@@ -222,7 +252,11 @@ def main() -> None:
             subjects = (
                 [f"p1-{10**8 * (i + 1) + k * 10:064d}" for k in range(2000)] if size else ["p1-none"] * 2000
             )
-            print(f"{size:>10} {rate:>16.0f} {rate / first:>11.2f} {consent_p50(ledger, subjects):>15.0f}")
+            length = ledger.store.count_entries()
+            print(
+                f"{size:>10} {rate:>16.0f} {rate / first:>11.2f} {consent_p50(ledger, subjects):>15.0f} "
+                f"{proof_p50(checkpoints, length):>13.0f} {verify_per_entry(url, length):>16.2f}"
+            )
         print("target: ratio >= 0.90 at 1,000,000 (issue 16)")
         ledger.store.dispose()
 

@@ -19,7 +19,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from ..app.producers import ProducerRecord
-from ..app.screening import RawEntry, Screened, screen
+from ..app.records import PreparedEvent
+from ..app.screening import DeadLetter, RawEntry, Screened, screen
 from ..core.pseudonyms import Pseudonymizer
 from .collector import tune_collector
 
@@ -29,6 +30,8 @@ log = logging.getLogger("consent_ledger.screening")
 
 _pseudonyms: Pseudonymizer | None = None  # in a worker: set once by _start
 PARENT_CHECK_S = 0.5
+# what a worker sends back: the ready entries by their place, the refused ones, unknown producers
+_Answer = tuple[list[tuple[int, PreparedEvent]], list[DeadLetter], set[str]]
 
 
 def _start(pseudonyms: Pseudonymizer, parent: int) -> None:
@@ -46,9 +49,14 @@ def _follow(parent: int) -> None:
     os._exit(0)
 
 
-def _screen_here(entries: Sequence[RawEntry], producers: Mapping[str, ProducerRecord] | None) -> Screened:
+def _screen_here(entries: Sequence[RawEntry], producers: Mapping[str, ProducerRecord] | None) -> _Answer:
+    """In a worker. The entries let through go back by their place in `entries`, not as themselves:
+    the sender has them, and their bodies would otherwise cross the pipe a second time."""
     assert _pseudonyms is not None, "a screening worker starts with its keys"
-    return screen(entries, _pseudonyms, producers)
+    screened = screen(entries, _pseudonyms, producers)
+    place = {id(entry): i for i, entry in enumerate(entries)}
+    ready = [(place[id(entry)], prepared) for entry, prepared in screened.ready]
+    return ready, screened.refused, screened.unknown_producers
 
 
 def _ready() -> bool:
@@ -97,10 +105,10 @@ class ScreeningPool:
             self.close()
             return await asyncio.to_thread(screen, entries, self._pseudonyms, producers)
         out = Screened()
-        for part in done:
-            out.ready += part.ready
-            out.refused += part.refused
-            out.unknown_producers |= part.unknown_producers
+        for part, (ready, refused, unknown) in zip(parts, done, strict=True):
+            out.ready += [(part[i], prepared) for i, prepared in ready]
+            out.refused += refused
+            out.unknown_producers |= unknown
         return out
 
     def close(self) -> None:
