@@ -63,13 +63,16 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
     doc = event.model_dump(mode="json", exclude_none=True)
     doc["occurred_at"] = rfc3339_utc(event.occurred_at)
     data: dict[str, Any] = doc["data"]
+    # a model's fields are in its __dict__; getattr on a field the model lacks goes through
+    # pydantic's __getattr__ and an exception, several times per event (issue 16's profile)
+    fields = vars(event.data)
     for name in _TIME_FIELDS:
-        value = getattr(event.data, name, None)
+        value = fields.get(name)
         if value is not None:
             data[name] = rfc3339_utc(value)
     if "data_categories" in data:
         data["data_categories"] = _data_categories(data["data_categories"])
-    subject_ref: SubjectRef | None = getattr(event.data, "subject", None)
+    subject_ref: SubjectRef | None = fields.get("subject")
     subject = None
     if subject_ref is not None:
         subject = subject_ref.pseudonym or pseudonyms.pseudonym(subject_ref.bsn or "")
@@ -82,7 +85,7 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
     personal = split_personal(doc, EVENT_TYPES[event.event_type])
     consent = None
     if event.event_type in CONSENT_EVENT_TYPES:
-        valid_until: datetime | None = getattr(event.data, "valid_until", None)
+        valid_until: datetime | None = fields.get("valid_until")
         fact = ConsentFact(event.event_type, event.occurred_at, event.event_id, valid_until)
         consent = (str(data["purpose"]), fact)
     published = None
