@@ -7,10 +7,21 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
-__all__ = ["in_memory", "make_engine", "make_read_engine", "migrate", "normalise_url"]
+__all__ = [
+    "INDEX_PATHS_OPTIONS",
+    "in_memory",
+    "make_engine",
+    "make_read_engine",
+    "migrate",
+    "normalise_url",
+    "sqlite_path",
+]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+
+# the hot reads are point and range lookups: by an index whatever the statistics say (sql_store)
+INDEX_PATHS_OPTIONS = "-c enable_seqscan=off -c plan_cache_mode=force_custom_plan"
 
 MIGRATION_LOCK = 0x6C65646765720001  # "ledger" + 1: the advisory lock migrations run under
 
@@ -23,6 +34,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_path(url: str) -> str:
+    """The file of a sqlite:/// URL ('' or ':memory:' for one in memory)."""
+    return url.split("///", 1)[-1]
+
+
 def in_memory(url: str) -> bool:
     """A SQLite database that lives in this process only (no second pool, no other process)."""
     return url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith("sqlite:"))
@@ -31,7 +47,7 @@ def in_memory(url: str) -> bool:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = sqlite_path(url)
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
@@ -67,13 +83,11 @@ def make_read_engine(url: str, **kwargs: Any) -> Engine:
             dbapi_conn.execute("PRAGMA busy_timeout=30000")
 
         return engine
-    # the hot reads are point and range lookups: by an index whatever the statistics say (sql_store)
-    options = "-c enable_seqscan=off -c plan_cache_mode=force_custom_plan"
     return create_engine(
         url,
         isolation_level="AUTOCOMMIT",
         pool_reset_on_return=None,
-        connect_args={"options": options},
+        connect_args={"options": INDEX_PATHS_OPTIONS},
         **kwargs,
     )
 
@@ -98,7 +112,7 @@ def ledger_exists(url: str) -> bool:
     file that is not there is not opened (nor its folder made), since that would create it."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = sqlite_path(url)
         if not path or path == ":memory:" or not Path(path).is_file():
             return False
     engine = create_engine(url)

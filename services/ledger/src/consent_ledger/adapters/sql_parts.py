@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..app.parallel_verify import Run
+from .sql_engine import INDEX_PATHS_OPTIONS, sqlite_path
 
 __all__ = ["PART_ENTRIES", "SqlParts", "plan_parts"]
 
@@ -44,7 +45,7 @@ def _connect(url: str) -> Any:
     if scheme.startswith("sqlite"):
         import sqlite3
 
-        conn = sqlite3.connect(f"file:{rest.removeprefix('/')}?mode=ro", uri=True, timeout=30)
+        conn = sqlite3.connect(f"file:{sqlite_path(url)}?mode=ro", uri=True, timeout=30)
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
     import psycopg
@@ -52,7 +53,7 @@ def _connect(url: str) -> Any:
     return psycopg.connect(
         f"postgresql://{rest}",
         autocommit=True,
-        options="-c enable_seqscan=off -c default_transaction_read_only=on",
+        options=f"{INDEX_PATHS_OPTIONS} -c default_transaction_read_only=on",
     )
 
 
