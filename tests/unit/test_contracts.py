@@ -77,6 +77,23 @@ def test_refusals_name_their_reason(body, reason):
     assert refusal_of(body).reason == reason
 
 
+# JSON the standard library reads and orjson does not: parse_event reads it as before (its fallback),
+# so the refusal still names the event's id and type rather than calling the body not JSON
+ONE = disclosure()
+ORJSON_REFUSES = {
+    "NaN": json.dumps(ONE)[:-1] + ', "x": NaN}',
+    "lone surrogate": json.dumps({**ONE, "producer": "\ud800"}),
+    "integer beyond 64 bits": json.dumps(ONE)[:-1] + ', "x": 123456789012345678901234567890}',
+}
+
+
+@pytest.mark.parametrize("body", ORJSON_REFUSES.values(), ids=ORJSON_REFUSES.keys())
+def test_json_only_the_standard_library_reads_is_refused_for_its_content(body):
+    refusal = refusal_of(body)
+    assert (refusal.reason, refusal.event_type) == (Refusal.VALIDATION_FAILED, "disclosure.recorded")
+    assert refusal.event_id == ONE["event_id"]
+
+
 def test_a_refusal_never_carries_the_bsn():
     err = refusal_of(json.dumps(consent(bsn=INVALID_BSN)))
     assert INVALID_BSN not in str(err) + json.dumps(err.errors)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ledger_contracts import CONSENT_EVENT_TYPES
-from sqlalchemy import Connection, Engine, func, select, text, tuple_
+from sqlalchemy import Connection, Engine, String, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -96,6 +96,22 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
         yield items[i : i + _CHUNK]
 
 
+def _among(conn: Connection, column: Any, values: Iterable[str]) -> Iterator[Any]:
+    """`column` among `values`, as conditions to query one after another. On PostgreSQL one
+    `column = ANY(:array)`: a single parameter, so the statement is the same text whatever the batch
+    (SQLAlchemy's and psycopg's caches hold it; an IN list of 500 placeholders was rendered and
+    parsed anew for every batch); the connection's settings keep it on the index. On SQLite IN lists
+    of at most _CHUNK."""
+    items = list(values)
+    if not items:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == any_(bindparam(None, items, type_=postgresql.ARRAY(String)))
+        return
+    for chunk in _chunks(items):
+        yield column.in_(chunk)
+
+
 _COPY_TYPES = {"INTEGER": "int4", "BIGINT": "int8", "BLOB": "bytea", "BYTEA": "bytea"}
 
 
@@ -138,8 +154,8 @@ class SqlTransaction:
 
     def known_macs(self, event_ids: Iterable[str]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for chunk in _chunks(event_ids):
-            q = select(INDEX.c.event_id, INDEX.c.content_mac).where(INDEX.c.event_id.in_(chunk))
+        for among in _among(self._conn, INDEX.c.event_id, event_ids):
+            q = select(INDEX.c.event_id, INDEX.c.content_mac).where(among)
             for eid, mac in self._conn.execute(q):
                 out.setdefault(eid, set()).add(mac)
         return out
@@ -163,8 +179,8 @@ class SqlTransaction:
         # `subject IN (...) AND purpose = ?`: the primary key answers it on both databases (SQLite
         # scans the table for a list of (subject, purpose) pairs)
         for purpose, subjects in sorted(by_purpose.items()):
-            for chunk in _chunks(sorted(subjects)):
-                q = select(CONSENT).where(CONSENT.c.subject.in_(chunk), CONSENT.c.purpose == purpose)
+            for among in _among(self._conn, CONSENT.c.subject, sorted(subjects)):
+                q = select(CONSENT).where(among, CONSENT.c.purpose == purpose)
                 for row in self._conn.execute(q).mappings():
                     out[(row["subject"], row["purpose"])] = _fact(row)
         return out
@@ -232,9 +248,9 @@ class SqlTransaction:
             by_scope.setdefault((controller, activity), []).append(pseudonym)
         cols = (HANDLE.c.pseudonym, HANDLE.c.controller, HANDLE.c.activity, HANDLE.c.handle)
         for (controller, activity), pseudonyms in sorted(by_scope.items()):  # by the primary key, as above
-            for chunk in _chunks(sorted(pseudonyms)):
+            for among in _among(self._conn, HANDLE.c.pseudonym, sorted(pseudonyms)):
                 q = select(*cols).where(
-                    HANDLE.c.pseudonym.in_(chunk),
+                    among,
                     HANDLE.c.controller == controller,
                     HANDLE.c.activity == activity,
                 )
@@ -428,8 +444,8 @@ class SqlTransaction:
 def wrapped_keys(conn: Connection, key_ids: Iterable[str]) -> dict[str, bytes]:
     """key id -> wrapped data key, for those stored."""
     out = {}
-    for chunk in _chunks(key_ids):
-        for kid, wrapped in conn.execute(select(KEY.c.key_id, KEY.c.wrapped).where(KEY.c.key_id.in_(chunk))):
+    for among in _among(conn, KEY.c.key_id, key_ids):
+        for kid, wrapped in conn.execute(select(KEY.c.key_id, KEY.c.wrapped).where(among)):
             out[kid] = bytes(wrapped)
     return out
 
