@@ -10,6 +10,7 @@ the command needs and getting to its work. Target (issue 16): under 0.3 s each.
     verify-consistency    a consistency proof between two signed checkpoints
     verify --export       an export of 256 entries with its signed checkpoint, offline
     verify (SQLite)       the same 256 entries in a SQLite ledger (the embedded default)
+    verify (PostgreSQL)   the same in a PostgreSQL ledger (BENCH_POSTGRES_URL, as bench/ingest.py)
 
 Each is run once untimed first, with bytecode writing allowed, as an installed program runs: pip
 writes the bytecode at install and `uv run` on first use (PYTHONDONTWRITEBYTECODE is unset for the
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,7 +38,9 @@ from consent_ledger.adapters.sql_engine import make_engine, migrate  # noqa: E40
 from consent_ledger.core.audit import RECEIPT_FORMAT  # noqa: E402
 from consent_ledger.core.merkle import leaf_of  # noqa: E402
 from consent_ledger.core.notes import Checkpoint, NoteSigner, SignedNote  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
+from bench.pgdb import throwaway_database  # noqa: E402
 from bench.verify import CHAIN, ORIGIN, entries_of, write_file  # noqa: E402
 from tests import merkle_naive  # noqa: E402
 
@@ -52,31 +54,39 @@ def note(bodies: list[bytes], size: int, signer: NoteSigner) -> str:
     return SignedNote(text, (signer.sign(text),)).render()
 
 
-def sqlite_ledger(path: Path, entries, head, checkpoint: str) -> str:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{path}"
+def database_ledger(url: str, entries, head, checkpoint: str) -> str:  # type: ignore[no-untyped-def]
+    """The entries, their head and the checkpoint in a new ledger at `url`, made by the migrations."""
     engine = make_engine(url)
     migrate(engine)
-    engine.dispose()
     stamp = datetime.now(UTC).isoformat()
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO ledger_entry (chain, seq, entry_hash, body, kind, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(CHAIN, i, e.entry_hash, e.body, "event", stamp) for i, e in enumerate(entries)],
+    size, root = len(entries), merkle_naive.mth([e.body for e in entries])
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO ledger_entry (chain, seq, entry_hash, body, kind, recorded_at) "
+                "VALUES (:chain, :seq, :hash, :body, 'event', :at)"
+            ),
+            [
+                {"chain": CHAIN, "seq": i, "hash": e.entry_hash, "body": e.body, "at": stamp}
+                for i, e in enumerate(entries)
+            ],
         )
         conn.execute(
-            "INSERT INTO chain_head (chain, length, head_hash, frontier) VALUES (?, ?, ?, ?)",
-            (CHAIN, head.length, head.head_hash, b"".join(head.frontier)),
+            text("INSERT INTO chain_head (chain, length, head_hash, frontier) VALUES (:c, :n, :h, :f)"),
+            {"c": CHAIN, "n": head.length, "h": head.head_hash, "f": b"".join(head.frontier)},
         )
-        size, root = len(entries), merkle_naive.mth([e.body for e in entries])
         conn.execute(
-            "INSERT INTO checkpoint (chain, size, root_hash, note, issued_at) VALUES (?, ?, ?, ?, ?)",
-            (CHAIN, size, root, checkpoint, stamp),
+            text(
+                "INSERT INTO checkpoint (chain, size, root_hash, note, issued_at) "
+                "VALUES (:c, :size, :root, :note, :at)"
+            ),
+            {"c": CHAIN, "size": size, "root": root, "note": checkpoint, "at": stamp},
         )
+    engine.dispose()
     return url
 
 
-def inputs(tmp: Path) -> list[tuple[str, list[str]]]:
+def inputs(tmp: Path, postgres: str) -> list[tuple[str, list[str]]]:
     """The commands, with their small inputs written under `tmp`."""
     head, entries = entries_of(ENTRIES)
     bodies = [e.body for e in entries]
@@ -105,7 +115,8 @@ def inputs(tmp: Path) -> list[tuple[str, list[str]]]:
     proof.write_text(json.dumps({"old": ENTRIES // 2, "new": ENTRIES, "proof": hashes}))
     (tmp / "old.note").write_text(older)
     (tmp / "new.note").write_text(latest)
-    database = sqlite_ledger(tmp / "ledger.db", entries, head, latest)
+    database = database_ledger(f"sqlite:///{tmp / 'ledger.db'}", entries, head, latest)
+    database_ledger(postgres, entries, head, latest)
     return [
         ("--help", ["--help"]),
         ("keys generate", ["keys", "generate", ORIGIN]),
@@ -117,6 +128,7 @@ def inputs(tmp: Path) -> list[tuple[str, list[str]]]:
         ),
         ("verify --export", ["verify", "--export", str(export), "--key", key]),
         ("verify (SQLite)", ["verify", "--database-url", database, "--key", key]),
+        ("verify (PostgreSQL)", ["verify", "--database-url", postgres, "--key", key]),
     ]
 
 
@@ -137,9 +149,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     runs = ap.parse_args().runs
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, throwaway_database() as postgres:
         env["LEDGER_HOME"] = tmp  # no ledger of the caller's is read
-        commands = inputs(Path(tmp))
+        commands = inputs(Path(tmp), postgres)
         bare = timed([sys.executable, "-c", "pass"], runs, env)
         print(f"startup   median of {runs} runs; target < {TARGET * 1000:.0f} ms each")
         for label, args in commands:

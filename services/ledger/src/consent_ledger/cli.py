@@ -50,7 +50,29 @@ def _settings(**kw: object) -> Settings:
     return Settings(**{"create_ledger": False, **{k: v for k, v in kw.items() if v is not None}})  # type: ignore[arg-type]
 
 
+class _Unseen:
+    """The progress of a command whose error output is no terminal (a file, a pipe, a job): nothing
+    to show, so rich.progress is not even loaded (20 ms of `verify`'s start)."""
+
+    def __enter__(self) -> _Unseen:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None) -> int:
+        return 0
+
+    def advance(self, task: int, advance: float = 1) -> None:
+        return None
+
+    def reset(self, task: int) -> None:
+        return None
+
+
 def _progress() -> Progress:
+    if not err.is_terminal:
+        return _Unseen()  # type: ignore[return-value]  # the part of Progress the commands use
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(
@@ -60,7 +82,6 @@ def _progress() -> Progress:
         TimeRemainingColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
     )
 
 
@@ -345,34 +366,41 @@ def verify(
                 err.print(f"[red]usage:[/red] {export_file}: {exc}")
                 raise typer.Exit(EXIT_USAGE) from None
     else:
-        from .adapters.sql_engine import in_memory
+        # the driver alone, read-only: no SQLAlchemy and no settings, so that it starts at once
+        from .adapters.db_urls import in_memory, shown
+        from .adapters.sql_audit import AuditReads
         from .adapters.sql_parts import SqlParts
         from .adapters.sql_parts import plan_parts as plan_sql_parts
-        from .adapters.sql_store import SqlTreeStore
-        from .app.checkpoints import Checkpoints
-        from .stores import build_store
+        from .app.checkpoints import consistency_proof
+        from .locations import database_url as locate
 
-        settings = _settings(database_url=database_url)
-        store = build_store(settings, run_migrations=False)
-        trees = SqlTreeStore(store)
-        head_rows = {h.chain: h for h in store.heads()}
+        url = locate(database_url)
+        reads = AuditReads(url)
+        if not reads.exists():
+            raise NoLedger(
+                f"no ledger at {shown(url)}; start one with `consent-ledger up`, or set LEDGER_HOME"
+            )
+        head_rows = {h.chain: h for h in reads.heads()}
         heads = {c: h.length for c, h in head_rows.items()}
         head_of = {c: h.head_hash for c, h in head_rows.items()}
-        names = sorted(set(heads) | set(store.chains()))
-        latest = {c: trees.checkpoint(c) for c in names}
+        names = sorted(set(heads) | set(reads.chains()))
+        latest = {c: reads.checkpoint(c) for c in names}
         chains = [(c, heads.get(c, 0), latest[c].note if latest[c] else None) for c in names]  # type: ignore[union-attr]
-        url = settings.resolved_database_url()
         reader, splittable = SqlParts(url), not in_memory(url)  # workers are other processes
         parts = plan_sql_parts({c: n for c, n, _ in chains})
 
         def stored() -> dict[str, Iterable[StoredEntry]]:
             # the entries the head recorded when it was read: later appends are not yet its to check
-            return {c: islice(store.iter_entries(c), n) for c, n, _ in chains}
+            return {c: islice(reads.iter_entries(c), n) for c, n, _ in chains}
 
         def leaves(chain: str) -> Callable[[int], bytes | None]:
-            return lambda p: trees.nodes(chain, [(0, p)]).get((0, p))
+            return lambda p: reads.nodes(chain, [(0, p)]).get((0, p))
 
-        consistency = Checkpoints(trees, [], "").consistency
+        def proof(chain: str, old: int, new: int) -> tuple[int, list[bytes]]:
+            return new, consistency_proof(lambda keys: reads.nodes(chain, keys), old, new)
+
+        consistency = proof
+
     sizes = {
         chain: frozenset(n for n in (size_of(saved.get(chain)), size_of(note)) if n is not None)
         for chain, _, note in chains

@@ -16,10 +16,9 @@ from .core.notes import COSIGNATURE, ED25519, NoteError, NoteSigner, NoteVerifie
 from .core.pseudonyms import WeakKeyError, check_key_strength
 from .core.sealing import derive_key
 from .errors import ConfigError, NoLedger
+from .locations import DEFAULT_HOME
 
 __all__ = ["ConfigError", "NoLedger", "Settings", "decode_key", "load_settings"]
-
-DEFAULT_HOME = Path(".consent-ledger")
 
 
 class ConsumerSettings(BaseModel):

@@ -3,8 +3,7 @@ the broker, the HTTP API or the consumer that `bootstrap` wires (so those comman
 
 from __future__ import annotations
 
-from sqlalchemy import make_url
-
+from .adapters.db_urls import shown
 from .adapters.sql_engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
 from .adapters.sql_store import SqlLedgerStore
 from .config import Settings
@@ -17,8 +16,7 @@ def build_store(settings: Settings, run_migrations: bool = True) -> SqlLedgerSto
     """The ledger's store; a new one is created only where `settings.create_ledger` (`up`, `consume`)."""
     url = settings.resolved_database_url()
     if not settings.create_ledger and not in_memory(url) and not ledger_exists(url):
-        where = make_url(url).render_as_string(hide_password=True)
-        raise NoLedger(f"no ledger at {where}; start one with `consent-ledger up`, or set LEDGER_HOME")
+        raise NoLedger(f"no ledger at {shown(url)}; start one with `consent-ledger up`, or set LEDGER_HOME")
     engine = make_engine(url)
     if run_migrations:
         migrate(engine)

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
+from .db_urls import INDEX_PATHS_OPTIONS, in_memory, normalise_url, sqlite_path
+
 __all__ = [
     "INDEX_PATHS_OPTIONS",
     "in_memory",
@@ -20,28 +22,7 @@ __all__ = [
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-# the hot reads are point and range lookups: by an index whatever the statistics say (sql_store)
-INDEX_PATHS_OPTIONS = "-c enable_seqscan=off -c plan_cache_mode=force_custom_plan"
-
 MIGRATION_LOCK = 0x6C65646765720001  # "ledger" + 1: the advisory lock migrations run under
-
-
-def normalise_url(url: str) -> str:
-    """postgresql:// and postgres:// use the psycopg 3 driver."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def sqlite_path(url: str) -> str:
-    """The file of a sqlite:/// URL ('' or ':memory:' for one in memory)."""
-    return url.split("///", 1)[-1]
-
-
-def in_memory(url: str) -> bool:
-    """A SQLite database that lives in this process only (no second pool, no other process)."""
-    return url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith("sqlite:"))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..app.parallel_verify import Run
-from .sql_engine import INDEX_PATHS_OPTIONS, sqlite_path
+from .db_urls import INDEX_PATHS_OPTIONS, sqlite_path
 
-__all__ = ["PART_ENTRIES", "SqlParts", "plan_parts"]
+__all__ = ["PART_ENTRIES", "SqlParts", "plan_parts", "read_connection"]
 
 PART_ENTRIES = 1 << 12  # entries a worker reads and checks at once (a power of two: whole subtrees)
 SqlPart = tuple[str, int | None, int | None]  # chain, first seq (None: any below), end (None: any above)
@@ -57,16 +57,22 @@ def _connect(url: str) -> Any:
     )
 
 
+def read_connection(url: str) -> Any:
+    """This process's read-only connection to `url`, opened on first use."""
+    key = (os.getpid(), url)
+    conn = _connections.get(key)
+    if conn is None:
+        conn = _connections[key] = _connect(url)
+    return conn
+
+
 @dataclass(frozen=True, slots=True)
 class SqlParts:
     url: str
 
     def read(self, part: SqlPart) -> Iterator[Run]:
         chain, lo, hi = part
-        key = (os.getpid(), self.url)
-        conn = _connections.get(key)
-        if conn is None:
-            conn = _connections[key] = _connect(self.url)
+        conn = read_connection(self.url)
         postgres = not self.url.startswith("sqlite")
         p = "%s" if postgres else "?"
         sql, params = _SELECT.format(p=p), [chain]

@@ -463,11 +463,7 @@ def registers_in_force(conn: Connection, chains: Iterable[str] | None = None) ->
 
 
 def _head(row: Sequence[Any]) -> ChainHead:
-    chain, length, head_hash, frontier = row
-    peaks = bytes(frontier)
-    return ChainHead(
-        chain, length, bytes(head_hash), tuple(peaks[i : i + 32] for i in range(0, len(peaks), 32))
-    )
+    return ChainHead.stored(*row)
 
 
 def vars_of(row: IndexRow) -> dict[str, Any]:

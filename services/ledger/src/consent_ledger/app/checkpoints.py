@@ -7,7 +7,7 @@ therefore stops the checkpoints instead of being signed over."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -27,7 +27,14 @@ from ..core.merkle import (
 from ..core.notes import Checkpoint, NoteError, NoteSigner, NoteVerifier, SignedNote
 from ..core.verify import StoredEntry
 
-__all__ = ["RECEIPT_FORMAT", "CheckpointRefused", "Checkpoints", "StoredCheckpoint", "TreeStore"]
+__all__ = [
+    "RECEIPT_FORMAT",
+    "CheckpointRefused",
+    "Checkpoints",
+    "StoredCheckpoint",
+    "TreeStore",
+    "consistency_proof",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,16 @@ class TreeStore(Protocol):
     def put_cosignature(
         self, chain: str, size: int, witness: str, key_id: str, line: str, at: str
     ) -> None: ...
+
+
+def consistency_proof(
+    nodes: Callable[[list[NodeKey]], dict[NodeKey, bytes]], old: int, new: int
+) -> list[bytes]:
+    """PROOF(old, D[new]) from the stored nodes `nodes` gives (a chain's)."""
+    try:
+        return proof_hashes(consistency_ranges(old, new), nodes)
+    except ProofError:
+        raise CheckpointRefused("no-proof", "no consistency proof between those sizes") from None
 
 
 class Checkpoints:
@@ -153,10 +170,7 @@ class Checkpoints:
     def consistency(self, chain: str, old: int, new: int | None = None) -> tuple[int, list[bytes]]:
         """PROOF(old, D[new]); `new` defaults to the latest checkpoint's size."""
         n = self._size(chain, new)
-        try:
-            return n, proof_hashes(consistency_ranges(old, n), lambda keys: self.store.nodes(chain, keys))
-        except ProofError:
-            raise CheckpointRefused("no-proof", "no consistency proof between those sizes") from None
+        return n, consistency_proof(lambda keys: self.store.nodes(chain, keys), old, n)
 
     def receipt(self, chain: str, seq: int) -> dict[str, Any]:
         """One entry, its inclusion proof and the signed checkpoint it is proved against: all a

@@ -39,6 +39,14 @@ class ChainHead:
     def genesis(cls, chain: str) -> ChainHead:
         return cls(chain, 0, genesis_hash(chain))
 
+    @classmethod
+    def stored(cls, chain: str, length: int, head_hash: bytes, frontier: bytes) -> ChainHead:
+        """From its stored row, where the peaks are kept as one run of 32-byte hashes."""
+        peaks = bytes(frontier)
+        return cls(
+            chain, length, bytes(head_hash), tuple(peaks[i : i + 32] for i in range(0, len(peaks), 32))
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class AppendedEntry:
