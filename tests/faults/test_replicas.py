@@ -91,3 +91,39 @@ def test_two_replicas_record_every_reused_id_as_a_conflict(postgres_url, tmp_pat
     assert verify_chain("werkcorporatie", entries, 2 * ROUNDS).length == 2 * ROUNDS
     for s in stores:
         s.dispose()
+
+
+def test_two_replicas_starting_one_chain_at_once_count_it_as_contention(postgres_url, tmp_path, monkeypatch):
+    """Two replicas' first batches of a new chain: both read no head, and the later to write finds the
+    other's entry 0 in its COPY. That refusal comes from the driver itself, unwrapped by SQLAlchemy,
+    and must count as contention, retried at once, not as a failure that leaves the batch pending
+    until the reclaimer's turn (bench/replicas.py met it: 30 s lost at the start of two replicas)."""
+    from consent_ledger.adapters.consumer import is_contention
+    from consent_ledger.adapters.sql_store import SqlTransaction
+    from consent_ledger.core.entries import ChainHead
+
+    settings = settings_for(postgres_url, tmp_path)
+    store = build_store(settings)
+    pkey, kek = settings.keys()
+    service = IngestService(BatchAppender(store, kek), Pseudonymizer({1: pkey}, 1))
+
+    def batch(i: int) -> list[RawEntry]:
+        return [RawEntry(DISCLOSURE_STREAM, f"{i}-0", {b"event": json.dumps(disclosure()).encode()})]
+
+    service.handle(batch(1))  # the other replica's first batch, committed first
+    locked = SqlTransaction.lock_heads
+    # what this replica read before that commit: no head yet
+    monkeypatch.setattr(
+        SqlTransaction, "lock_heads", lambda tx, chains: {c: ChainHead.genesis(c) for c in chains}
+    )
+    try:
+        service.handle(batch(2))
+    except Exception as exc:  # noqa: BLE001 - examined below
+        refused = exc
+    else:
+        raise AssertionError("a second entry 0 was written")
+    assert is_contention(refused), type(refused)
+    monkeypatch.setattr(SqlTransaction, "lock_heads", locked)
+    assert service.handle(batch(2)).outcome.appended == 1  # as the retry does
+    assert [json.loads(e.body)["seq"] for e in store.iter_entries("werkcorporatie")] == [0, 1]
+    store.dispose()

@@ -113,11 +113,14 @@ _CONTENTION_STATES = frozenset({"40001", "40P01", "23505"})  # serialization, de
 
 
 def is_contention(exc: BaseException) -> bool:
-    """Whether the database refused the write because another writer got there first."""
-    if isinstance(exc, IntegrityError):
+    """Whether the database refused the write because another writer got there first. The bulk rows
+    go by the driver's own COPY (sql_store), whose errors SQLAlchemy does not wrap: e.g. two replicas
+    starting the same new chain at once, where one finds the other's entry 0."""
+    if isinstance(exc, IntegrityError | psycopg.IntegrityError):
         return True
-    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return state in _CONTENTION_STATES or "database is locked" in str(getattr(exc, "orig", ""))
+    orig = getattr(exc, "orig", None)
+    state = getattr(exc, "sqlstate", None) or getattr(orig, "sqlstate", None)
+    return state in _CONTENTION_STATES or "database is locked" in str(orig or "")
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:
