@@ -102,7 +102,7 @@ class ScreeningPool:
             )
         except BrokenProcessPool:
             log.error("a screening worker stopped; this batch is screened here and the pool made anew")
-            self.close()
+            self.close(wait=False)
             return await asyncio.to_thread(screen, entries, self._pseudonyms, producers)
         out = Screened()
         for part, (ready, refused, unknown) in zip(parts, done, strict=True):
@@ -111,7 +111,11 @@ class ScreeningPool:
             out.unknown_producers |= unknown
         return out
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers; by default wait until they have ended. Not waiting, a process that
+        exits right after could lose the stop sentinels with its queue's feeder thread and then wait
+        for ever on workers that never got them (seen with two replicas stopping: bench/replicas.py).
+        A broken pool is left without waiting."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=wait, cancel_futures=True)
             self._pool = None
