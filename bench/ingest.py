@@ -65,19 +65,27 @@ def preload(r: redis.Redis, stream: str, bodies: list[bytes], signed: bool = Fal
     pipe.execute()
 
 
-async def run_ledger(db_url: str, n: int, batch: int) -> float:
+def bench_ledger(db_url: str, batch: int, name: str | None = None):  # type: ignore[no-untyped-def]
+    """The ledger as `consume` builds it, on `db_url`, with the test producers registered (outside
+    dev mode only registered producers' events count)."""
+    consumer = ConsumerSettings(batch_size=batch, poll_ms=5, **({"consumer_name": name} if name else {}))
     settings = Settings(
         home=Path("/tmp/bench-ledger"),
         database_url=db_url,
         redis_url=REDIS_URL,
         pseudonym_key="5b0f9c1e7d2a4c6e8f1a3b5d7c9e0f2a4b6d8c0e1f3a5b7d9c2e4f6a8b0d1c3e",
         encryption_key="c3e1d0b8a6f4e2c9d7b5a3f1e0c8a6b4d2f0e9c7a5b3d1f2e4c6a8b0d9f7e5c3",
-        consumer=ConsumerSettings(batch_size=batch, poll_ms=5),
+        consumer=consumer,
     )
     ledger = build_ledger(settings, REDIS_URL)
-    for producer_id in TEST_PRODUCERS:  # outside dev mode only registered producers' events count
+    for producer_id in TEST_PRODUCERS:
         key = PRODUCER_SIGNER.public_text()
         ledger.producers.put_producer(ProducerRecord(producer_id, key, ("*",), ("*",), datetime.now(UTC)))
+    return ledger
+
+
+async def run_ledger(db_url: str, n: int, batch: int) -> float:
+    ledger = bench_ledger(db_url, batch)
     await ensure_groups(ledger.redis)
     await ledger.consumer.start()
     tune_collector()  # as the runner does

@@ -25,7 +25,6 @@ import os
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -61,25 +60,11 @@ def replica(db_url: str, batch: int, name: str, ready, go, stop) -> None:  # typ
     """One `consume` process: the consumer as bench/ingest.py runs it, started on `go`."""
     from consent_ledger.adapters.collector import tune_collector
     from consent_ledger.adapters.consumer import ensure_groups
-    from consent_ledger.app.producers import ProducerRecord
-    from consent_ledger.bootstrap import build_ledger
-    from consent_ledger.config import ConsumerSettings, Settings
 
-    from tests.factories import PRODUCER_SIGNER, TEST_PRODUCERS
+    from bench.ingest import bench_ledger
 
     async def run() -> None:
-        settings = Settings(
-            home=Path("/tmp/bench-ledger"),
-            database_url=db_url,
-            redis_url=REDIS_URL,
-            pseudonym_key="5b0f9c1e7d2a4c6e8f1a3b5d7c9e0f2a4b6d8c0e1f3a5b7d9c2e4f6a8b0d1c3e",
-            encryption_key="c3e1d0b8a6f4e2c9d7b5a3f1e0c8a6b4d2f0e9c7a5b3d1f2e4c6a8b0d9f7e5c3",
-            consumer=ConsumerSettings(batch_size=batch, poll_ms=5, consumer_name=name),
-        )
-        ledger = build_ledger(settings, REDIS_URL)
-        key = PRODUCER_SIGNER.public_text()
-        for producer_id in TEST_PRODUCERS:
-            ledger.producers.put_producer(ProducerRecord(producer_id, key, ("*",), ("*",), datetime.now(UTC)))
+        ledger = bench_ledger(db_url, batch, name)
         await ensure_groups(ledger.redis)
         await ledger.consumer.start()
         tune_collector()
