@@ -142,6 +142,22 @@ def _copy(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> No
             copy.write_row([row[n] for n in names])
 
 
+def _upsert(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]], conflict: str) -> None:
+    """The rows into `table` by one INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT
+    `conflict` (PostgreSQL): one statement for the batch, where a parameter set per row cost a
+    statement each (issue 16: a batch of new subjects appended at a third of the rate of known
+    ones). The rows must not repeat a key: one statement cannot change a row twice."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    arrays = ", ".join(f"%s::{t}[]" for t in _types_for(conn, table, names))
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}"
+    )
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(sql, [[row[n] for row in rows] for n in names])
+
+
 def _insert(conn: Connection, table: Any) -> Any:
     """INSERT with ON CONFLICT, in the connection's dialect."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
@@ -212,8 +228,11 @@ class SqlTransaction:
             if node_rows:
                 conn.execute(NODE.insert(), node_rows)
             conn.execute(INDEX.insert(), index_rows)
-        if new_keys:
-            conn.execute(KEY.insert(), [{"key_id": k, "wrapped": w} for k, w in new_keys.items()])
+        key_rows = [{"key_id": k, "wrapped": w} for k, w in new_keys.items()]
+        if self._pg:
+            _copy(conn, KEY, key_rows)
+        elif key_rows:
+            conn.execute(KEY.insert(), key_rows)
         stmt = _insert(conn, HEAD)
         conn.execute(
             stmt.on_conflict_do_update(
@@ -259,32 +278,31 @@ class SqlTransaction:
         return out
 
     def put_handles(self, rows: Sequence[HandleRow]) -> None:
-        if rows:
-            self._conn.execute(
-                HANDLE.insert(),
-                [
-                    {
-                        "pseudonym": r.pseudonym,
-                        "controller": r.controller,
-                        "activity": r.activity,
-                        "handle": r.handle,
-                        "created_at": fixed_utc(r.created_at),
-                    }
-                    for r in rows
-                ],
-            )
+        values = [
+            {
+                "pseudonym": r.pseudonym,
+                "controller": r.controller,
+                "activity": r.activity,
+                "handle": r.handle,
+                "created_at": fixed_utc(r.created_at),
+            }
+            for r in rows
+        ]
+        if self._pg:
+            _copy(self._conn, HANDLE, values)
+        elif values:
+            self._conn.execute(HANDLE.insert(), values)
 
     def register_subjects(self, rows: Sequence[HandleRow]) -> None:
         unique = {(r.pseudonym, r.controller, r.activity): fixed_utc(r.created_at) for r in rows}
-        if unique:
-            stmt = _insert(self._conn, REGISTERED).on_conflict_do_nothing()
-            self._conn.execute(
-                stmt,
-                [
-                    {"pseudonym": p, "controller": c, "activity": a, "since": at}
-                    for (p, c, a), at in sorted(unique.items())
-                ],
-            )
+        values = [
+            {"pseudonym": p, "controller": c, "activity": a, "since": at}
+            for (p, c, a), at in sorted(unique.items())
+        ]
+        if self._pg:
+            _upsert(self._conn, REGISTERED, values, "DO NOTHING")
+        elif values:
+            self._conn.execute(_insert(self._conn, REGISTERED).on_conflict_do_nothing(), values)
 
     def reach_milestones(self, rows: Sequence[MilestoneRow]) -> None:
         latest: dict[tuple[str, str, str, str], str] = {}
@@ -292,6 +310,17 @@ class SqlTransaction:
             key, at = (r.pseudonym, r.controller, r.activity, r.milestone), fixed_utc(r.occurred_at)
             latest[key] = max(at, latest.get(key, at))
         if not latest:
+            return
+        values = [
+            {"pseudonym": p, "controller": c, "activity": a, "milestone": m, "occurred_at": at}
+            for (p, c, a, m), at in sorted(latest.items())
+        ]
+        if self._pg:
+            conflict = (
+                "(pseudonym, controller, activity, milestone) DO UPDATE SET occurred_at = "
+                "EXCLUDED.occurred_at WHERE EXCLUDED.occurred_at > retention_milestone.occurred_at"
+            )
+            _upsert(self._conn, MILESTONE, values, conflict)
             return
         stmt = _insert(self._conn, MILESTONE)
         later = stmt.excluded.occurred_at > MILESTONE.c.occurred_at
@@ -306,10 +335,7 @@ class SqlTransaction:
                 set_={"occurred_at": stmt.excluded.occurred_at},
                 where=later,
             ),
-            [
-                {"pseudonym": p, "controller": c, "activity": a, "milestone": m, "occurred_at": at}
-                for (p, c, a, m), at in sorted(latest.items())
-            ],
+            values,
         )
 
     def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
