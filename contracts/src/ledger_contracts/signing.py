@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from .jsontext import read_json
+
 __all__ = [
     "SIGNATURE_FIELD",
     "ProducerSigner",
@@ -74,10 +76,7 @@ def _public_key(public_text: str) -> VerifyKey | None:
 def verify_event(public_text: str, event: bytes | str, signature: str) -> bool:
     """True when `signature` is the key's signature of the event's RFC 8785 bytes. The fast sorted
     JSON is tried first; only when that does not verify are the exact RFC 8785 bytes made."""
-    try:
-        doc = orjson.loads(event)
-    except orjson.JSONDecodeError:
-        doc = json.loads(event)  # what orjson refuses (e.g. a lone surrogate) is read as before
+    doc = read_json(event)
     if verify_signature(public_text, _sorted_json(doc), signature):
         return True
     return verify_signature(public_text, rfc8785.dumps(doc), signature)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 from .events import EVENT_ADAPTER, EVENT_TYPES, SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, Event
+from .jsontext import read_json
 from .refusals import Refusal
 from .streams import MAX_EVENT_BYTES
 
@@ -50,16 +49,6 @@ def _str_or_none(value: Any) -> str | None:
     return value[:128] if isinstance(value, str) else None
 
 
-def _read(body: bytes) -> Any:
-    """The body as JSON, for the checks before validation: by orjson, three times faster, and what
-    orjson refuses (NaN, a lone surrogate, an integer beyond 64 bits, deep nesting) by the standard
-    library as before, so that every body gets the same answer as it did."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return json.loads(body)
-
-
 def parse_event(raw: bytes | str | None) -> Event:
     """Validate one event body; raise EventRefused naming the reason."""
     if raw is None:
@@ -68,7 +57,7 @@ def parse_event(raw: bytes | str | None) -> Event:
     if len(body) > MAX_EVENT_BYTES:
         raise EventRefused(Refusal.OVERSIZED, f"{len(body)} bytes; the limit is {MAX_EVENT_BYTES}")
     try:
-        doc = _read(body)
+        doc = read_json(body)
     except (UnicodeDecodeError, ValueError) as exc:
         raise EventRefused(Refusal.NOT_JSON, f"body is not UTF-8 JSON ({type(exc).__name__})") from None
     except RecursionError:

@@ -145,7 +145,7 @@ class _Batch:
     stream: str
     ids: list[str]
     entries: list[RawEntry]
-    screening: asyncio.Task[Screened | None]  # to None: not screened ahead; the writer screens it
+    screening: asyncio.Task[Screened | None]  # its result None: not screened ahead; the writer screens it
     reclaimed: bool
     started: float
 
@@ -173,8 +173,7 @@ class LedgerConsumer:
         is set aside as the cause of its own failures. `screening`: worker processes that screen
         batches; without them a thread of this process does."""
         self._screening = screening
-        self._writing: asyncio.Task[None] | None = None  # the last batch handed to the writer
-        self._waiting: list[asyncio.Task[None]] = []  # the batches handed to it and not yet done
+        self._waiting: list[asyncio.Task[None]] = []  # batches handed to the writer, in order, not done
         self._redis = redis
         self._dead_letter_key = dead_letter_key
         self._database_answers = database_answers
@@ -235,8 +234,8 @@ class LedgerConsumer:
         started = time.perf_counter()
         screening = asyncio.create_task(self._screen(entries))
         batch = _Batch(stream, ids, entries, screening, reclaimed, started)
-        self._writing = asyncio.create_task(self._write(self._writing, batch))
-        self._waiting.append(self._writing)
+        previous = self._waiting[-1] if self._waiting else None
+        self._waiting.append(asyncio.create_task(self._write(previous, batch)))
         while len(self._waiting) > AHEAD + 1:
             await asyncio.wait({self._waiting[0]})
             self._waiting = [t for t in self._waiting if not t.done()]
@@ -249,8 +248,8 @@ class LedgerConsumer:
     async def drain(self) -> None:
         """Wait for the batch being appended (and acknowledged); then close the screening workers.
         Call after the broker has stopped."""
-        if self._writing is not None:
-            await asyncio.wait({self._writing})
+        if self._waiting:
+            await asyncio.wait({self._waiting[-1]})  # each batch's writer waits for the one before
         if self._screening is not None:
             self._screening.close()
 

@@ -142,20 +142,36 @@ def _copy(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> No
             copy.write_row([row[n] for n in names])
 
 
+def _insert_rows(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Plain inserts of a batch's rows: binary COPY on PostgreSQL, one executemany on SQLite."""
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, rows)
+    elif rows:
+        conn.execute(table.insert(), rows)
+
+
 def _upsert(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]], conflict: str) -> None:
-    """The rows into `table` by one INSERT ... SELECT FROM unnest(one array per column) ON CONFLICT
-    `conflict` (PostgreSQL): one statement for the batch, where a parameter set per row cost a
-    statement each (issue 16: a batch of new subjects appended at a third of the rate of known
-    ones). The rows must not repeat a key: one statement cannot change a row twice."""
+    """The rows into `table`, ON CONFLICT `conflict` (the same clause on both databases). On
+    PostgreSQL one INSERT ... SELECT FROM unnest(one array per column): one statement for the batch,
+    where a parameter set per row cost a statement each (issue 16: a batch of new subjects appended
+    at a third of the rate of known ones); on SQLite one executemany. The rows must not repeat a
+    key: one statement cannot change a row twice."""
     if not rows:
         return
     names = tuple(rows[0])
+    head = f"INSERT INTO {table.name} ({', '.join(names)})"
+    if conn.dialect.name != "postgresql":
+        marks = ", ".join("?" * len(names))
+        conn.exec_driver_sql(
+            f"{head} VALUES ({marks}) ON CONFLICT {conflict}", [tuple(r[n] for n in names) for r in rows]
+        )
+        return
     arrays = ", ".join(f"%s::{t}[]" for t in _types_for(conn, table, names))
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}"
-    )
     with conn.connection.driver_connection.cursor() as cur:
-        cur.execute(sql, [[row[n] for row in rows] for n in names])
+        cur.execute(
+            f"{head} SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}",
+            [[r[n] for r in rows] for n in names],
+        )
 
 
 def _insert(conn: Connection, table: Any) -> Any:
@@ -219,20 +235,10 @@ class SqlTransaction:
         ]
         node_rows = [{"chain": c, "pos": node_position(*key), "hash": h} for c, key, h in nodes]
         index_rows = [vars_of(r) for r in index]
-        if self._pg:
-            _copy(conn, ENTRY, rows)
-            _copy(conn, NODE, node_rows)
-            _copy(conn, INDEX, index_rows)
-        else:
-            conn.execute(ENTRY.insert(), rows)
-            if node_rows:
-                conn.execute(NODE.insert(), node_rows)
-            conn.execute(INDEX.insert(), index_rows)
-        key_rows = [{"key_id": k, "wrapped": w} for k, w in new_keys.items()]
-        if self._pg:
-            _copy(conn, KEY, key_rows)
-        elif key_rows:
-            conn.execute(KEY.insert(), key_rows)
+        _insert_rows(conn, ENTRY, rows)
+        _insert_rows(conn, NODE, node_rows)
+        _insert_rows(conn, INDEX, index_rows)
+        _insert_rows(conn, KEY, [{"key_id": k, "wrapped": w} for k, w in new_keys.items()])
         stmt = _insert(conn, HEAD)
         conn.execute(
             stmt.on_conflict_do_update(
@@ -288,10 +294,7 @@ class SqlTransaction:
             }
             for r in rows
         ]
-        if self._pg:
-            _copy(self._conn, HANDLE, values)
-        elif values:
-            self._conn.execute(HANDLE.insert(), values)
+        _insert_rows(self._conn, HANDLE, values)
 
     def register_subjects(self, rows: Sequence[HandleRow]) -> None:
         unique = {(r.pseudonym, r.controller, r.activity): fixed_utc(r.created_at) for r in rows}
@@ -299,44 +302,22 @@ class SqlTransaction:
             {"pseudonym": p, "controller": c, "activity": a, "since": at}
             for (p, c, a), at in sorted(unique.items())
         ]
-        if self._pg:
-            _upsert(self._conn, REGISTERED, values, "DO NOTHING")
-        elif values:
-            self._conn.execute(_insert(self._conn, REGISTERED).on_conflict_do_nothing(), values)
+        _upsert(self._conn, REGISTERED, values, "DO NOTHING")
 
     def reach_milestones(self, rows: Sequence[MilestoneRow]) -> None:
         latest: dict[tuple[str, str, str, str], str] = {}
         for r in rows:
             key, at = (r.pseudonym, r.controller, r.activity, r.milestone), fixed_utc(r.occurred_at)
             latest[key] = max(at, latest.get(key, at))
-        if not latest:
-            return
         values = [
             {"pseudonym": p, "controller": c, "activity": a, "milestone": m, "occurred_at": at}
             for (p, c, a, m), at in sorted(latest.items())
         ]
-        if self._pg:
-            conflict = (
-                "(pseudonym, controller, activity, milestone) DO UPDATE SET occurred_at = "
-                "EXCLUDED.occurred_at WHERE EXCLUDED.occurred_at > retention_milestone.occurred_at"
-            )
-            _upsert(self._conn, MILESTONE, values, conflict)
-            return
-        stmt = _insert(self._conn, MILESTONE)
-        later = stmt.excluded.occurred_at > MILESTONE.c.occurred_at
-        self._conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[
-                    MILESTONE.c.pseudonym,
-                    MILESTONE.c.controller,
-                    MILESTONE.c.activity,
-                    MILESTONE.c.milestone,
-                ],
-                set_={"occurred_at": stmt.excluded.occurred_at},
-                where=later,
-            ),
-            values,
+        conflict = (
+            "(pseudonym, controller, activity, milestone) DO UPDATE SET occurred_at = "
+            "excluded.occurred_at WHERE excluded.occurred_at > retention_milestone.occurred_at"
         )
+        _upsert(self._conn, MILESTONE, values, conflict)
 
     def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
         return registers_in_force(self._conn, chains)
