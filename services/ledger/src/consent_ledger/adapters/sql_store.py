@@ -595,10 +595,7 @@ class SqlLedgerStore:
         list to an array costs more than the lookup; a pseudonym has no comma), on SQLite JSON."""
         grants = ", ".join(f"'{kind}'" for kind in sorted(GRANTING))  # our own constants
         where = f"purpose = :p AND (event_type IN ({grants}) OR occurred_at > :now)"
-        if self.engine.dialect.name == "postgresql":
-            among, listed = "subject = ANY(string_to_array(:s, ','))", ",".join(subjects)
-        else:
-            among, listed = "subject IN (SELECT value FROM json_each(:s))", json.dumps(subjects)
+        among, listed = self._among_listed("subject", subjects)
         q = text(
             f"SELECT subject, event_type, occurred_at, event_id, valid_until FROM consent_state "
             f"WHERE {where} AND {among}"
@@ -611,6 +608,13 @@ class SqlLedgerStore:
             )
             for subject, kind, at, event_id, until in rows
         }
+
+    def _among_listed(self, column: str, values: list[str]) -> tuple[str, str]:
+        """`column` among `values` (pseudonyms: no comma in them) as one text parameter `:s`, for
+        lists of up to 10,000: on PostgreSQL comma-joined and split by the server, on SQLite JSON."""
+        if self.engine.dialect.name == "postgresql":
+            return f"{column} = ANY(string_to_array(:s, ','))", ",".join(values)
+        return f"{column} IN (SELECT value FROM json_each(:s))", json.dumps(values)
 
     def consent_history(self, subject: str) -> list[HistoryEntry]:
         """The subject's consent events and notices, from the entries themselves (not a projection)."""
@@ -667,16 +671,13 @@ class SqlLedgerStore:
         ]
 
     def restricted(self, subjects: list[str]) -> set[str]:
-        def query(conn: Connection) -> set[str]:
-            found: set[str] = set()
-            for chunk in _chunks(sorted(set(subjects))):
-                q = select(HOLD.c.pseudonym).where(
-                    HOLD.c.pseudonym.in_(chunk), HOLD.c.kind == "restriction", HOLD.c.lifted_at.is_(None)
-                )
-                found.update(conn.execute(q).scalars())
-            return found
-
-        return self.read(query)
+        """Those of `subjects` whose processing is restricted now (GDPR art. 18): one query, the
+        subjects as one parameter (10,000 bind parameters cost more than the lookup)."""
+        among, listed = self._among_listed("pseudonym", sorted(set(subjects)))
+        q = text(
+            f"SELECT pseudonym FROM {HOLD.name} WHERE kind = 'restriction' AND lifted_at IS NULL AND {among}"
+        )
+        return self.read(lambda conn: set(conn.execute(q, {"s": listed}).scalars()))
 
     def is_registered(self, pseudonym: str, controller: str) -> bool:
         """True when an authoritative record registered this subject with the controller
