@@ -42,7 +42,7 @@ from consent_ledger.app.consent_query import ConsentQuery  # noqa: E402
 from consent_ledger.app.ingest import RawEntry  # noqa: E402
 from consent_ledger.bootstrap import build_ledger  # noqa: E402
 from consent_ledger.config import Settings  # noqa: E402
-from consent_ledger.demo import make_bsn  # noqa: E402
+from consent_platform.demo import make_bsn  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from tests.factories import consent  # noqa: E402

@@ -22,7 +22,7 @@ from tests.factories import OTHER_BSN, VALID_BSN, consent, disclosure
 from tests.integration.privacy_world import DAY, T0, World, lifecycle
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CLI = [sys.executable, "-m", "consent_ledger.cli"]
+CLI = [sys.executable, "-m", "consent_platform.cli"]
 
 
 def shared(activity: str, party: str, category: str, name: str, categories: list[str], purpose: str, **data):

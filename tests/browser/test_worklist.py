@@ -71,7 +71,7 @@ def test_a_working_day_at_the_phone_desk(up):
         added = run(["users", "add", user, "--role", role, "--password-stdin"], env, input=PASSWORD + "\n")
         assert added.returncode == 0, added.stderr
     assert run(["demo", "--subjects", "1", "--seed", "3"], env).returncode == 0
-    from consent_ledger.demo import demo_events
+    from consent_platform.demo import demo_events
 
     bsn = next(e.data.subject.bsn for e in demo_events(1, seed=3) if e.data.subject.bsn)
     wait_until(lambda: len(entries(env, "case.started")) >= 1, what="the registration on the ledger")

@@ -42,7 +42,7 @@ async def test_repeated_kill_9_mid_batch_loses_and_duplicates_nothing(
         published += publish_disclosures(r, per_round)
         before = store.count_entries()
         victim = subprocess.Popen(
-            [sys.executable, "-m", "consent_ledger.cli", "consume"],
+            [sys.executable, "-m", "consent_platform.cli", "consume"],
             env={**env, "LEDGER_CONSUMER__CONSUMER_NAME": f"victim-{k}"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

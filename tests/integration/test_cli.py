@@ -13,7 +13,7 @@ import urllib.request
 
 from tests.conftest import wait_until
 
-CLI = [sys.executable, "-m", "consent_ledger.cli"]
+CLI = [sys.executable, "-m", "consent_platform.cli"]
 
 
 def run(args, env, **kw) -> subprocess.CompletedProcess[str]:

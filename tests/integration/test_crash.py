@@ -38,7 +38,7 @@ async def test_sigkill_mid_stream_then_reclaim(redis_client, postgres_url, ledge
     store = build_store(settings)
     register_test_producers(SqlProducerStore(store.engine))  # before the victim reads anything
     victim = subprocess.Popen(
-        [sys.executable, "-m", "consent_ledger.cli", "consume"],
+        [sys.executable, "-m", "consent_platform.cli", "consume"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -28,7 +28,7 @@ def cli(args, home) -> subprocess.CompletedProcess[str]:
         LEDGER_PSEUDONYM_KEY=PSEUDONYM_KEY,
         LEDGER_ENCRYPTION_KEY=ENCRYPTION_KEY,
     )
-    cmd = [sys.executable, "-m", "consent_ledger.cli", *args]
+    cmd = [sys.executable, "-m", "consent_platform.cli", *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import redis
 from consent_ledger.core.notes import NoteSigner
-from consent_ledger.demo import make_bsn
+from consent_platform.demo import make_bsn
 from ledger_contracts.phone_requests import PHONE_REQUEST_STREAM
 from ledger_contracts.streams import (
     CONSENT_STREAM,

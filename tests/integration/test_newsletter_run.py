@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
-from consent_ledger.demo import make_bsn
+from consent_platform.demo import make_bsn
 from ledger_contracts.client import AsyncConsentClient, ConsentApiError, ConsentClient
 from ledger_contracts.streams import CONSENT_STREAM
 

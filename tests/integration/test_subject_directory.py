@@ -10,12 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from consent_ledger.adapters.subject_directory import LedgerSubjectDirectory
 from consent_notifier.app.actors import Actor
 from consent_notifier.app.desk import RequestInput
 from consent_notifier.bootstrap import build_notifier
 from consent_notifier.config import NotifierSettings
 from consent_notifier.core.roles import Role
+from consent_platform.subject_directory import LedgerSubjectDirectory
 from ledger_contracts.vocabulary import SubjectRight
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text

@@ -1,4 +1,6 @@
-"""The lines the house style draws: core imports no framework; the notifier never imports the ledger."""
+"""The lines the house style draws: core imports no framework; the notifier never imports the ledger,
+nor the ledger the notifier (what uses both is composed above them, in services/platform); the
+contracts import neither."""
 
 import re
 from pathlib import Path
@@ -24,3 +26,23 @@ def test_notifier_never_imports_the_ledger():
 
 def test_notifier_core_imports_no_framework():
     assert imports(ROOT / "services/notifier/src/consent_notifier/core", FRAMEWORKS) == []
+
+
+def test_ledger_never_imports_the_notifier():
+    assert imports(ROOT / "services/ledger", "consent_notifier") == []
+
+
+def test_contracts_import_no_service():
+    assert imports(ROOT / "contracts", "(consent_ledger|consent_notifier|consent_platform)") == []
+
+
+def test_no_service_imports_the_platform():
+    for service in ("services/ledger", "services/notifier", "contracts"):
+        assert imports(ROOT / service, "consent_platform") == []
+
+
+def test_the_ledger_package_does_not_depend_on_the_notifier():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "services/ledger/pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("consent-notifier")]

@@ -28,7 +28,7 @@ HEAVY = (
 RUN = """
 import json, sys
 sys.argv = ["consent-ledger", *json.loads(sys.argv[1])]
-from consent_ledger.cli import main
+from consent_platform.cli import main
 try:
     main()
 except SystemExit:
@@ -65,7 +65,7 @@ def test_an_auditor_command_loads_nothing_heavy(args, tmp_path, monkeypatch):
     monkeypatch.setenv("LEDGER_HOME", str(tmp_path))
     args = [a if a != "KEY" else str(NoteSigner.generate("ledger.example").verifier()) for a in args]
     modules = loaded(args, tmp_path)
-    assert "consent_ledger.cli" in modules  # the command did run
+    assert "consent_platform.cli" in modules  # the command did run
     if args[0] == "verify" and "--export" not in args and "--help" not in args:
         assert "consent_ledger.adapters.sql_audit" in modules  # it read the database
     heavy = sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))

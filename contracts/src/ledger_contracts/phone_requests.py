@@ -10,12 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from .formats import E164, ActorId, Code, EventId
 from .privacy import clear, personal
+from .streams import PHONE_REQUEST_STREAM
 from .subjects import SubjectRef
 from .vocabulary import DataCategory
 
 __all__ = ["PHONE_REQUEST_STREAM", "PhoneCallRequest"]
-
-PHONE_REQUEST_STREAM = "notifier.phone-requests"
 
 
 class PhoneCallRequest(BaseModel):

@@ -13,7 +13,9 @@ __all__ = [
     "LEDGER_GROUP",
     "MAX_EVENT_BYTES",
     "NOTIFIER_GROUP",
+    "NOTIFIER_STREAMS",
     "OPERATIONS_STREAM",
+    "PHONE_REQUEST_STREAM",
     "PHONE_STREAM",
     "REQUEST_FIELD",
     "entry_fields",
@@ -31,6 +33,8 @@ DEAD_LETTER_STREAM = "ledger.dead-letter"
 
 LEDGER_GROUP = "ledger"
 NOTIFIER_GROUP = "notifier"
+PHONE_REQUEST_STREAM = "notifier.phone-requests"  # the notifier's input (ledger_contracts.phone_requests)
+NOTIFIER_STREAMS = (PHONE_REQUEST_STREAM, CONSENT_STREAM)  # what group `notifier` reads
 
 EVENT_FIELD = "event"  # the one stream-entry field: UTF-8 JSON of the event
 REQUEST_FIELD = "request"  # the field of a phone request to the notifier (ledger_contracts.phone_requests)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 from ledger_contracts.vocabulary import DropReason
-from rich.console import Console
+
+from .cli_output import err, out
 
 if TYPE_CHECKING:
     from .app.dead_letters import DeadLetterDesk, DeadLetterError
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 EXIT_REFUSED, EXIT_USAGE = 1, 2
-out = Console()
-err = Console(stderr=True)
 
 
 def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> None:

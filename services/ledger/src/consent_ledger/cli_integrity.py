@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+from .cli_output import err, out
 
 if TYPE_CHECKING:
     from .core.notes import NoteVerifier
@@ -18,8 +19,6 @@ __all__ = ["load_state", "parse_keys", "register", "save_state", "size_of"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STATE_FORMAT = "consent-ledger-checkpoints/v1"
-out = Console()
-err = Console(stderr=True)
 
 KeyOption = Annotated[
     list[str],

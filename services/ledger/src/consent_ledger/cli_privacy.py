@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
+
+from .cli_output import err, out
 
 if TYPE_CHECKING:
     from .bootstrap import Privacy
@@ -19,8 +20,6 @@ __all__ = ["register"]
 
 EXIT_USAGE = 2
 EXIT_FOUND = 1  # `register check` with errors; `violations` found some
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+
+from .cli_output import err, out
 
 if TYPE_CHECKING:
     from .app.producers import ProducerStore
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 EXIT_USAGE = 2
-out = Console()
-err = Console(stderr=True)
 
 
 def register(app: typer.Typer, store_factory: Callable[[], ProducerStore]) -> None:

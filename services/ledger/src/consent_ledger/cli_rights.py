@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
+
+from .cli_output import err, out
 
 if TYPE_CHECKING:
     from .bootstrap import Privacy
@@ -21,8 +22,6 @@ __all__ = ["register"]
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True)
 
 SubjectOption = Annotated[str, typer.Option("--subject", help="The BSN (elfproef) or a ledger pseudonym")]
 ByOption = Annotated[str, typer.Option("--by", help="Who acts (employee id)")]

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         description="Largest request body, in bytes; larger is refused (413)",
     )
     consumer: ConsumerSettings = ConsumerSettings()
+    notifier_reads_streams: bool = Field(
+        default=True,
+        description="The notifier runs beside the ledger and reads the consent stream: `serve` trims it "
+        "only once the notifier's group has read it too (false for a ledger without the notifier)",
+    )
 
     def erasure_journal_path(self) -> Path:
         return self.erasure_journal or self.home / "erasures.jsonl"

@@ -18,6 +18,7 @@ from ledger_contracts.streams import (
     CONSENT_STREAM,
     EVENT_FIELD,
     NOTIFIER_GROUP,
+    NOTIFIER_STREAMS,
     REQUEST_FIELD,
     entry_fields,
     raw_batches,
@@ -33,7 +34,6 @@ from .core.roles import Role
 
 __all__ = ["NOTIFIER_STREAMS", "NotifierService", "background"]
 
-NOTIFIER_STREAMS = (PHONE_REQUEST_STREAM, CONSENT_STREAM)  # what group `notifier` reads
 
 log = logging.getLogger("consent_notifier")
 

@@ -1,0 +1,54 @@
+"""`clients add|list|disable`: the systems that ask the consent questions, each with its scopes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .cli_output import EXIT_USAGE, err, out
+
+if TYPE_CHECKING:
+    from .app.clients import ApiClients
+
+__all__ = ["register"]
+
+SCOPES_HELP = (
+    "consent:check (yes/no), consent:status, consent:history, ledger:audit (receipts), "
+    "subject:access (access requests and reports), subject:erasure (erasure, restriction, "
+    "holds), register:admin (publish the register, read violations), metrics:read (/metrics)"
+)
+
+
+def register(app: typer.Typer, clients: Callable[[], ApiClients]) -> None:
+    group = typer.Typer(no_args_is_help=True, help="Clients of the consent questions, with scopes")
+    app.add_typer(group, name="clients")
+
+    @group.command("add")
+    def add(
+        client_id: Annotated[str, typer.Argument(help="e.g. nieuwsbrief, website, accountant")],
+        scope: Annotated[list[str], typer.Option("--scope", help=SCOPES_HELP)],
+    ) -> None:
+        """Create a client, or rotate its token; prints the token once."""
+        try:
+            token = clients().add(client_id, scope, datetime.now(UTC))
+        except ValueError as exc:
+            err.print(f"[red]refused:[/red] {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        err.print(f"client {client_id} with {', '.join(sorted(scope))}; the token is shown only now:")
+        print(token)
+
+    @group.command("list")
+    def list_() -> None:
+        for c in clients().store.clients():
+            state = f"disabled {c.disabled_at:%Y-%m-%d}" if c.disabled_at else "active"
+            out.print(f"{c.client_id}\t{' '.join(sorted(c.scopes))}\t{state}")
+
+    @group.command("disable")
+    def disable(client_id: str) -> None:
+        if not clients().disable(client_id, datetime.now(UTC)):
+            err.print(f"[red]refused:[/red] no active client {client_id}")
+            raise typer.Exit(EXIT_USAGE)
+        out.print(f"client {client_id} disabled")

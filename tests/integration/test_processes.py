@@ -1,0 +1,125 @@
+"""The deployment of docs/operations.md, as separate processes on PostgreSQL and Redis: a `consume`
+replica appends what producers publish, `serve` answers over HTTP and signs checkpoints, `notifier`
+decides phone requests and puts its decisions on the ledger through its outbox. Each started by its
+command, as its systemd unit starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from consent_ledger.core.notes import NoteSigner
+from ledger_contracts.streams import CONSENT_STREAM, DISCLOSURE_STREAM, PHONE_REQUEST_STREAM, REQUEST_FIELD
+
+from tests.conftest import REDIS_URL, wait_until
+from tests.factories import VALID_BSN, disclosure, signed
+from tests.integration.harness import register_test_producers, settings_for
+from tests.integration.test_cli import CLI, free_port
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = log.open("wb")
+    return subprocess.Popen(CLI + args, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _entries(store, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT body FROM ledger_entry ORDER BY chain, seq")).scalars()
+        return [
+            e for e in (json.loads(bytes(b)) for b in rows) if e.get("event", {}).get("event_type") == kind
+        ]
+
+
+def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgres_url, ledger_env, tmp_path):
+    api_port, notifier_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
+    env.update(
+        ledger_env,
+        LEDGER_DATABASE_URL=postgres_url,
+        LEDGER_REDIS_URL=REDIS_URL,
+        LEDGER_CHECKPOINT_KEYS=NoteSigner.generate("gemeente.example").private_string(),
+        LEDGER_LOG_ORIGIN="gemeente.example",
+        LEDGER_CONSUMER__SCREENING_WORKERS="0",
+    )
+    settings = settings_for(postgres_url, tmp_path)
+    from consent_ledger.bootstrap import build_store
+
+    store = build_store(settings)  # the schema, and the producers allowed to publish
+    from consent_ledger.adapters.sql_producers import SqlProducerStore
+
+    register_test_producers(SqlProducerStore(store.engine))
+    procs = [
+        _start(["consume"], env, tmp_path / "consume.log"),
+        _start(["serve", "--port", str(api_port)], env, tmp_path / "serve.log"),
+        _start(["notifier", "--port", str(notifier_port)], env, tmp_path / "notifier.log"),
+    ]
+    try:
+        api, desk = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{notifier_port}"
+
+        def answers(url: str) -> bool:
+            try:
+                return httpx.get(url, timeout=2).status_code < 500
+            except httpx.HTTPError:
+                return False
+
+        wait_until(lambda: answers(f"{api}/health"), timeout=60, what="serve to answer /health")
+        wait_until(lambda: answers(f"{desk}/telefoon/login"), timeout=60, what="the notifier's page")
+        assert httpx.get(f"{api}/health").json()["status"] == "ok"
+
+        redis_client.xadd(DISCLOSURE_STREAM, signed(disclosure()))
+        wait_until(lambda: len(_entries(store, "disclosure.recorded")) == 1, what="consume to append")
+
+        # a phone request to the notifier process: decided (deny: no known person), on the ledger
+        request = {
+            "request_id": str(uuid.uuid4()),
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "producer": "telefooncentrale",
+            "subject": {"bsn": VALID_BSN},
+            "caller_party_id": "werkgever-bouwbedrijf",
+            "calling_number": "+31612345678",
+            "topic": "werkloosheidsuitkering",
+            "data_categories": ["uitkering"],
+            "requested_by": "mdw7",
+        }
+        redis_client.xadd(PHONE_REQUEST_STREAM, {REQUEST_FIELD: json.dumps(request)})
+        wait_until(
+            lambda: len(_entries(store, "phone.disclosure-decided")) == 1,
+            timeout=30,
+            what="the notifier's decision, through its outbox and consume, on the ledger",
+        )
+        # serve signs checkpoints of what consume appended
+        wait_until(
+            lambda: httpx.get(f"{api}/health").status_code == 200 and _signed(store) >= 1,
+            what="a signed checkpoint from serve",
+        )
+        # the groups: the ledger's on every stream, the notifier's on the consent stream too
+        groups = {g["name"] for g in redis_client.xinfo_groups(CONSENT_STREAM)}
+        assert groups == {b"ledger", b"notifier"}
+        # metrics of the notifier process need a client token, as the ledger's
+        assert httpx.get(f"{desk}/metrics").status_code == 401
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+    for name in ("consume", "serve", "notifier"):
+        log = (tmp_path / f"{name}.log").read_text()
+        assert "Traceback" not in log, f"{name}: {log[-2000:]}"
+        assert VALID_BSN not in log
+
+
+def _signed(store) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM checkpoint")).scalar_one())
