@@ -41,7 +41,7 @@ def _entries(store, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgres_url, ledger_env, tmp_path):
-    api_port, notifier_port = free_port(), free_port()
+    api_port, notifier_port, consume_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
     env.update(
         ledger_env,
@@ -59,7 +59,7 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
 
     register_test_producers(SqlProducerStore(store.engine))
     procs = [
-        _start(["consume"], env, tmp_path / "consume.log"),
+        _start(["consume", "--metrics-port", str(consume_port)], env, tmp_path / "consume.log"),
         _start(["serve", "--port", str(api_port)], env, tmp_path / "serve.log"),
         _start(["notifier", "--port", str(notifier_port)], env, tmp_path / "notifier.log"),
     ]
@@ -105,8 +105,25 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
         # the groups: the ledger's on every stream, the notifier's on the consent stream too
         groups = {g["name"] for g in redis_client.xinfo_groups(CONSENT_STREAM)}
         assert groups == {b"ledger", b"notifier"}
-        # metrics of the notifier process need a client token, as the ledger's
-        assert httpx.get(f"{desk}/metrics").status_code == 401
+        # each process's metrics, for a client token of scope metrics:read only
+        from consent_ledger.adapters.sql_clients import SqlClientStore
+        from consent_ledger.app.clients import ApiClients
+
+        clients = ApiClients(SqlClientStore(store.engine))
+        token = clients.add("prometheus", ["metrics:read"], datetime.now(UTC))
+        other = clients.add("nieuwsbrief", ["consent:check"], datetime.now(UTC))
+        replica = f"http://127.0.0.1:{consume_port}/metrics"
+        for url in (replica, f"{desk}/metrics", f"{api}/metrics"):
+            assert httpx.get(url).status_code == 401
+            assert httpx.get(url, headers={"Authorization": f"Bearer {other}"}).status_code == 403
+        scraped = httpx.get(replica, headers={"Authorization": f"Bearer {token}"})
+        assert scraped.status_code == 200
+        appended = [
+            line for line in scraped.text.splitlines() if line.startswith("ledger_events_appended_total")
+        ]
+        assert appended and float(appended[0].split()[-1]) >= 2  # the disclosure and the decision
+        phone = httpx.get(f"{desk}/metrics", headers={"Authorization": f"Bearer {token}"}).text
+        assert 'notifier_phone_decisions_total{decision="deny"' in phone
     finally:
         for p in procs:
             p.terminate()

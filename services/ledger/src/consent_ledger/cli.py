@@ -134,11 +134,15 @@ def process_settings(command: str, port: int | None = None) -> Settings:
     return settings
 
 
-def consume() -> None:
+def consume(
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve /metrics (token of scope metrics:read) on this port")
+    ] = None,
+) -> None:
     """Run only the ledger consumer (one replica); needs LEDGER_REDIS_URL."""
     from .runner import run_consumer
 
-    run_consumer(process_settings("consume"))
+    run_consumer(process_settings("consume"), metrics_port)
 
 
 def serve(port: Annotated[int | None, typer.Option(help="HTTP port (LEDGER_HTTP_PORT)")] = None) -> None:

@@ -23,6 +23,7 @@ from .adapters.consumer import ensure_groups
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
 from .adapters.http_limits import BodyLimit
+from .adapters.http_metrics import metrics_app
 from .adapters.http_registers import RegisterApiDeps
 from .adapters.http_rights import RightsApiDeps
 from .adapters.log_hygiene import AccessLog
@@ -165,8 +166,9 @@ def run_api(settings: Settings, required: Mapping[str, tuple[str, ...]]) -> None
     asyncio.run(serve())
 
 
-def run_consumer(settings: Settings) -> None:
-    """One ledger replica: the consumer only, until interrupted."""
+def run_consumer(settings: Settings, metrics_port: int | None = None) -> None:
+    """One ledger replica: the consumer only, until interrupted; with `metrics_port`, /metrics on
+    that port of LEDGER_HTTP_HOST for the Prometheus server."""
 
     async def consume() -> None:
         ledger = build_ledger(settings, settings.redis_url or "")
@@ -175,13 +177,18 @@ def run_consumer(settings: Settings) -> None:
         tune_collector()
         await ledger.broker.start()
         guard = StreamGuard(ledger.redis, ledger.broker, ledger.metrics, ledger_groups())
-        guarding = asyncio.create_task(guard.run())
+        tasks = [asyncio.create_task(guard.run())]
+        if metrics_port is not None:
+            app = metrics_app(ledger.clients, ledger.metrics.registry)
+            served = settings.model_copy(update={"http_port": metrics_port})
+            tasks.append(asyncio.create_task(http_server(served, ledger.metrics, app).serve()))
         try:
             await asyncio.Event().wait()
         finally:
-            guarding.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await guarding
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await ledger.broker.stop()
             await ledger.consumer.drain()
 
