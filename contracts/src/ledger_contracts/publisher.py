@@ -5,7 +5,7 @@ Producers in other languages do the same with `XADD <stream> * event <json>`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .events import EVENT_ADAPTER, Event
 from .signing import SIGNATURE_FIELD, ProducerSigner
@@ -33,7 +33,7 @@ class LedgerPublisher:
     """Synchronous publisher. Publishing the same event twice is harmless: the ledger
     is idempotent on `event_id`."""
 
-    def __init__(self, client: redis.Redis[Any] | str, signer: ProducerSigner | None = None) -> None:
+    def __init__(self, client: redis.Redis | str, signer: ProducerSigner | None = None) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(client) if isinstance(client, str) else client
@@ -55,7 +55,7 @@ class LedgerPublisher:
 class AsyncLedgerPublisher:
     """Asynchronous publisher, same contract as LedgerPublisher."""
 
-    def __init__(self, client: aioredis.Redis[Any] | str, signer: ProducerSigner | None = None) -> None:
+    def __init__(self, client: aioredis.Redis | str, signer: ProducerSigner | None = None) -> None:
         import redis.asyncio as aioredis
 
         self._redis = aioredis.Redis.from_url(client) if isinstance(client, str) else client

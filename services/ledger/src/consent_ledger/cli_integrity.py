@@ -37,7 +37,7 @@ def text_or_file(value: str) -> str:
 def parse_keys(values: list[str]) -> list[NoteVerifier]:
     from .core.notes import NoteError, NoteVerifier
 
-    keys = []
+    keys: list[NoteVerifier] = []
     for value in values:
         texts = text_or_file(value).split()
         try:

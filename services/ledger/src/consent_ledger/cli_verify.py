@@ -121,7 +121,8 @@ def register(app: typer.Typer, settings: Callable[..., Settings]) -> None:
             raise typer.Exit(EXIT_USAGE)
         verifiers = parse_keys(key or [])
         saved, single = load_state(checkpoint_file) if checkpoint_file else ({}, True)
-        consistency = None
+        consistency: Callable[[str, int, int], tuple[int, list[bytes]]] | None = None
+        leaves: Callable[[str], Callable[[int], bytes | None]] | None
         reader: PartReader[Any]
         parts: list[Any]
         if export_file is not None:
@@ -142,7 +143,7 @@ def register(app: typer.Typer, settings: Callable[..., Settings]) -> None:
 
             def stored() -> dict[str, Iterable[StoredEntry]]:
                 try:
-                    with export_file.open("rb") as fh:  # type: ignore[union-attr]
+                    with export_file.open("rb") as fh:
                         return {c.chain: c.entries for c in read_export(fh)}
                 except ExportLineError as exc:  # evidence damaged: a verdict, not a usage error
                     out.print(f"DAMAGED {export_file}: line {exc.lineno}: {Damage.NOT_AN_ENTRY} ({exc})")
@@ -178,13 +179,13 @@ def register(app: typer.Typer, settings: Callable[..., Settings]) -> None:
                 # the entries the head recorded when it was read: later appends are not yet its to check
                 return {c: islice(reads.iter_entries(c), n) for c, n, _ in chains}
 
-            def leaves(chain: str) -> Callable[[int], bytes | None]:
+            def leaf_reader(chain: str) -> Callable[[int], bytes | None]:
                 return lambda p: reads.nodes(chain, [(0, p)]).get((0, p))
 
-            def proof(chain: str, old: int, new: int) -> tuple[int, list[bytes]]:
+            def chain_consistency(chain: str, old: int, new: int) -> tuple[int, list[bytes]]:
                 return new, consistency_proof(lambda keys: reads.nodes(chain, keys), old, new)
 
-            consistency = proof
+            consistency, leaves = chain_consistency, leaf_reader
 
         sizes = {
             chain: frozenset(n for n in (size_of(saved.get(chain)), size_of(note)) if n is not None)
@@ -198,7 +199,7 @@ def register(app: typer.Typer, settings: Callable[..., Settings]) -> None:
             checked = None
             if splittable and workers > 1 and total >= PARALLEL_FROM:
                 plans = [ChainPlan(c, n, sizes[c]) for c, n, _ in chains]
-                checked = verify_in_parts(  # type: ignore[misc]  # the part type is the reader's
+                checked = verify_in_parts(  # the part type is the reader's
                     reader, parts, plans, workers, lambda n: progress.advance(task, n)
                 )
                 if checked is not None and any(

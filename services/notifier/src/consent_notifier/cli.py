@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .app.registry_admin import RegistryAdmin
 
 __all__ = ["build_cli"]
+
+T = TypeVar("T")
 
 EXIT_USAGE = 2
 
@@ -57,7 +59,7 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
         events = EventFactory(
             settings.controller, settings.processing_activity, webhooks=tuple(settings.webhooks)
         )
-        roles = frozenset(Role(r) for r in cred.roles)  # type: ignore[union-attr]
+        roles = frozenset(Role(r) for r in cred.roles)
         return RegistryAdmin(s, events, SystemClock()), Actor(by, roles)
 
     By = Annotated[str, typer.Option("--by", help="Your personal user id (administrator role)")]
@@ -161,7 +163,8 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def run(fn):  # type: ignore[no-untyped-def]
+def run(fn: Callable[[], T]) -> T:
+    """`fn()`, a refusal of the notifier ending the command with its message (exit 2)."""
     from .app.errors import NotifierError
 
     try:
@@ -170,6 +173,6 @@ def run(fn):  # type: ignore[no-untyped-def]
         fail(exc.message)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)

@@ -29,6 +29,7 @@ from ledger_contracts.streams import (
     text_of,
 )
 from redis.exceptions import ResponseError
+from redis.typing import EncodableT, FieldT
 from sqlalchemy.exc import (
     DataError,
     DBAPIError,
@@ -347,7 +348,10 @@ class LedgerConsumer:
         now = datetime.now(UTC)
         async with self._redis.pipeline(transaction=False) as pipe:
             for dl in result.dead_letters:
-                pipe.xadd(DEAD_LETTER_STREAM, dl.fields(now, self._dead_letter_key))
+                fields: dict[FieldT, EncodableT] = {
+                    k: v for k, v in dl.fields(now, self._dead_letter_key).items()
+                }
+                pipe.xadd(DEAD_LETTER_STREAM, fields)
             await pipe.execute()
         for dl in result.dead_letters:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()

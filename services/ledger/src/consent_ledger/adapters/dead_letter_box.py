@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -13,10 +14,11 @@ from ledger_contracts.streams import DEAD_LETTER_STREAM, EVENT_FIELD, EVENT_STRE
 __all__ = ["RedisDeadLetterBox"]
 
 
-def _text(fields: dict[Any, Any]) -> dict[str, str]:
+def _text(fields: Mapping[Any, Any] | None) -> dict[str, str]:
+    """A stream entry's fields as text; an entry Redis returns without fields has none."""
     return {
         (k.decode() if isinstance(k, bytes) else str(k)): (v.decode() if isinstance(v, bytes) else str(v))
-        for k, v in fields.items()
+        for k, v in (fields or {}).items()
     }
 
 
@@ -27,14 +29,14 @@ class RedisDeadLetterBox:
 
     def list(self, limit: int) -> list[tuple[str, dict[str, str]]]:
         rows = self._redis.xrange(DEAD_LETTER_STREAM, count=limit)
-        return [(i.decode() if isinstance(i, bytes) else str(i), _text(f)) for i, f in rows]  # type: ignore[union-attr]
+        return [(i.decode() if isinstance(i, bytes) else str(i), _text(f)) for i, f in rows or []]
 
     def get(self, dead_letter_id: str) -> dict[str, str] | None:
         try:
             rows = self._redis.xrange(DEAD_LETTER_STREAM, dead_letter_id, dead_letter_id)
         except redis.ResponseError:
             return None  # not a stream id at all
-        return _text(rows[0][1]) if rows else None  # type: ignore[index]
+        return _text(rows[0][1]) if rows else None
 
     def publish(self, stream: str, body: bytes, signature: str | None = None) -> str:
         if stream not in EVENT_STREAMS:

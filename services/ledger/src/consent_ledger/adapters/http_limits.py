@@ -49,7 +49,8 @@ class BodyLimit:
                 break
 
         async def replay() -> dict[str, Any]:
-            return messages.pop(0) if messages else await receive()
+            message: dict[str, Any] = messages.pop(0) if messages else await receive()
+            return message
 
         await self.app(scope, replay, send)
 

@@ -33,8 +33,10 @@ class AuditReads:
         sql = sql.replace("?", self._p)
         if self._postgres:
             with conn.cursor(binary=True) as cur:
-                return cur.execute(sql, list(params)).fetchall()
-        return conn.execute(sql, list(params)).fetchall()
+                rows: list[Any] = cur.execute(sql, list(params)).fetchall()
+                return rows
+        found: list[Any] = conn.execute(sql, list(params)).fetchall()
+        return found
 
     def exists(self) -> bool:
         """Whether the database holds a ledger (its schema version), creating nothing: a SQLite file

@@ -75,7 +75,8 @@ class SqlParts:
         conn = read_connection(self.url)
         postgres = not self.url.startswith("sqlite")
         p = "%s" if postgres else "?"
-        sql, params = _SELECT.format(p=p), [chain]
+        params: list[str | int] = [chain]
+        sql = _SELECT.format(p=p)
         if lo is not None:
             sql, params = f"{sql} AND seq >= {p}", [*params, lo]
         if hi is not None:

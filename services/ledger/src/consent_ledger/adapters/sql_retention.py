@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -57,7 +58,7 @@ class SqlRetentionStore:
         with self._store.engine.connect() as conn:
             return {(p, c) for p, c in conn.execute(q)}
 
-    def violations(self, since: str | None = None, limit: int = 1000) -> list[dict[str, object]]:
+    def violations(self, since: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """Newest first; `since` is a fixed-width or RFC 3339 UTC time."""
         q = select(VIOLATION).order_by(VIOLATION.c.recorded_at.desc(), VIOLATION.c.seq.desc()).limit(limit)
         if since:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ledger_contracts import CONSENT_EVENT_TYPES
-from sqlalchemy import Connection, Engine, String, any_, bindparam, func, select, text, tuple_
+from sqlalchemy import Connection, Engine, RowMapping, String, any_, bindparam, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -112,6 +112,14 @@ def _among(conn: Connection, column: Any, values: Iterable[str]) -> Iterator[Any
         yield column.in_(chunk)
 
 
+def _driver(conn: Connection) -> Any:
+    """The driver's own connection under a SQLAlchemy one (psycopg's, for COPY)."""
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection is closed")
+    return raw
+
+
 _COPY_TYPES = {"INTEGER": "int4", "BIGINT": "int8", "BLOB": "bytea", "BYTEA": "bytea"}
 
 
@@ -134,7 +142,7 @@ def _copy(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> No
         return
     names = tuple(rows[0])
     types = _types_for(conn, table, names)
-    raw = conn.connection.driver_connection
+    raw = _driver(conn)
     columns = ", ".join(names)
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(types)
@@ -167,7 +175,7 @@ def _upsert(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]], con
         )
         return
     arrays = ", ".join(f"%s::{t}[]" for t in _types_for(conn, table, names))
-    with conn.connection.driver_connection.cursor() as cur:
+    with _driver(conn).cursor() as cur:
         cur.execute(
             f"{head} SELECT * FROM unnest({arrays}) ON CONFLICT {conflict}",
             [[r[n] for r in rows] for n in names],
@@ -474,7 +482,7 @@ def _head(row: Sequence[Any]) -> ChainHead:
 
 
 def vars_of(row: IndexRow) -> dict[str, Any]:
-    return {s: getattr(row, s) for s in row.__slots__}  # type: ignore[attr-defined]
+    return {s: getattr(row, s) for s in row.__slots__}
 
 
 def _entry_row(e: AppendedEntry, subject: str | None, key_id: str | None = None) -> dict[str, Any]:
@@ -507,7 +515,7 @@ def _consent_row(key: ConsentKey, fact: ConsentFact, entry: AppendedEntry) -> di
     }
 
 
-def _fact(row: Mapping[str, Any]) -> ConsentFact:
+def _fact(row: RowMapping | Mapping[str, Any]) -> ConsentFact:
     until = row["valid_until"]
     return ConsentFact(
         row["event_type"],

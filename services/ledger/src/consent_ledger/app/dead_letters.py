@@ -98,11 +98,11 @@ class DeadLetterDesk:
             raise DeadLetterError("unknown-drop-reason", f"one of: {', '.join(DROP_REASONS)}")
         fields = self._get(dead_letter_id)
         data = DeadLetterDropData(
-            source_stream=fields["source_stream"],  # type: ignore[arg-type]
-            refusal=fields["reason"],  # type: ignore[arg-type]
+            source_stream=fields["source_stream"],
+            refusal=fields["reason"],
             refused_at=datetime.fromisoformat(fields["refused_at"]),
             event_id=fields.get("event_id") or None,
-            drop_reason=reason,  # type: ignore[arg-type]
+            drop_reason=reason,
             dropped_by=by,
         )
         event = DeadLetterDropped(

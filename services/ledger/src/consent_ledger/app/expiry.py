@@ -43,6 +43,6 @@ def expiry_event(due: DueExpiry) -> ConsentExpired:
         processing_activity=due.processing_activity,
         data=ConsentChangeData(
             subject=SubjectRef(pseudonym=due.subject),
-            purpose=due.purpose,  # type: ignore[arg-type]
+            purpose=due.purpose,
         ),
     )

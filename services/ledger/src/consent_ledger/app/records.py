@@ -94,7 +94,7 @@ def prepare_event(event: Event, pseudonyms: Pseudonymizer) -> PreparedEvent:
         consent = (str(data["purpose"]), fact)
     published = None
     if event.event_type == "register.published":
-        published = event.data.document.model_dump(mode="json")  # type: ignore[attr-defined]
+        published = event.data.document.model_dump(mode="json")
     return PreparedEvent(
         event.event_id,
         event.controller,

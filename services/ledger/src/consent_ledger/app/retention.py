@@ -285,7 +285,7 @@ class RetentionService:
             processing_activity=scope.activity,
             data=SubjectErasedData(
                 subject=SubjectRef(pseudonym=scope.pseudonym),
-                cause=cause,  # type: ignore[arg-type]
+                cause=cause,
                 rule=rule,
                 register_version=register_version,
                 milestone_on=milestone_on,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from ledger_contracts.register import RetentionRule, parse_duration
@@ -52,13 +53,14 @@ class Due:
 def add_duration(moment: datetime, duration: str) -> datetime:
     """ISO 8601 calendar arithmetic: P10Y from 29 February ends on 28 February."""
     n, unit = parse_duration(duration)
-    step = {
+    step: relativedelta | timedelta = {
         "Y": relativedelta(years=n),
         "M": relativedelta(months=n),
         "W": timedelta(weeks=n),
         "D": timedelta(days=n),
     }[unit]
-    return moment + step
+    moved: datetime = moment + step
+    return moved
 
 
 def due(rules: Iterable[RetentionRule], milestones: Mapping[str, datetime]) -> Due | None:
@@ -77,7 +79,7 @@ def due(rules: Iterable[RetentionRule], milestones: Mapping[str, datetime]) -> D
 
 def due_under(
     rules: Iterable[RetentionRule],
-    milestones: Mapping[tuple[str, ...], Mapping[str, datetime]],
+    milestones: Mapping[Any, Mapping[str, datetime]],  # keyed by tuples one longer than `at`
     at: tuple[str, ...],
     activity: str,
 ) -> Due | None:

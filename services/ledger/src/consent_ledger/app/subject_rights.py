@@ -276,7 +276,7 @@ class SubjectRights:
                 request_id=request.request_id,
                 subject=SubjectRef(pseudonym=request.pseudonym),
                 right=SubjectRight(request.right),
-                outcome=outcome,  # type: ignore[arg-type]
+                outcome=outcome,
                 grounds=grounds,
                 decided_by=by,
                 note=note,
@@ -412,8 +412,8 @@ class SubjectRights:
             data=SubjectHoldData(
                 hold_id=hold_id,
                 subject=SubjectRef(pseudonym=pseudonym),
-                kind=kind,  # type: ignore[arg-type]
-                state=state,  # type: ignore[arg-type]
+                kind=kind,
+                state=state,
                 until=until,
                 request_id=request_id,
                 reason=reason,

@@ -49,7 +49,7 @@ def create_notifier_app(deps: NotifierDeps) -> FastAPI:
 
     @app.middleware("http")
     async def _secure(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
+        response: Response = await call_next(request)
         response.headers.update(headers)
         return response
 

@@ -175,7 +175,7 @@ def decision_out(s: StoredRequest, actor: Actor) -> DecisionOut:
     management = allowed(actor.roles, Permission.OVERRIDE)
     return DecisionOut(
         request_id=s.request.request_id,
-        decision=d.verdict,  # type: ignore[arg-type]
+        decision=d.verdict,
         reason=d.reason,
         explanation=explain(d.reason),
         basis=d.basis,
@@ -214,7 +214,7 @@ def _party_io(p: Party) -> PartyIo:
         valid_until=p.valid_until,
         always_call_back=p.always_call_back,
         topics=[
-            TopicIo(topic=t.topic_id, label=t.label, gdpr_basis=t.gdpr_basis, statute=t.statute)  # type: ignore[arg-type]
+            TopicIo(topic=t.topic_id, label=t.label, gdpr_basis=t.gdpr_basis, statute=t.statute)
             for t in p.topics
         ],
     )

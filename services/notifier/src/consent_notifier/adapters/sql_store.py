@@ -159,7 +159,7 @@ class SqlNotifierTx:
         self.s.flush()
 
     def revoke_number(self, person_id: str, number: str, at: datetime) -> bool:
-        result = self.s.exec(  # type: ignore[call-overload]
+        result = self.s.exec(
             update(VerifiedNumberRow)
             .where(
                 col(VerifiedNumberRow.person_id) == person_id,
@@ -306,7 +306,7 @@ class SqlNotifierTx:
         """A closed task keeps no number: the callback number is kept only while it is to be called."""
         closed = t.state is not TaskState.PENDING
         if closed:
-            self.s.exec(  # type: ignore[call-overload]
+            self.s.exec(
                 update(DecisionRow)
                 .where(col(DecisionRow.request_id) == t.request_id)
                 .values(callback_number=None)
@@ -423,7 +423,7 @@ class SqlNotifierStore:
         """Mark delivered and, in the same transaction, enqueue each one's follow-up."""
         if ids:
             with self.transaction() as tx:
-                tx.s.exec(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(delivered_at=at))  # type: ignore[call-overload]
+                tx.s.exec(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(delivered_at=at))
                 follow = tx.s.exec(
                     select(OutboxRow.then_item).where(
                         col(OutboxRow.id).in_(ids), col(OutboxRow.then_item).is_not(None)
@@ -437,7 +437,7 @@ class SqlNotifierStore:
         values: dict[str, object] = {"attempts": OutboxRow.attempts + 1, "last_error": error[:500]}
         values.update({"next_attempt_at": next_at} if next_at else {"failed_at": at})
         with self.transaction() as tx:
-            tx.s.exec(update(OutboxRow).where(col(OutboxRow.id) == msg_id).values(**values))  # type: ignore[call-overload]
+            tx.s.exec(update(OutboxRow).where(col(OutboxRow.id) == msg_id).values(**values))
 
     def outbox_counts(self) -> tuple[int, int]:
         """(pending, failed)."""

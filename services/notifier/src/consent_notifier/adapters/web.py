@@ -100,7 +100,7 @@ def _worklist(
     error: str | None = None,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
-):  # type: ignore[no-untyped-def]
+) -> HTMLResponse:
     """The worklist; the new-request form for the chosen party (`?partij=`), kept as it was sent
     when it is shown again with errors."""
     values = values or {}
@@ -165,7 +165,7 @@ def _request_page(
             party = tx.party(stored.request.party_id)  # type: ignore[union-attr]
             person = tx.person(stored.request.person_id) if stored.request.person_id else None  # type: ignore[union-attr]
     if not readable or stored is None:  # the worklist opens its own transaction: after this one
-        return _worklist(request, deps, actor, 404, "Deze telefoonvraag bestaat niet.")  # type: ignore[no-any-return]
+        return _worklist(request, deps, actor, 404, "Deze telefoonvraag bestaat niet.")
     r = stored.request
     topic = party.topic(r.topic) if party else None
     return _page(
@@ -269,7 +269,7 @@ def logout(request: Request, deps: Deps) -> Response:
 
 @web_router.get("/", response_class=HTMLResponse, name="web_worklist")
 def worklist(request: Request, deps: Deps, actor: ActorDep) -> HTMLResponse:
-    return _worklist(request, deps, actor)  # type: ignore[no-any-return]
+    return _worklist(request, deps, actor)
 
 
 @web_router.post("/verzoeken", name="web_submit")
@@ -321,7 +321,7 @@ def submit(
 def show_request(request_id: str, request: Request, deps: Deps, actor: ActorDep) -> HTMLResponse:
     if not allowed(actor.roles, Permission.VIEW_DECISIONS):
         refused("forbidden-role", request, deps.metrics)
-        return _worklist(request, deps, actor, 403, "U mag geen beslissingen inzien.")  # type: ignore[no-any-return]
+        return _worklist(request, deps, actor, 403, "U mag geen beslissingen inzien.")
     return _request_page(request, deps, actor, request_id)
 
 

@@ -95,7 +95,7 @@ DONE = {
 def registry(request: Request, deps: Deps, actor: ActorDep) -> HTMLResponse:
     if not allowed(actor.roles, Permission.EDIT_REGISTRY):
         refused("forbidden-role", request, deps.metrics)
-        return _worklist(request, deps, actor, 403, "Alleen een beheerder beheert het register.")  # type: ignore[no-any-return]
+        return _worklist(request, deps, actor, 403, "Alleen een beheerder beheert het register.")
     return _registry(request, deps, actor, done=DONE.get(request.query_params.get("gedaan", "")))
 
 

@@ -70,12 +70,12 @@ class ConsentNotices:
                 data=ConsentNoticeData(
                     subject=SubjectRef(pseudonym=subject),
                     purpose=event.data.purpose,
-                    cause=cause,  # type: ignore[arg-type]
+                    cause=cause,
                     consent_event_id=event.event_id,
                     recipient=Recipient(
                         party_id=r.party_id, category=RecipientCategory(r.category), name=r.name
                     ),
-                    via=via,  # type: ignore[arg-type]
+                    via=via,
                     destination=destination,
                 ),
             )

@@ -189,8 +189,8 @@ class EventFactory:
             request_id=event_uuid(r.request_id, "phone-request"),
             decision_id=decision_id,
             subject=SubjectRef(pseudonym=r.subject),
-            decision=d.verdict,  # type: ignore[arg-type]
-            basis=d.basis,  # type: ignore[arg-type]
+            decision=d.verdict,
+            basis=d.basis,
             reason=d.reason,
             policy_version=d.policy_version,
             decided_by=d.decided_by,
@@ -249,7 +249,7 @@ class EventFactory:
             task_id=event_uuid(task.task_id, "callback-task"),
             subject=SubjectRef(pseudonym=r.subject),
             recorded_by=task.recorded_by or "notifier",
-            cause=cause,  # type: ignore[arg-type]
+            cause=cause,
         )
         at = task.closed_at or task.deadline
         cls = CallbackConfirmed if task.state is TaskState.CONFIRMED else CallbackFailed

@@ -66,7 +66,9 @@ class Decision:
 
 
 class Rule(Protocol):
-    name: str
+    @property
+    def name(self) -> str:
+        """The rule's name, as listed and printed."""
 
     def check(self, request: PhoneRequest, facts: Facts) -> Reason | None:
         """The reason this rule refuses (gate) or doubts (doubt), or None."""
@@ -133,7 +135,7 @@ class PersonHasVerifiedNumber:
         known = [n for n in person.numbers if n.verified_at <= request.at] if person else []
         if not known:
             return Reason.NO_VERIFIED_NUMBER
-        if person and person.valid_numbers(request.at):  # type: ignore[union-attr]
+        if person and person.valid_numbers(request.at):
             return None
         return number_reason(max(known, key=lambda n: n.verified_at).state_at(request.at))
 

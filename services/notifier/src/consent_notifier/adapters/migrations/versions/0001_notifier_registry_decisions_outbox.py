@@ -6,7 +6,7 @@ Create Date: 2026-11-23 05:19:23.913671
 """
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0001"
