@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
+from .cloudevents import MAPPED, CloudEventRefused, from_cloudevent, is_cloudevent, split_signature
 from .events import EVENT_ADAPTER, EVENT_TYPES, SCHEMA_VERSION, SUPPORTED_SCHEMA_VERSIONS, Event
+from .formats import EVENT_ID_PATTERN
 from .jsontext import read_json
 from .refusals import Refusal
 from .streams import MAX_EVENT_BYTES
 
 __all__ = ["EventRefused", "parse_event"]
+
+_UUID = re.compile(EVENT_ID_PATTERN)
+# an envelope field's name in a CloudEvent, for refusals that name what the producer sent
+ATTRIBUTE_OF = {field: attribute for attribute, field in MAPPED.items() if attribute != "occurredat"}
 
 
 class EventRefused(Exception):
@@ -37,12 +46,19 @@ class EventRefused(Exception):
         return (type(self), (self.reason, self.detail, self.errors, self.event_id, self.event_type))
 
 
-def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    """Location, type and message of each error; never the input value."""
+def _safe_errors(exc: ValidationError, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Location, type and message of each error; never the input value. `names`: the field's name as
+    the producer sent it, where it differs (a CloudEvent's attributes)."""
     return [
-        {"loc": list(e["loc"]), "type": e["type"], "msg": e["msg"]}
+        {"loc": _renamed(list(e["loc"]), names), "type": e["type"], "msg": e["msg"]}
         for e in exc.errors(include_url=False, include_input=False, include_context=False)
     ]
+
+
+def _renamed(loc: list[Any], names: Mapping[str, str]) -> list[Any]:
+    if len(loc) > 1 and loc[1] in names:
+        return [loc[0], names[loc[1]], *loc[2:]]
+    return loc
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -64,6 +80,15 @@ def parse_event(raw: bytes | str | None) -> Event:
         raise EventRefused(Refusal.NOT_JSON, "body is JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise EventRefused(Refusal.NOT_AN_OBJECT, f"body is JSON {type(doc).__name__}, not an object")
+    names: Mapping[str, str] = {}
+    if is_cloudevent(doc):  # the NL GOV profile for CloudEvents (ledger_contracts.cloudevents)
+        try:
+            doc = from_cloudevent(split_signature(doc)[0])
+        except CloudEventRefused as exc:
+            error = {"loc": ["cloudevent", exc.attribute], "type": "cloudevent", "msg": exc.detail}
+            event_id = exc.event_id if exc.event_id and _UUID.match(exc.event_id) else None
+            raise EventRefused(exc.reason, f"{exc.attribute}: {exc.detail}", [error], event_id) from None
+        body, names = orjson.dumps(doc), ATTRIBUTE_OF
     event_id, event_type = _str_or_none(doc.get("event_id")), _str_or_none(doc.get("event_type"))
     if event_type not in EVENT_TYPES:
         raise EventRefused(
@@ -83,7 +108,7 @@ def parse_event(raw: bytes | str | None) -> Event:
     try:
         return EVENT_ADAPTER.validate_json(body, strict=True)
     except ValidationError as exc:
-        errors = _safe_errors(exc)
+        errors = _safe_errors(exc, names)
         bsn_error = any("invalid_bsn" in e["msg"] for e in errors)
         reason = Refusal.INVALID_BSN if bsn_error else Refusal.VALIDATION_FAILED
         detail = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or '(body)'}: {e['msg']}" for e in errors)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ledger_contracts import EVENT_TYPES, Event, EventRefused, Refusal, parse_event
+from ledger_contracts.cloudevents import embedded_signature
 from ledger_contracts.formats import EVENT_ID_PATTERN
 from ledger_contracts.signing import SIGNATURE_FIELD
 from ledger_contracts.streams import EVENT_FIELD
@@ -110,7 +111,11 @@ def screen(
                 producer = producers.get(event.producer)
                 if producer is None:
                     out.unknown_producers.add(event.producer)
-                found = producer_refusal(producer, event, raw or b"", entry.fields.get(_SIGNATURE))
+                signed, signature = raw or b"", entry.fields.get(_SIGNATURE)
+                if not signature:  # a CloudEvent may carry it as the attribute `ledgersig`
+                    signed, embedded = embedded_signature(signed)
+                    signature = embedded.encode() if embedded else None
+                found = producer_refusal(producer, event, signed, signature)
                 if found is not None:
                     reason, detail = found
                     out.refused.append(
