@@ -120,6 +120,7 @@ def start_api(
             rights,
             registers,
             guard,
+            ledger.ingest,
         )
     )
     for head in ledger.store.heads():

@@ -19,6 +19,7 @@ from starlette.routing import Match
 from ..app.checkpoints import CheckpointRefused, Checkpoints
 from ..app.clients import ApiClients, Scope
 from ..app.consent_query import ConsentQuery
+from ..app.ingest import IngestService
 from ..app.subject_rights import RequestRefused
 from .http_consent import (
     ApiRefusal,
@@ -29,6 +30,7 @@ from .http_consent import (
     refusal_response,
     require_scope,
 )
+from .http_events import EventsApiDeps, events_router
 from .http_proofs import proofs_router
 from .http_registers import RegisterApiDeps, registers_router
 from .http_rights import RightsApiDeps, refusal_of, rights_router
@@ -51,10 +53,11 @@ class HttpDeps:
         rights: RightsApiDeps | None = None,
         registers: RegisterApiDeps | None = None,
         guard: StreamGuard | None = None,
+        ingest: IngestService | None = None,
     ) -> None:
         self.store, self.redis, self.metrics, self.query, self.clients = store, redis, metrics, query, clients
         self.checkpoints, self.rights, self.registers = checkpoints, rights, registers
-        self.guard = guard
+        self.guard, self.ingest = guard, ingest
 
 
 def _get_deps(request: Request) -> HttpDeps:
@@ -75,6 +78,9 @@ def create_app(deps: HttpDeps) -> FastAPI:
     app.include_router(proofs_router)
     app.include_router(rights_router)
     app.include_router(registers_router)
+    if deps.ingest is not None:  # events over HTTP, beside the broker
+        app.state.events = EventsApiDeps(deps.ingest, deps.redis, deps.metrics)
+        app.include_router(events_router)
 
     @app.exception_handler(ApiRefusal)
     async def _refusal(request: Request, exc: ApiRefusal) -> Response:

@@ -115,6 +115,15 @@ class LedgerMetrics:
         self.retention_last_run = Gauge(
             "ledger_retention_last_run_timestamp_seconds", "When the retention run last finished", registry=r
         )
+        self.http_events_accepted = Counter(
+            "ledger_http_events_accepted", "Events taken over HTTP and put on their stream", registry=r
+        )
+        self.http_events_refused = Counter(
+            "ledger_http_events_refused",
+            "Events refused over HTTP, by reason (the dead-letter reason the broker path would give)",
+            ["reason"],
+            registry=r,
+        )
         self.expiries_published = Counter(
             "ledger_consent_expiries_published",
             "consent.expired events published by the scheduler",
