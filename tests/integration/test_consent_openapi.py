@@ -46,6 +46,7 @@ def ledger_app(tmp_path, redis_client):
             checkpoints,
             RightsApiDeps(privacy.rights, privacy.rights_reads, reports, query),
             RegisterApiDeps(privacy.appender, privacy.pseudonyms, privacy.reads),
+            ingest=ledger.ingest,  # POST /v1/events too
         )
     )
     app.state.test_token = token
