@@ -175,7 +175,9 @@ def test_a_withdrawal_beside_poison_is_noticed_to_its_recipients(up):
     r.xadd(CONSENT_STREAM, {"event": json.dumps(withdrawn)})
     wait_until(lambda: r.xlen("ledger.notices.comsi") == 1, timeout=15, what="the notice to Comsi")
     [(_, notice)] = r.xrange("ledger.notices.comsi")
-    assert json.loads(notice[b"event"])["consent_event_id"] == withdrawn["event_id"]
+    sent = json.loads(notice[b"event"])  # a CloudEvent of the NL GOV profile
+    assert sent["type"] == "nl.consent-ledger.consent.ended-notice.v1"
+    assert sent["data"]["consent_event_id"] == withdrawn["event_id"]
     wait_until(lambda: r.xlen(DEAD_LETTER_STREAM) == len(POISON), timeout=15, what="every poison")
 
 

@@ -86,7 +86,11 @@ def test_a_newsletter_run_mails_exactly_those_with_valid_consent(up):
     assert recorded["data"]["recipient"]["party_id"] == "comsi" and recorded["data"]["cause"] == "withdrawn"
     assert recorded["data"]["consent_event_id"] == eid("unsubscribe-1")
     delivered = [json.loads(f[b"event"]) for _, f in r.xrange("ledger.notices.comsi")]
-    assert [d["consent_event_id"] for d in delivered] == [eid("unsubscribe-1")]
+    assert [d["data"]["consent_event_id"] for d in delivered] == [eid("unsubscribe-1")]
+    assert {(d["specversion"], d["type"]) for d in delivered} == {
+        ("1.0", "nl.consent-ledger.consent.ended-notice.v1")
+    }
+    assert delivered[0]["id"] == recorded["event_id"]  # the notice and its record on the ledger share the id
     assert withdrawn not in json.dumps(delivered)  # the supplier gets the pseudonym, never the BSN
 
     example = subprocess.run(  # the documented example, as a program

@@ -15,7 +15,6 @@ per allow (by the rule, by a confirmed callback, or by a manager's written decis
 
 from __future__ import annotations
 
-import json
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from consent_notifier.core.roles import Role
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from ledger_contracts import parse_event
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 
@@ -391,7 +391,8 @@ class PhoneRule(RuleBasedStateMachine):
     def one_disclosure_per_allow(self) -> None:
         with self.deps.store.engine.connect() as conn:
             payloads = [p for (p,) in conn.execute(text("SELECT payload FROM notifier_outbox"))]
-        disclosures = [json.loads(p) for p in payloads if '"disclosure.recorded"' in p]
+        events = [parse_event(p) for p in payloads if "disclosure.recorded" in p]  # CloudEvents, mapped
+        disclosures = [e.model_dump(mode="json") for e in events if e.event_type == "disclosure.recorded"]
         assert len(disclosures) == sum(a.allows for a in self.asked.values())
         for d in disclosures:
             basis = d["data"]["legal_basis"]

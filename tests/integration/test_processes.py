@@ -15,7 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 from consent_ledger.core.notes import NoteSigner
-from ledger_contracts.streams import CONSENT_STREAM, DISCLOSURE_STREAM, PHONE_REQUEST_STREAM, REQUEST_FIELD
+from ledger_contracts.streams import (
+    CONSENT_STREAM,
+    DISCLOSURE_STREAM,
+    EVENT_STREAMS,
+    PHONE_REQUEST_STREAM,
+    REQUEST_FIELD,
+)
 
 from tests.conftest import REDIS_URL, wait_until
 from tests.factories import VALID_BSN, disclosure, signed
@@ -105,6 +111,16 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
         # the groups: the ledger's on every stream, the notifier's on the consent stream too
         groups = {g["name"] for g in redis_client.xinfo_groups(CONSENT_STREAM)}
         assert groups == {b"ledger", b"notifier"}
+        # the streams' AsyncAPI document beside the OpenAPI one: every input stream, nothing of this host
+        spec = httpx.get(f"{api}/asyncapi.json").json()
+        assert spec["asyncapi"] == "3.0.0"
+        assert {c["address"] for c in spec["channels"].values()} == set(EVENT_STREAMS)
+        assert all(
+            m["payload"] == {"$ref": "#/components/schemas/StreamEntry"}
+            for m in spec["components"]["messages"].values()
+        )
+        assert "disclosure.recorded" in json.dumps(spec["components"]["schemas"]["Event"])
+        assert "127.0.0.1" not in json.dumps(spec) and "consumerName" not in json.dumps(spec)
         # each process's metrics, for a client token of scope metrics:read only
         from consent_ledger.adapters.sql_clients import SqlClientStore
         from consent_ledger.app.clients import ApiClients

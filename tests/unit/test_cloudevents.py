@@ -127,3 +127,17 @@ def test_the_signature_in_the_ledgersig_attribute_covers_the_rest():
     assert signature and not verify_event(PRODUCER_SIGNER.public_text(), signed, signature)
     native = json.dumps(disclosure()).encode()
     assert embedded_signature(native) == (native, None)
+
+
+def test_the_wire_format_s_cloudevent_example_is_taken():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs/wire-format.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"XADD ledger\.events\.consent \* event '(\{\"specversion.*?\})' sig", doc)
+    event = parse_event(example)
+    assert (event.event_type, event.producer, event.controller) == (
+        "consent.given",
+        "website-team",
+        "werkcorporatie",
+    )

@@ -103,7 +103,9 @@ def _dead_letter_desk() -> DeadLetterDesk:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     _, kek = settings.keys()
-    box = RedisDeadLetterBox(broker_url(settings), internal_signer(kek, "ledger-operations"))
+    box = RedisDeadLetterBox(
+        broker_url(settings), internal_signer(kek, "ledger-operations"), settings.organisation
+    )
     return DeadLetterDesk(box, key, settings.operations_controller, require_signature=not settings.dev_mode)
 
 

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         default="consent-ledger.local",
         description="Names this ledger in checkpoints: origin <log_origin>/<chain>, key name <log_origin>",
     )
+    organisation: str = Field(
+        default="oin:00000000000000000000",
+        pattern=r"^(oin:[0-9]{20}|kvknr:[0-9]{8})$",
+        description="The controller's OIN (or KvK number): the source of the ledger's own events, "
+        "published as CloudEvents (urn:nld:oin:<OIN>:systeem:<producer>); set it to yours",
+    )
     checkpoint_keys: SecretStr | None = None  # PRIVATE+KEY+<name>+<id>+<key>, several for rotation
     witness_keys: str = ""  # verifier keys of the witnesses whose cosignatures are accepted
     operations_controller: str = Field(

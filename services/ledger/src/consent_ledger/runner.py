@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
 
+from .adapters.asyncapi import asyncapi_document
 from .adapters.checkpoint_scheduler import CheckpointScheduler
 from .adapters.collector import tune_collector
 from .adapters.consumer import ensure_groups
@@ -121,6 +122,7 @@ def start_api(
             registers,
             guard,
             ledger.ingest,
+            asyncapi_document(ledger.broker, "0.1.0"),
         )
     )
     for head in ledger.store.heads():
@@ -132,7 +134,11 @@ def start_api(
         for line in publish_register_files(privacy, settings.register_dir or Path("register")):
             log.info("%s", line)
     expiring = ExpiryScheduler(
-        ledger.store, ledger.redis, ledger.metrics, signer=internal_signer(ledger.kek, "ledger-expiry")
+        ledger.store,
+        ledger.redis,
+        ledger.metrics,
+        signer=internal_signer(ledger.kek, "ledger-expiry"),
+        organisation=settings.organisation,
     )
     tasks = [
         asyncio.create_task(guard.run()),

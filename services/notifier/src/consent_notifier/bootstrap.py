@@ -49,7 +49,10 @@ def build_notifier(
     store = build_notifier_store(settings, home, number_key)
     clock = clock or SystemClock()
     events = EventFactory(
-        settings.controller, settings.processing_activity, webhooks=tuple(settings.webhooks)
+        settings.controller,
+        settings.processing_activity,
+        webhooks=tuple(settings.webhooks),
+        organisation=settings.organisation,
     )
     policy = default_policy(settings.always_call_back_parties(), settings.first_contact_callback)
     desk = PhoneDesk(store, directory, policy, events, clock, timedelta(minutes=settings.callback_minutes))  # type: ignore[arg-type]
@@ -59,5 +62,11 @@ def build_notifier(
         admin=RegistryAdmin(store, events, clock),  # type: ignore[arg-type]
         credentials=Credentials(store, clock),  # type: ignore[arg-type]
         metrics=NotifierMetrics(registry),
-        notices=ConsentNotices(store, directory, settings.recipients(), clock),  # type: ignore[arg-type]
+        notices=ConsentNotices(
+            store,
+            directory,
+            settings.recipients(),
+            clock,  # type: ignore[arg-type]
+            organisation=settings.organisation,
+        ),
     )

@@ -57,7 +57,10 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
             fail(f"{by!r} is not an active user with the administrator role")
         settings = NotifierSettings()
         events = EventFactory(
-            settings.controller, settings.processing_activity, webhooks=tuple(settings.webhooks)
+            settings.controller,
+            settings.processing_activity,
+            webhooks=tuple(settings.webhooks),
+            organisation=settings.organisation,
         )
         roles = frozenset(Role(r) for r in cred.roles)
         return RegistryAdmin(s, events, SystemClock()), Actor(by, roles)

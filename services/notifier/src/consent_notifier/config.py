@@ -25,6 +25,12 @@ class NotifierSettings(BaseSettings):
 
     database_url: str | None = Field(default=None, description="Default: notifier.db (SQLite) in the home")
     controller: str = Field(default="werkkrachtcentrale", description="Whose regulation; its ledger chain")
+    organisation: str = Field(
+        default="oin:00000000000000000000",
+        pattern=r"^(oin:[0-9]{20}|kvknr:[0-9]{8})$",
+        description="The controller's OIN (or KvK number): the source of the notifier's events and "
+        "notices, published as CloudEvents (urn:nld:oin:<OIN>:systeem:notifier); set it to yours",
+    )
     processing_activity: str = Field(
         default="telefonische-inlichtingen",
         description="Processing-register id for information given by phone",

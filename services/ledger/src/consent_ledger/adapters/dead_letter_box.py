@@ -23,9 +23,12 @@ def _text(fields: Mapping[Any, Any] | None) -> dict[str, str]:
 
 
 class RedisDeadLetterBox:
-    def __init__(self, url: str, signer: ProducerSigner | None = None) -> None:
+    def __init__(
+        self, url: str, signer: ProducerSigner | None = None, organisation: str | None = None
+    ) -> None:
         self._redis = redis.Redis.from_url(url)
         self._signer = signer  # the 'ledger-operations' producer key, for the drop events
+        self._organisation = organisation  # the drop events go as CloudEvents from its system
 
     def list(self, limit: int) -> list[tuple[str, dict[str, str]]]:
         rows = self._redis.xrange(DEAD_LETTER_STREAM, count=limit)
@@ -48,7 +51,7 @@ class RedisDeadLetterBox:
         return entry.decode() if isinstance(entry, bytes) else str(entry)
 
     def publish_event(self, event: DeadLetterDropped) -> str:
-        return LedgerPublisher(self._redis, self._signer).publish(event)
+        return LedgerPublisher(self._redis, self._signer, self._organisation).publish(event)
 
     def remove(self, dead_letter_id: str) -> None:
         self._redis.xdel(DEAD_LETTER_STREAM, dead_letter_id)

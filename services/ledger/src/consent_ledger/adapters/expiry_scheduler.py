@@ -30,9 +30,12 @@ class ExpiryScheduler:
         metrics: LedgerMetrics,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         signer: ProducerSigner | None = None,
+        organisation: str | None = None,
     ) -> None:
+        """`organisation`: publish the expiries as CloudEvents from that organisation's system."""
         self.store, self.redis, self.metrics, self.clock = store, redis, metrics, clock
         self.signer = signer  # the 'ledger-expiry' producer key (app.internal_producers)
+        self.organisation = organisation
         self._in_flight: set[str] = set()  # published, not yet recorded by the ledger
 
     async def tick(self) -> int:
@@ -43,7 +46,7 @@ class ExpiryScheduler:
         for event in due:
             if event.event_id in self._in_flight:
                 continue
-            stream, fields = encode_event(event, self.signer)
+            stream, fields = encode_event(event, self.signer, self.organisation)
             await self.redis.xadd(stream, fields)  # type: ignore[arg-type]
             self._in_flight.add(event.event_id)
             self.metrics.expiries_published.inc()

@@ -54,10 +54,11 @@ class HttpDeps:
         registers: RegisterApiDeps | None = None,
         guard: StreamGuard | None = None,
         ingest: IngestService | None = None,
+        asyncapi: dict[str, Any] | None = None,
     ) -> None:
         self.store, self.redis, self.metrics, self.query, self.clients = store, redis, metrics, query, clients
         self.checkpoints, self.rights, self.registers = checkpoints, rights, registers
-        self.guard, self.ingest = guard, ingest
+        self.guard, self.ingest, self.asyncapi = guard, ingest, asyncapi
 
 
 def _get_deps(request: Request) -> HttpDeps:
@@ -78,6 +79,14 @@ def create_app(deps: HttpDeps) -> FastAPI:
     app.include_router(proofs_router)
     app.include_router(rights_router)
     app.include_router(registers_router)
+    if deps.asyncapi is not None:
+        document = deps.asyncapi
+
+        @app.get("/asyncapi.json", include_in_schema=False)
+        async def asyncapi() -> dict[str, Any]:
+            """The AsyncAPI 3.0 document of the streams, beside this OpenAPI document."""
+            return document
+
     if deps.ingest is not None:  # events over HTTP, beside the broker
         app.state.events = EventsApiDeps(deps.ingest, deps.redis, deps.metrics)
         app.include_router(events_router)

@@ -24,6 +24,11 @@ __all__ = ["OutboxRelay"]
 log = logging.getLogger("consent_notifier.outbox")
 
 
+def _media(msg: OutboxMessage) -> str:
+    """A notice that is a CloudEvent goes in structured mode (CloudEvents HTTP binding §3.2)."""
+    return "application/cloudevents+json" if '"specversion"' in msg.payload else "application/json"
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -79,7 +84,7 @@ class OutboxRelay:
             await self.redis.xadd(msg.destination, fields)  # type: ignore[arg-type]
         elif msg.target == "webhook":
             resp = await self.http.post(
-                msg.destination, content=msg.payload, headers={"content-type": "application/json"}
+                msg.destination, content=msg.payload, headers={"content-type": _media(msg)}
             )
             resp.raise_for_status()
         else:

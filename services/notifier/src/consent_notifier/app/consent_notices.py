@@ -7,7 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
+from ledger_contracts.cloudevents import SPECVERSION, ce_type, source_urn
 from ledger_contracts.events import (
     ConsentExpired,
     ConsentNoticeData,
@@ -27,6 +30,7 @@ from .ports import Clock, NotifierStore, OutboxItem, SubjectDirectory
 __all__ = ["ENDING_EVENTS", "ConsentNotices"]
 
 ENDING_EVENTS = frozenset({"consent.withdrawn", "consent.revoked", "consent.expired"})
+NOTICE_TYPE = "consent.ended-notice"  # a notice to a party, not an event of the ledger's contracts
 
 
 class ConsentNotices:
@@ -37,9 +41,12 @@ class ConsentNotices:
         recipients: Mapping[str, tuple[ConsentRecipient, ...]],
         clock: Clock,
         producer: str = "notifier",
+        organisation: str | None = None,
     ) -> None:
+        """`organisation` (`oin:…`): each notice goes to its party as a CloudEvent of the NL GOV
+        profile (type nl.consent-ledger.consent.ended-notice.v1), and its record to the ledger as one."""
         self.store, self.directory, self.recipients = store, directory, recipients
-        self.clock, self.producer = clock, producer
+        self.clock, self.producer, self.organisation = clock, producer, organisation
 
     def consent_ended(self, event: ConsentWithdrawn | ConsentRevoked | ConsentExpired) -> int:
         """Enqueue one notice per relying party; returns how many (0 when replayed)."""
@@ -84,11 +91,25 @@ class ConsentNotices:
                     f"notice:{digest}:{r.party_id}",
                     via,
                     destination,
-                    json.dumps(notice, sort_keys=True),
-                    then=outbox_item(record),
+                    json.dumps(self._as_sent(notice, record.event_id, now), sort_keys=True),
+                    then=outbox_item(record, self.organisation),
                 )
             )
         if items:
             with self.store.transaction() as tx:
                 tx.enqueue(items)
         return len(items)
+
+    def _as_sent(self, notice: dict[str, Any], notice_id: str, at: datetime) -> dict[str, Any]:
+        """The notice as its party receives it: a CloudEvent when the organisation is known."""
+        if not self.organisation:
+            return notice
+        return {
+            "specversion": SPECVERSION,
+            "id": notice_id,
+            "source": source_urn(self.organisation, self.producer),
+            "type": ce_type(NOTICE_TYPE, 1),
+            "time": at.isoformat(),
+            "datacontenttype": "application/json",
+            "data": notice,
+        }

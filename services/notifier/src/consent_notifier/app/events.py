@@ -84,9 +84,10 @@ def number_check(
     return NumberCheck.NOT_VERIFIED, None
 
 
-def outbox_item(event: Envelope) -> OutboxItem:
-    """An event for the ledger's streams; its key makes enqueuing it twice deliver it once."""
-    stream, fields = encode_event(event)  # type: ignore[arg-type]
+def outbox_item(event: Envelope, organisation: str | None = None) -> OutboxItem:
+    """An event for the ledger's streams, as a CloudEvent from `organisation`'s system when given;
+    its key makes enqueuing it twice deliver it once."""
+    stream, fields = encode_event(event, organisation=organisation)  # type: ignore[arg-type]
     return OutboxItem(f"stream:{event.event_id}", "stream", stream, fields[EVENT_FIELD].decode())
 
 
@@ -141,6 +142,7 @@ class EventFactory:
     processing_activity: str  # id in the processing register under which phone information is given
     producer: str = "notifier"
     webhooks: tuple[str, ...] = ()
+    organisation: str | None = None  # `oin:…`: the events go to the ledger as CloudEvents
 
     def _env(self, event_id: str, at: datetime) -> dict[str, object]:
         return {
@@ -152,7 +154,7 @@ class EventFactory:
         }
 
     def _item(self, event: Envelope) -> OutboxItem:
-        return outbox_item(event)
+        return outbox_item(event, self.organisation)
 
     def requested(self, r: PhoneRequest, person: KnownPerson | None = None) -> OutboxItem:
         """The request as the ledger records it: how the numbers compared, never the numbers."""
