@@ -161,10 +161,20 @@ def serve(port: Annotated[int | None, typer.Option(help="HTTP port (LEDGER_HTTP_
     run_api(settings, groups)
 
 
+def ldv_key() -> None:
+    """Print the key that encrypts the subject ids of `export --format ldv` (base64), for the
+    operator of the LDV tooling: it opens each dpl.core.data_subject_id to the ledger's pseudonym."""
+    import base64
+
+    err.print("the LDV subject-id key (a secret: give it only to the LDV tooling's operator):")
+    print(base64.b64encode(keyed_settings().ldv_key()).decode())
+
+
 def build_app() -> typer.Typer:
     """The ledger's command line, every group registered."""
     cli = new_app()
-    register_integrity(cli, command_settings)
+    keys = register_integrity(cli, command_settings)
+    keys.command("ldv")(ldv_key)
     register_clients(cli, _clients)
     cli.command()(consume)
     cli.command()(serve)
@@ -172,7 +182,7 @@ def build_app() -> typer.Typer:
     register_producers(cli, _producer_store)
     register_privacy(cli, _privacy)
     register_rights(cli, _privacy, keyed_settings)
-    register_verify(cli, command_settings)
+    register_verify(cli, command_settings, keyed_settings)
     return cli
 
 

@@ -90,9 +90,10 @@ def size_of(note: str | None) -> int | None:
         return None
 
 
-def register(app: typer.Typer, settings: Any) -> None:
+def register(app: typer.Typer, settings: Any) -> typer.Typer:
+    """Adds the integrity commands; returns the `keys` group, for the keys other modules own."""
     keys_app = typer.Typer(
-        no_args_is_help=True, help="Checkpoint and witness keys (Ed25519, C2SP signed-note)"
+        no_args_is_help=True, help="Checkpoint and witness keys (Ed25519, C2SP signed-note); the LDV key"
     )
     prove_app = typer.Typer(no_args_is_help=True, help="Inclusion and consistency proofs (RFC 9162)")
     app.add_typer(keys_app, name="keys")
@@ -364,3 +365,5 @@ def register(app: typer.Typer, settings: Any) -> None:
         saved_notes[chain] = signed.render()
         save_state(state, saved_notes, single=len(saved_notes) == 1)
         out.print(f"cosigned chain {chain!r} at size {latest.size} as {signer.name}; kept in {state}")
+
+    return keys_app

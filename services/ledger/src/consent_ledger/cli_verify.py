@@ -60,16 +60,33 @@ def progress_bar() -> Progress:
     )
 
 
-def register(app: typer.Typer, settings: Callable[..., Settings]) -> None:
-    """Adds `export` and `verify`; `settings(**overrides)` gives the settings of a command."""
+def register(app: typer.Typer, settings: Callable[..., Settings], keyed: Callable[[], Settings]) -> None:
+    """Adds `export` and `verify`; `settings(**overrides)` gives the settings of a command, `keyed()`
+    those with the ledger's keys (an LDV export encrypts subject ids)."""
     _settings = settings
 
     @app.command()
     def export(
         output: Annotated[Path, typer.Option("--out", "-o", help="File to write (JSON lines)")],
         database_url: Annotated[str | None, typer.Option(help="Overrides LEDGER_DATABASE_URL")] = None,
+        format_: Annotated[
+            str,
+            typer.Option(
+                "--format",
+                help="ledger: every chain, for `verify --export`; ldv: Logboek Dataverwerkingen records "
+                "of disclosures, consent events and phone decisions",
+            ),
+        ] = "ledger",
+        chain: Annotated[str | None, typer.Option(help="ldv: only this chain")] = None,
     ) -> None:
-        """Write every chain to a file that `verify --export` checks offline."""
+        """Write every chain to a file that `verify --export` checks offline, or (--format ldv) the
+        Logboek Dataverwerkingen records of what the ledger holds."""
+        if format_ not in ("ledger", "ldv"):
+            err.print("[red]usage:[/red] --format is ledger or ldv")
+            raise typer.Exit(EXIT_USAGE)
+        if format_ == "ldv":
+            _export_ldv(keyed(), output, database_url, chain)
+            return
         from .adapters.sql_store import SqlTreeStore
         from .app.export import write_export
         from .stores import build_store
@@ -264,6 +281,27 @@ def register(app: typer.Typer, settings: Callable[..., Settings]) -> None:
             save_state(checkpoint_file, keep, single)
             out.print(f"saved   the latest checkpoints to {checkpoint_file}")
         raise typer.Exit(EXIT_DAMAGED if damaged else EXIT_INTACT)
+
+
+def _export_ldv(settings: Settings, output: Path, database_url: str | None, chain: str | None) -> None:
+    import orjson
+
+    from . import __version__
+    from .adapters.sql_ldv import ldv_entries
+    from .app.ldv import ldv_records
+    from .stores import build_store
+
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    store = build_store(settings, run_migrations=False)
+    n = 0
+    with output.open("wb") as fh:
+        for record in ldv_records(
+            ldv_entries(store, chain), settings.public_url, settings.ldv_key(), __version__
+        ):
+            fh.write(orjson.dumps(record) + b"\n")
+            n += 1
+    out.print(f"exported {n} LDV records to {output}")
 
 
 def _counted(entries: Iterable[StoredEntry], progress: Progress, task: TaskID) -> Generator[StoredEntry]:

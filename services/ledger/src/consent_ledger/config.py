@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         default=None, description="In development mode, `up` publishes the registers in this folder"
     )
     retention_hour: int = Field(default=2, ge=0, le=23, description="Hour (UTC) of the daily retention run")
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="Where users reach the API (the reverse proxy's https URL): the base of the URIs "
+        "an LDV export gives each processing activity (/v1/registers/<controller>/activities/<id>)",
+    )
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     http_max_body: int = Field(
@@ -123,6 +128,12 @@ class Settings(BaseSettings):
         except WeakKeyError as exc:
             raise ConfigError(str(exc)) from None
         return pkey, kek
+
+    def ldv_key(self) -> bytes:
+        """The key that encrypts the subject ids of an LDV export (app.ldv), derived from the
+        key-encryption key; `consent-ledger keys ldv` prints it for the LDV tooling's operator."""
+        _, kek = self.keys()
+        return derive_key(kek, b"consent-ledger/v1/ldv-subject-key")
 
     def dead_letter_key_bytes(self) -> bytes:
         """The key refused bodies are sealed under (32 bytes). Unset, it is derived from the

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
 
+from . import __version__ as VERSION
 from .adapters.asyncapi import asyncapi_document
 from .adapters.checkpoint_scheduler import CheckpointScheduler
 from .adapters.collector import tune_collector
 from .adapters.consumer import ensure_groups
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
+from .adapters.http_ldv import LdvApiDeps
 from .adapters.http_limits import BodyLimit
 from .adapters.http_metrics import metrics_app
 from .adapters.http_registers import RegisterApiDeps
@@ -122,7 +124,8 @@ def start_api(
             registers,
             guard,
             ledger.ingest,
-            asyncapi_document(ledger.broker, "0.1.0"),
+            asyncapi_document(ledger.broker, VERSION),
+            LdvApiDeps(ledger.store, settings.ldv_key(), settings.public_url, VERSION),
         )
     )
     for head in ledger.store.heads():

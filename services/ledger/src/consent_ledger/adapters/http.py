@@ -31,6 +31,7 @@ from .http_consent import (
     require_scope,
 )
 from .http_events import EventsApiDeps, events_router
+from .http_ldv import LdvApiDeps, ldv_router
 from .http_proofs import proofs_router
 from .http_registers import RegisterApiDeps, registers_router
 from .http_rights import RightsApiDeps, refusal_of, rights_router
@@ -55,10 +56,11 @@ class HttpDeps:
         guard: StreamGuard | None = None,
         ingest: IngestService | None = None,
         asyncapi: dict[str, Any] | None = None,
+        ldv: LdvApiDeps | None = None,
     ) -> None:
         self.store, self.redis, self.metrics, self.query, self.clients = store, redis, metrics, query, clients
         self.checkpoints, self.rights, self.registers = checkpoints, rights, registers
-        self.guard, self.ingest, self.asyncapi = guard, ingest, asyncapi
+        self.guard, self.ingest, self.asyncapi, self.ldv = guard, ingest, asyncapi, ldv
 
 
 def _get_deps(request: Request) -> HttpDeps:
@@ -79,6 +81,9 @@ def create_app(deps: HttpDeps) -> FastAPI:
     app.include_router(proofs_router)
     app.include_router(rights_router)
     app.include_router(registers_router)
+    if deps.ldv is not None:
+        app.state.ldv = deps.ldv
+        app.include_router(ldv_router)
     if deps.asyncapi is not None:
         document = deps.asyncapi
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Depends, Path, Query, Request
-from ledger_contracts.formats import CHAIN_PATTERN
+from ledger_contracts.formats import CHAIN_PATTERN, CODE_PATTERN
 from ledger_contracts.problems import ApiRefusal, describe_invalid, problem_responses
 from pydantic import BaseModel, Field
 
@@ -110,6 +110,28 @@ def register_document(
     if standing is None:
         raise ApiRefusal(404, "no-register", "no register is in force for this controller", "controller")
     return {"version": standing[0], "document": json.loads(standing[1])}
+
+
+@registers_router.get("/registers/{controller}/activities/{activity}")
+def register_activity(
+    controller: ControllerPath,
+    activity: Annotated[str, Path(pattern=CODE_PATTERN)],
+    request: Request,
+    d: Deps,
+    g: Registers,
+    client: ClientDep,
+) -> Any:
+    """One processing activity of the register in force: where an LDV record's
+    dpl.core.processing_activity_id points."""
+    require_scope(client, Scope.REGISTER_ADMIN, d, request, Scope.AUDIT)
+    standing = g.reads.registers_in_force().get(controller)
+    if standing is None:
+        raise ApiRefusal(404, "no-register", "no register is in force for this controller", "controller")
+    document = json.loads(standing[1])
+    found = next((a for a in document["activities"] if a.get("id") == activity), None)
+    if found is None:
+        raise ApiRefusal(404, "unknown-activity", "the register in force has no such activity", "activity")
+    return {"controller": controller, "version": standing[0], "activity": found}
 
 
 @registers_router.post(
