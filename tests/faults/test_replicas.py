@@ -99,7 +99,7 @@ def test_two_replicas_starting_one_chain_at_once_count_it_as_contention(postgres
     and must count as contention, retried at once, not as a failure that leaves the batch pending
     until the reclaimer's turn (bench/replicas.py met it: 30 s lost at the start of two replicas)."""
     from consent_ledger.adapters.consumer import is_contention
-    from consent_ledger.adapters.sql_store import SqlTransaction
+    from consent_ledger.adapters.sql_transaction import SqlTransaction
     from consent_ledger.core.entries import ChainHead
 
     settings = settings_for(postgres_url, tmp_path)

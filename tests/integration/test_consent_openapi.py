@@ -12,7 +12,7 @@ import schemathesis
 from consent_ledger.adapters.http import HttpDeps, create_app
 from consent_ledger.adapters.http_registers import RegisterApiDeps
 from consent_ledger.adapters.http_rights import RightsApiDeps
-from consent_ledger.adapters.sql_store import SqlTreeStore
+from consent_ledger.adapters.sql_tree import SqlTreeStore
 from consent_ledger.app.access_report import AccessReports
 from consent_ledger.app.checkpoints import Checkpoints
 from consent_ledger.app.consent_query import ConsentQuery

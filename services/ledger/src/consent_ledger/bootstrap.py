@@ -15,7 +15,8 @@ from .adapters.sql_clients import SqlClientStore
 from .adapters.sql_producers import SqlProducerStore
 from .adapters.sql_retention import SqlRetentionStore
 from .adapters.sql_rights import SqlRightsStore
-from .adapters.sql_store import SqlLedgerStore, SqlTreeStore
+from .adapters.sql_store import SqlLedgerStore
+from .adapters.sql_tree import SqlTreeStore
 from .app.append import BatchAppender, SystemClock
 from .app.checkpoints import Checkpoints
 from .app.clients import ApiClients

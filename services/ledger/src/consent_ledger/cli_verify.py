@@ -87,7 +87,7 @@ def register(app: typer.Typer, settings: Callable[..., Settings], keyed: Callabl
         if format_ == "ldv":
             _export_ldv(keyed(), output, database_url, chain)
             return
-        from .adapters.sql_store import SqlTreeStore
+        from .adapters.sql_tree import SqlTreeStore
         from .app.export import write_export
         from .stores import build_store
 

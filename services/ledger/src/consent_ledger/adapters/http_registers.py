@@ -28,7 +28,7 @@ from ..app.registers import (
 from ..core.pseudonyms import Pseudonymizer
 from .http_consent import ClientDep, Deps, Moment, require_scope, served_part
 from .sql_retention import SqlRetentionStore
-from .sql_store import fixed_utc
+from .sql_tables import fixed_utc
 
 __all__ = ["RegisterApiDeps", "registers_router"]
 

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select, update
 
 from ..app.clients import ClientRecord, Scope
 from .sql_models import ApiClientRow
-from .sql_store import fixed_utc, parse_fixed_utc
+from .sql_tables import fixed_utc, parse_fixed_utc
 
 __all__ = ["SqlClientStore"]
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from sqlalchemy import literal, select, tuple_
 
 from ..app.ldv import LdvEntry
-from .sql_store import ENTRY, SqlLedgerStore
+from .sql_store import SqlLedgerStore
+from .sql_tables import ENTRY
 
 __all__ = ["ldv_entries"]
 

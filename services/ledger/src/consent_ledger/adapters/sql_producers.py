@@ -8,7 +8,7 @@ from sqlalchemy import Engine, select, update
 
 from ..app.producers import ProducerRecord
 from .sql_models import ProducerRow
-from .sql_store import fixed_utc, parse_fixed_utc
+from .sql_tables import fixed_utc, parse_fixed_utc
 
 __all__ = ["SqlProducerStore"]
 

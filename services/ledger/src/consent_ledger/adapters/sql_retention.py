@@ -8,16 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..app.retention import Scope
-from .sql_store import (
-    ENTRY,
-    HANDLE,
-    HOLD,
-    MILESTONE,
-    VIOLATION,
-    SqlLedgerStore,
-    parse_fixed_utc,
-    registers_in_force,
-)
+from .sql_store import SqlLedgerStore
+from .sql_tables import ENTRY, HANDLE, HOLD, MILESTONE, VIOLATION, parse_fixed_utc
+from .sql_transaction import registers_in_force
 
 __all__ = ["SqlRetentionStore"]
 

@@ -12,15 +12,8 @@ from ..app.access_report import ErasedScope
 from ..app.retention import Scope
 from ..app.subject_rights import Hold, TrackedRequest
 from .sql_retention import SqlRetentionStore
-from .sql_store import (
-    ENTRY,
-    ERASURE,
-    HOLD,
-    MILESTONE,
-    REQUEST,
-    parse_fixed_utc,
-    wrapped_keys,
-)
+from .sql_tables import ENTRY, ERASURE, HOLD, MILESTONE, REQUEST, parse_fixed_utc
+from .sql_transaction import wrapped_keys
 
 __all__ = ["SqlRightsStore"]
 
