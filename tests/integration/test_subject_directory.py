@@ -48,7 +48,7 @@ def deliver_outbox(deps, world: World) -> int:
     with deps.store.engine.begin() as conn:
         rows = conn.execute(text("SELECT id, payload FROM notifier_outbox WHERE delivered_at IS NULL")).all()
         conn.execute(text("UPDATE notifier_outbox SET delivered_at = CURRENT_TIMESTAMP"))
-    bodies = [json.loads(p) for _, p in rows if p.startswith("{") and '"event_type"' in p]
+    bodies = [json.loads(p) for _, p in rows if '"event_type"' in p or '"nl.consent-ledger.' in p]
     if bodies:
         world.add(*bodies)
     return len(bodies)
