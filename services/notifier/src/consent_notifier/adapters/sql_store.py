@@ -1,4 +1,5 @@
-"""The notifier's store: registry, requests and decisions, callback tasks, outbox, credentials."""
+"""The notifier's store: registry, requests and decisions, callback tasks, outbox, credentials
+(the outbox in sql_outbox, credentials in sql_credentials, the registry's rows in sql_registry_rows)."""
 
 from __future__ import annotations
 
@@ -6,192 +7,37 @@ import json
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ledger_contracts.vocabulary import DataCategory
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from ..app.ports import Credential, OutboxItem, StoredDecision, StoredRequest
+from ..app.ports import OutboxItem, StoredDecision, StoredRequest
 from ..core.callbacks import CallbackTask, TaskState
-from ..core.policy import Facts, PhoneRequest
-from ..core.registry import KnownPerson, Party, Topic, VerifiedNumber
+from ..core.policy import PhoneRequest
+from ..core.registry import KnownPerson, Party
 from .number_seal import CALLER_NAME, NumberSeal
+from .sql_credentials import CredentialStore
 from .sql_models import (
     CallbackTaskRow,
-    CredentialRow,
     DecisionRow,
     KnownPersonRow,
     OutboxRow,
     PartyRow,
-    PartyTopicRow,
     PhoneRequestRow,
-    SessionRow,
-    VerifiedNumberRow,
 )
+from .sql_outbox import OutboxMessage, OutboxStore, item_json
+from .sql_registry_rows import RegistryRows
+from .sql_times import aware, utc
 
 __all__ = ["OutboxMessage", "SqlNotifierStore", "SqlNotifierTx"]
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything is stored in UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _u(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    id: int
-    target: str
-    destination: str
-    payload: str
-    attempts: int
-
-
-class SqlNotifierTx:
+class SqlNotifierTx(RegistryRows):
     def __init__(self, session: Session, numbers: NumberSeal) -> None:
         self.numbers = numbers
         self.s = session
-
-    # --- registry ----------------------------------------------------------------------------
-
-    def party(self, party_id: str) -> Party | None:
-        row = self.s.get(PartyRow, party_id)
-        if row is None:
-            return None
-        topics = self.s.exec(
-            select(PartyTopicRow)
-            .where(PartyTopicRow.party_id == party_id)
-            .order_by(col(PartyTopicRow.topic_id))
-        ).all()
-        return Party(
-            row.party_id,
-            row.name,
-            row.category,
-            tuple(
-                Topic(t.topic_id, t.label, t.gdpr_basis, t.statute, t.art9_ground, t.art9_statute)
-                for t in topics
-            ),
-            _utc(row.valid_from),
-            _utc(row.valid_until),
-            row.always_call_back,
-        )
-
-    def put_party(self, party: Party) -> None:
-        self.s.merge(
-            PartyRow(
-                party_id=party.party_id,
-                name=party.name,
-                category=party.category,
-                valid_from=party.valid_from,
-                valid_until=party.valid_until,
-                always_call_back=party.always_call_back,
-            )
-        )
-        for old in self.s.exec(select(PartyTopicRow).where(PartyTopicRow.party_id == party.party_id)).all():
-            self.s.delete(old)
-        self.s.flush()
-        for t in party.topics:
-            self.s.add(
-                PartyTopicRow(
-                    party_id=party.party_id,
-                    topic_id=t.topic_id,
-                    label=t.label,
-                    gdpr_basis=t.gdpr_basis,
-                    statute=t.statute,
-                    art9_ground=t.art9_ground,
-                    art9_statute=t.art9_statute,
-                )
-            )
-        self.s.flush()
-
-    def person(self, person_id: str) -> KnownPerson | None:
-        row = self.s.get(KnownPersonRow, person_id)
-        if row is None:
-            return None
-        numbers = self.s.exec(
-            select(VerifiedNumberRow)
-            .where(VerifiedNumberRow.person_id == person_id)
-            .order_by(col(VerifiedNumberRow.id))
-        ).all()
-        return KnownPerson(
-            row.person_id,
-            row.party_id,
-            row.display_name,
-            _utc(row.valid_from),
-            _utc(row.valid_until),
-            tuple(
-                VerifiedNumber(
-                    n.number, n.verified_by, _u(n.verified_at), _utc(n.valid_until), _utc(n.revoked_at)
-                )
-                for n in numbers
-            ),
-        )
-
-    def put_person(self, person: KnownPerson) -> None:
-        self.s.merge(
-            KnownPersonRow(
-                person_id=person.person_id,
-                party_id=person.party_id,
-                display_name=person.display_name,
-                valid_from=person.valid_from,
-                valid_until=person.valid_until,
-            )
-        )
-        self.s.flush()
-
-    def add_number(self, person_id: str, number: VerifiedNumber) -> None:
-        self.s.add(
-            VerifiedNumberRow(
-                person_id=person_id,
-                number=number.number,
-                verified_by=number.verified_by,
-                verified_at=number.verified_at,
-                valid_until=number.valid_until,
-            )
-        )
-        self.s.flush()
-
-    def revoke_number(self, person_id: str, number: str, at: datetime) -> bool:
-        result = self.s.exec(
-            update(VerifiedNumberRow)
-            .where(
-                col(VerifiedNumberRow.person_id) == person_id,
-                col(VerifiedNumberRow.number) == number,
-                col(VerifiedNumberRow.revoked_at).is_(None),
-            )
-            .values(revoked_at=at)
-        )
-        return bool(result.rowcount)
-
-    def facts(self, party_id: str, person_id: str | None, at: datetime) -> Facts:
-        party = self.party(party_id)
-        person = self.person(person_id) if person_id else None
-        if person is not None and person.party_id != party_id:
-            person = None
-        earlier = False
-        if person is not None:
-            earlier = (
-                self.s.exec(
-                    select(func.count())
-                    .select_from(DecisionRow)
-                    .join(PhoneRequestRow, col(PhoneRequestRow.request_id) == col(DecisionRow.request_id))
-                    .where(
-                        PhoneRequestRow.person_id == person.person_id,
-                        PhoneRequestRow.party_id == party_id,
-                        DecisionRow.verdict == "allow",
-                        col(DecisionRow.basis).in_(["policy", "callback"]),
-                    )
-                ).one()
-                > 0
-            )
-        return Facts(party, person, earlier)
 
     # --- requests, decisions, tasks ----------------------------------------------------------
 
@@ -227,7 +73,7 @@ class SqlNotifierTx:
             frozenset(c for c in row.data_categories.split(",") if c),
             row.special_categories,
             row.requested_by,
-            _u(row.requested_at),
+            aware(row.requested_at),
             article_9=any(DataCategory(c).article_9 for c in row.data_categories.split(",") if c),
             caller_name=self.numbers.open(row.caller_name, CALLER_NAME),
         )
@@ -244,7 +90,7 @@ class SqlNotifierTx:
                     d.basis,
                     d.policy_version,
                     d.decided_by,
-                    _u(d.decided_at),
+                    aware(d.decided_at),
                     self.numbers.open(d.callback_number),
                     d.note,
                 )
@@ -254,9 +100,9 @@ class SqlNotifierTx:
                 task.task_id,
                 task.request_id,
                 self.numbers.open(task.number) or "",
-                _u(task.deadline),
+                aware(task.deadline),
                 TaskState(task.state),
-                _utc(task.closed_at),
+                utc(task.closed_at),
                 task.recorded_by,
             )
             if task
@@ -348,19 +194,13 @@ class SqlNotifierTx:
                         payload=item.payload,
                         created_at=now,
                         next_attempt_at=now,
-                        then_item=json.dumps(_item_json(item.then)) if item.then else None,
+                        then_item=json.dumps(item_json(item.then)) if item.then else None,
                     )
                 )
         self.s.flush()
 
 
-def _item_json(item: OutboxItem) -> dict[str, str]:
-    if item.then is not None:
-        raise ValueError("a follow-up cannot have a follow-up of its own")
-    return {"key": item.key, "target": item.target, "destination": item.destination, "payload": item.payload}
-
-
-class SqlNotifierStore:
+class SqlNotifierStore(OutboxStore, CredentialStore):
     def __init__(self, engine: Engine, number_key: bytes | None = None) -> None:
         """`number_key` seals callback numbers while their callback is open; without one a random key
         is made for this process (an open callback's number then does not outlive a restart)."""
@@ -402,96 +242,3 @@ class SqlNotifierStore:
             if requested_by:
                 query = query.where(PhoneRequestRow.requested_by == requested_by)
             return [tx._stored(r) for r in tx.s.exec(query).all()]
-
-    # --- outbox ------------------------------------------------------------------------------
-
-    def outbox_due(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        with self.transaction() as tx:
-            rows = tx.s.exec(
-                select(OutboxRow)
-                .where(
-                    col(OutboxRow.delivered_at).is_(None),
-                    col(OutboxRow.failed_at).is_(None),
-                    col(OutboxRow.next_attempt_at) <= now,
-                )
-                .order_by(col(OutboxRow.id))
-                .limit(limit)
-            ).all()
-            return [OutboxMessage(r.id or 0, r.target, r.destination, r.payload, r.attempts) for r in rows]
-
-    def outbox_delivered(self, ids: list[int], at: datetime) -> None:
-        """Mark delivered and, in the same transaction, enqueue each one's follow-up."""
-        if ids:
-            with self.transaction() as tx:
-                tx.s.exec(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(delivered_at=at))
-                follow = tx.s.exec(
-                    select(OutboxRow.then_item).where(
-                        col(OutboxRow.id).in_(ids), col(OutboxRow.then_item).is_not(None)
-                    )
-                ).all()
-                if follow:
-                    tx.enqueue([OutboxItem(**json.loads(f)) for f in follow if f])
-
-    def outbox_retry(self, msg_id: int, error: str, next_at: datetime | None, at: datetime) -> None:
-        """Schedule another attempt at `next_at`, or give up (failed) when it is None."""
-        values: dict[str, object] = {"attempts": OutboxRow.attempts + 1, "last_error": error[:500]}
-        values.update({"next_attempt_at": next_at} if next_at else {"failed_at": at})
-        with self.transaction() as tx:
-            tx.s.exec(update(OutboxRow).where(col(OutboxRow.id) == msg_id).values(**values))
-
-    def outbox_counts(self) -> tuple[int, int]:
-        """(pending, failed)."""
-        with self.transaction() as tx:
-            pending = tx.s.exec(
-                select(func.count())
-                .select_from(OutboxRow)
-                .where(col(OutboxRow.delivered_at).is_(None), col(OutboxRow.failed_at).is_(None))
-            ).one()
-            failed = tx.s.exec(
-                select(func.count()).select_from(OutboxRow).where(col(OutboxRow.failed_at).is_not(None))
-            ).one()
-            return int(pending), int(failed)
-
-    # --- credentials -------------------------------------------------------------------------
-
-    def credential(self, principal_id: str) -> Credential | None:
-        with self.transaction() as tx:
-            row = tx.s.get(CredentialRow, principal_id)
-            if row is None:
-                return None
-            return Credential(
-                row.principal_id,
-                row.kind,
-                frozenset(r for r in row.roles.split(",") if r),
-                row.secret_hash,
-                _u(row.created_at),
-                _utc(row.disabled_at),
-            )
-
-    def put_credential(self, c: Credential) -> None:
-        with self.transaction() as tx:
-            tx.s.merge(
-                CredentialRow(
-                    principal_id=c.principal_id,
-                    kind=c.kind,
-                    roles=",".join(sorted(c.roles)),
-                    secret_hash=c.secret_hash,
-                    created_at=c.created_at,
-                    disabled_at=c.disabled_at,
-                )
-            )
-
-    def add_session(self, token_hash: str, principal_id: str, expires_at: datetime) -> None:
-        with self.transaction() as tx:
-            tx.s.add(SessionRow(token_hash=token_hash, principal_id=principal_id, expires_at=expires_at))
-
-    def session(self, token_hash: str) -> tuple[str, datetime] | None:
-        with self.transaction() as tx:
-            row = tx.s.get(SessionRow, token_hash)
-            return (row.principal_id, _u(row.expires_at)) if row else None
-
-    def end_session(self, token_hash: str) -> None:
-        with self.transaction() as tx:
-            row = tx.s.get(SessionRow, token_hash)
-            if row:
-                tx.s.delete(row)

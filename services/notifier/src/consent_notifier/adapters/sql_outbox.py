@@ -1,0 +1,95 @@
+"""The outbox as the relay reads it: messages due, delivered, retried and counted (at-least-once
+delivery, adapters/outbox.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+
+from ..app.ports import OutboxItem
+from .sql_models import (
+    OutboxRow,
+)
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from .sql_store import SqlNotifierTx
+
+__all__ = ["OutboxMessage", "OutboxStore", "item_json"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    id: int
+    target: str
+    destination: str
+    payload: str
+    attempts: int
+
+
+def item_json(item: OutboxItem) -> dict[str, str]:
+    if item.then is not None:
+        raise ValueError("a follow-up cannot have a follow-up of its own")
+    return {"key": item.key, "target": item.target, "destination": item.destination, "payload": item.payload}
+
+
+class OutboxStore:
+    """Part of SqlNotifierStore: the outbox, each read in its own transaction."""
+
+    def transaction(self) -> AbstractContextManager[SqlNotifierTx]:
+        raise NotImplementedError
+
+    # --- outbox ------------------------------------------------------------------------------
+
+    def outbox_due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        with self.transaction() as tx:
+            rows = tx.s.exec(
+                select(OutboxRow)
+                .where(
+                    col(OutboxRow.delivered_at).is_(None),
+                    col(OutboxRow.failed_at).is_(None),
+                    col(OutboxRow.next_attempt_at) <= now,
+                )
+                .order_by(col(OutboxRow.id))
+                .limit(limit)
+            ).all()
+            return [OutboxMessage(r.id or 0, r.target, r.destination, r.payload, r.attempts) for r in rows]
+
+    def outbox_delivered(self, ids: list[int], at: datetime) -> None:
+        """Mark delivered and, in the same transaction, enqueue each one's follow-up."""
+        if ids:
+            with self.transaction() as tx:
+                tx.s.exec(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(delivered_at=at))
+                follow = tx.s.exec(
+                    select(OutboxRow.then_item).where(
+                        col(OutboxRow.id).in_(ids), col(OutboxRow.then_item).is_not(None)
+                    )
+                ).all()
+                if follow:
+                    tx.enqueue([OutboxItem(**json.loads(f)) for f in follow if f])
+
+    def outbox_retry(self, msg_id: int, error: str, next_at: datetime | None, at: datetime) -> None:
+        """Schedule another attempt at `next_at`, or give up (failed) when it is None."""
+        values: dict[str, object] = {"attempts": OutboxRow.attempts + 1, "last_error": error[:500]}
+        values.update({"next_attempt_at": next_at} if next_at else {"failed_at": at})
+        with self.transaction() as tx:
+            tx.s.exec(update(OutboxRow).where(col(OutboxRow.id) == msg_id).values(**values))
+
+    def outbox_counts(self) -> tuple[int, int]:
+        """(pending, failed)."""
+        with self.transaction() as tx:
+            pending = tx.s.exec(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(col(OutboxRow.delivered_at).is_(None), col(OutboxRow.failed_at).is_(None))
+            ).one()
+            failed = tx.s.exec(
+                select(func.count()).select_from(OutboxRow).where(col(OutboxRow.failed_at).is_not(None))
+            ).one()
+            return int(pending), int(failed)
