@@ -13,12 +13,15 @@ import typer
 
 from .cli_clients import register as register_clients
 from .cli_dead_letters import register as register_dead_letters
-from .cli_integrity import register as register_integrity
+from .cli_keys import register as register_keys
+from .cli_offline import register as register_offline
 from .cli_output import EXIT_USAGE, err
 from .cli_privacy import register as register_privacy
 from .cli_producers import register as register_producers
+from .cli_proofs import register as register_proofs
 from .cli_rights import register as register_rights
 from .cli_verify import register as register_verify
+from .cli_witness import register as register_witness
 from .errors import ConfigError, NoLedger
 
 if TYPE_CHECKING:
@@ -173,8 +176,11 @@ def ldv_key() -> None:
 def build_app() -> typer.Typer:
     """The ledger's command line, every group registered."""
     cli = new_app()
-    keys = register_integrity(cli, command_settings)
+    keys = register_keys(cli, command_settings)
     keys.command("ldv")(ldv_key)
+    register_proofs(cli, command_settings)
+    register_offline(cli)
+    register_witness(cli)
     register_clients(cli, _clients)
     cli.command()(consume)
     cli.command()(serve)

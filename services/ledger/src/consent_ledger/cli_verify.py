@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli_integrity import load_state, parse_keys, save_state, size_of
+from .cli_keys import parse_keys
 from .cli_output import EXIT_DAMAGED, EXIT_INTACT, EXIT_USAGE, err, out
+from .cli_witness import load_state, save_state, size_of
 from .errors import NoLedger
 
 if TYPE_CHECKING:
