@@ -21,15 +21,15 @@ from ..app.clients import ApiClients, Scope
 from ..app.consent_query import ConsentQuery
 from ..app.ingest import IngestService
 from ..app.subject_rights import RequestRefused
-from .http_consent import (
+from .http_access import (
     ApiRefusal,
     ClientDep,
     ConsentApiDeps,
-    consent_router,
     invalid_input_response,
     refusal_response,
     require_scope,
 )
+from .http_consent import consent_router
 from .http_events import EventsApiDeps, events_router
 from .http_ldv import LdvApiDeps, ldv_router
 from .http_proofs import proofs_router

@@ -3,198 +3,34 @@ scopes; every answer and every refusal counted. Fail closed: no record means not
 
 from __future__ import annotations
 
-import logging
-import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query, Request
 from ledger_contracts.problems import (
-    PROBLEM_MEDIA_TYPE,
     ApiRefusal,
-    describe_invalid,
-    problem_body,
     problem_responses,
 )
-from ledger_contracts.subjects import PSEUDONYM_PATTERN, SubjectRef
 from ledger_contracts.vocabulary import ConsentPurpose
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
-from ..app.clients import ApiClients, Client, ClientRefused, Scope
-from ..app.consent_query import MAX_BULK, ConsentAnswer, ConsentQuery, HistoryEntry, SubjectRefused
+from ..app.clients import Client, Scope
+from ..app.consent_query import ConsentAnswer, HistoryEntry, SubjectRefused
 from ..core.consent_state import DPV_STATE
-from .metrics import LedgerMetrics
+from .http_access import ClientDep, ConsentApiDeps, Deps, refused, require_scope
+from .http_consent_models import (
+    BulkIn,
+    BulkOut,
+    ConsentQueryIn,
+    ConsentRecord,
+    ConsentStatusOut,
+    HistoryIn,
+    HistoryItem,
+    HistoryOut,
+    Moment,
+    PseudonymPath,
+)
 
-__all__ = [
-    "ClientDep",
-    "ConsentApiDeps",
-    "ApiRefusal",
-    "Deps",
-    "consent_router",
-    "invalid_input_response",
-    "refusal_response",
-    "require_scope",
-    "served_part",
-]
-
-log = logging.getLogger("consent_ledger.access")
-# Scopes whose every use is logged with the client and counted, beside the entries they write.
-RECORDED_USES = frozenset({Scope.SUBJECT_ACCESS, Scope.SUBJECT_ERASURE, Scope.REGISTER_ADMIN})
-
-
-class ConsentApiDeps:
-    def __init__(self, query: ConsentQuery, clients: ApiClients, metrics: LedgerMetrics) -> None:
-        self.query, self.clients, self.metrics = query, clients, metrics
-
-
-def invalid_input_response(exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's validation errors (without its "body"/"query"/"path" part) in the one refusal
-    shape: where and what, never the value sent."""
-    detail, field = describe_invalid(exc.errors(), skip=1)
-    return refusal_response(ApiRefusal(422, "invalid-input", detail, field))
-
-
-def refusal_response(exc: ApiRefusal) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    body = problem_body(exc.status, exc.error, exc.detail, exc.field)
-    return JSONResponse(body, exc.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
-
-
-# --- models ---------------------------------------------------------------------------------
-
-_NUMBER = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*$", re.I)
-
-
-def _rfc3339_only(value: object) -> object:
-    """Pydantic would read 0.5 as a Unix time; a moment must be written as an RFC 3339 date-time."""
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):
-        raise ValueError("a date-time with offset, e.g. 2026-03-01T12:00:00+01:00")
-    return value
-
-
-Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
-
-
-class ConsentRecord(BaseModel):
-    """The ledger entry an answer rests on."""
-
-    event_id: str
-    event_type: str
-    occurred_at: datetime
-    valid_until: datetime | None
-    chain: str
-    seq: int
-
-
-class ConsentStatusOut(BaseModel):
-    subject: str = Field(description="The subject's pseudonym")
-    purpose: ConsentPurpose
-    allowed: bool
-    as_of: datetime
-    reason: str | None = Field(
-        None,
-        description="consent:status only: no-consent-record, given, renewed, refused, withdrawn, restricted…",
-    )
-    state: str | None = Field(None, description="consent:status only: the DPV consent status that holds")
-    record: ConsentRecord | None = Field(None, description="consent:status only")
-
-
-class ConsentQueryIn(BaseModel):
-    subject: SubjectRef
-    purpose: ConsentPurpose
-    as_of: Moment | None = Field(None, description="Ask about this moment instead of now")
-
-
-class BulkIn(BaseModel):
-    purpose: ConsentPurpose
-    subjects: list[Annotated[str, Field(max_length=80)]] = Field(
-        min_length=1, max_length=MAX_BULK, description="BSNs or ledger pseudonyms"
-    )
-
-
-class BulkOut(BaseModel):
-    purpose: ConsentPurpose
-    as_of: datetime
-    allowed: list[bool] = Field(description="One answer per subject, in the order asked")
-    count_allowed: int
-
-
-class HistoryIn(BaseModel):
-    subject: SubjectRef
-
-
-class HistoryItem(BaseModel):
-    chain: str
-    seq: int
-    recorded_at: str
-    event_type: str
-    event_id: str
-    occurred_at: str
-    purpose: ConsentPurpose
-    state: str | None = Field(None, description="DPV status the event expresses; none for a notice")
-    data: dict[str, Any] = Field(description="The event's data as the ledger holds it (sealed text left out)")
-
-
-class HistoryOut(BaseModel):
-    subject: str
-    entries: list[HistoryItem]
-
-
-# The pattern is published for clients; the handler checks it, so a BSN gets its own refusal.
-PseudonymPath = Annotated[
-    str, Path(description="A ledger pseudonym, never a BSN", json_schema_extra={"pattern": PSEUDONYM_PATTERN})
-]
-
-# --- dependencies ---------------------------------------------------------------------------
-
-
-def _deps(request: Request) -> ConsentApiDeps:
-    return request.app.state.consent  # type: ignore[no-any-return]
-
-
-Deps = Annotated[ConsentApiDeps, Depends(_deps)]
-
-
-def served_part(request: Request, name: str, what: str) -> object:
-    """A part of the API that this process may not serve (`app.state.<name>`), or a 503 saying so."""
-    found = getattr(request.app.state, name, None)
-    if found is None:
-        raise ApiRefusal(503, f"no-{name}-service", f"this ledger process does not serve {what}")
-    return found
-
-
-def _client(request: Request, d: Deps) -> Client:
-    try:
-        return d.clients.authenticate(request.headers.get("authorization"))
-    except ClientRefused as exc:
-        _refused(d, exc.reason, request)
-        raise ApiRefusal(401, exc.reason, str(exc)) from None
-
-
-ClientDep = Annotated[Client, Depends(_client)]
-
-
-def _refused(d: ConsentApiDeps, reason: str, request: Request) -> None:
-    d.metrics.consent_refused.labels(reason=reason).inc()
-    route = getattr(request.scope.get("route"), "path", "(no route)")
-    log.warning("api request refused: %s on %s %s", reason, request.method, route)
-
-
-def require_scope(client: Client, scope: Scope, d: ConsentApiDeps, request: Request, *either: Scope) -> None:
-    """Refuse unless the client has `scope` (or one of `either`). A use of a scope that acts on no
-    subject's entries is recorded here: a log line naming the client, and a count."""
-    wanted = (scope, *either)
-    granted = next((s for s in wanted if client.may(s)), None)
-    if granted is None:
-        _refused(d, "missing-scope", request)
-        named = " or ".join(str(s) for s in wanted)
-        raise ApiRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {named}")
-    if granted in RECORDED_USES:
-        route = getattr(request.scope.get("route"), "path", "(no route)")
-        d.metrics.scope_uses.labels(client=client.client_id, scope=str(granted)).inc()
-        log.info("client %s used %s: %s %s", client.client_id, granted, request.method, route)
+__all__ = ["consent_router"]
 
 
 def _pseudonyms(d: ConsentApiDeps, values: list[str], request: Request, indexed: bool = True) -> list[str]:
@@ -202,14 +38,14 @@ def _pseudonyms(d: ConsentApiDeps, values: list[str], request: Request, indexed:
     try:
         return [d.query.pseudonym_of(v, i if indexed else None) for i, v in enumerate(values)]
     except SubjectRefused as exc:
-        _refused(d, "invalid-subject", request)
+        refused(d, "invalid-subject", request)
         raise ApiRefusal(422, "invalid-subject", str(exc), exc.field) from None
 
 
 def _path_pseudonym(d: ConsentApiDeps, subject: str, request: Request, instead: str) -> str:
     """The subject in a URL: a pseudonym only; a BSN there gets its own refusal."""
     if subject.isdigit():
-        _refused(d, "bsn-in-url", request)
+        refused(d, "bsn-in-url", request)
         raise ApiRefusal(400, "bsn-in-url", f"never put a BSN in a URL; POST {instead}", "subject")
     return _pseudonyms(d, [subject], request, indexed=False)[0]
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from ..app.clients import Scope
 from ..app.ldv import ldv_records
-from .http_consent import ClientDep, Deps, require_scope
+from .http_access import ClientDep, Deps, require_scope
 from .sql_ldv import ldv_entries
 from .sql_store import SqlLedgerStore
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from ..app.checkpoints import CheckpointRefused, Checkpoints
 from ..app.clients import Scope
-from .http_consent import ClientDep, Deps, require_scope
+from .http_access import ClientDep, Deps, require_scope
 
 __all__ = ["proofs_router"]
 

@@ -26,7 +26,8 @@ from ..app.registers import (
     warnings_of,
 )
 from ..core.pseudonyms import Pseudonymizer
-from .http_consent import ClientDep, Deps, Moment, require_scope, served_part
+from .http_access import ClientDep, Deps, require_scope, served_part
+from .http_consent_models import Moment
 from .sql_retention import SqlRetentionStore
 from .sql_tables import fixed_utc
 

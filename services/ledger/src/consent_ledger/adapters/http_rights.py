@@ -27,8 +27,8 @@ from ..app.clients import Client, Scope
 from ..app.consent_query import ConsentQuery
 from ..app.subject_rights import Decision, Hold, RequestRefused, SubjectRights, TrackedRequest
 from .access_report_render import render_html, render_pdf
-from .http_consent import ClientDep, require_scope, served_part
-from .http_consent import Deps as ConsentDeps
+from .http_access import ClientDep, require_scope, served_part
+from .http_access import Deps as ConsentDeps
 from .sql_rights import SqlRightsStore
 
 __all__ = ["RightsApiDeps", "refusal_of", "rights_router"]
