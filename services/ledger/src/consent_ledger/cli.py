@@ -13,6 +13,7 @@ import typer
 
 from .cli_clients import register as register_clients
 from .cli_dead_letters import register as register_dead_letters
+from .cli_export import register as register_export
 from .cli_keys import register as register_keys
 from .cli_offline import register as register_offline
 from .cli_output import EXIT_USAGE, err
@@ -188,7 +189,8 @@ def build_app() -> typer.Typer:
     register_producers(cli, _producer_store)
     register_privacy(cli, _privacy)
     register_rights(cli, _privacy, keyed_settings)
-    register_verify(cli, command_settings, keyed_settings)
+    register_export(cli, command_settings, keyed_settings)
+    register_verify(cli)
     return cli
 
 

@@ -1,4 +1,4 @@
-"""`export` and `verify`: the auditor's check of every chain, from the database or offline from an
+"""`verify`: the auditor's check of every chain, from the database or offline from an
 export. Exit codes of `verify`: 0 intact, 1 damaged, 2 usage error (bad arguments, unreadable file)."""
 
 from __future__ import annotations
@@ -20,90 +20,14 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from .app.parallel_verify import PartReader
-    from .config import Settings
     from .core.verify import StoredEntry
+from .cli_progress import progress_bar
 
 __all__ = ["register"]
 
 
-class _Unseen:
-    """The progress of a command whose error output is no terminal (a file, a pipe, a job): nothing
-    to show, so rich.progress is not even loaded (20 ms of `verify`'s start)."""
-
-    def __enter__(self) -> _Unseen:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def add_task(self, description: str, total: float | None = None) -> int:
-        return 0
-
-    def advance(self, task: int, advance: float = 1) -> None:
-        return None
-
-    def reset(self, task: int) -> None:
-        return None
-
-
-def progress_bar() -> Progress:
-    if not err.is_terminal:
-        return _Unseen()  # type: ignore[return-value]  # the part of Progress the commands use
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
-
-
-def register(app: typer.Typer, settings: Callable[..., Settings], keyed: Callable[[], Settings]) -> None:
-    """Adds `export` and `verify`; `settings(**overrides)` gives the settings of a command, `keyed()`
-    those with the ledger's keys (an LDV export encrypts subject ids)."""
-    _settings = settings
-
-    @app.command()
-    def export(
-        output: Annotated[Path, typer.Option("--out", "-o", help="File to write (JSON lines)")],
-        database_url: Annotated[str | None, typer.Option(help="Overrides LEDGER_DATABASE_URL")] = None,
-        format_: Annotated[
-            str,
-            typer.Option(
-                "--format",
-                help="ledger: every chain, for `verify --export`; ldv: Logboek Dataverwerkingen records "
-                "of disclosures, consent events and phone decisions",
-            ),
-        ] = "ledger",
-        chain: Annotated[str | None, typer.Option(help="ldv: only this chain")] = None,
-    ) -> None:
-        """Write every chain to a file that `verify --export` checks offline, or (--format ldv) the
-        Logboek Dataverwerkingen records of what the ledger holds."""
-        if format_ not in ("ledger", "ldv"):
-            err.print("[red]usage:[/red] --format is ledger or ldv")
-            raise typer.Exit(EXIT_USAGE)
-        if format_ == "ldv":
-            _export_ldv(keyed(), output, database_url, chain)
-            return
-        from .adapters.sql_tree import SqlTreeStore
-        from .app.export import write_export
-        from .stores import build_store
-
-        store = build_store(_settings(database_url=database_url), run_migrations=False)
-        heads = store.heads()
-        trees = SqlTreeStore(store)
-        notes = {}
-        for head in heads:  # each chain's latest signed checkpoint, with its cosignatures
-            latest = trees.checkpoint(head.chain)
-            if latest is not None:
-                notes[head.chain] = latest.note + "".join(trees.cosignatures(head.chain, latest.size))
-        with progress_bar() as progress, output.open("wb") as fh:
-            task = progress.add_task("exporting", total=sum(h.length for h in heads))
-            n = write_export(store, fh, lambda k: progress.advance(task, k), notes)
-        out.print(f"exported {n} entries to {output}")
+def register(app: typer.Typer) -> None:
+    """Adds `verify`."""
 
     @app.command()
     def verify(
@@ -282,27 +206,6 @@ def register(app: typer.Typer, settings: Callable[..., Settings], keyed: Callabl
             save_state(checkpoint_file, keep, single)
             out.print(f"saved   the latest checkpoints to {checkpoint_file}")
         raise typer.Exit(EXIT_DAMAGED if damaged else EXIT_INTACT)
-
-
-def _export_ldv(settings: Settings, output: Path, database_url: str | None, chain: str | None) -> None:
-    import orjson
-
-    from . import __version__
-    from .adapters.sql_ldv import ldv_entries
-    from .app.ldv import ldv_records
-    from .stores import build_store
-
-    if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
-    store = build_store(settings, run_migrations=False)
-    n = 0
-    with output.open("wb") as fh:
-        for record in ldv_records(
-            ldv_entries(store, chain), settings.public_url, settings.ldv_key(), __version__
-        ):
-            fh.write(orjson.dumps(record) + b"\n")
-            n += 1
-    out.print(f"exported {n} LDV records to {output}")
 
 
 def _counted(entries: Iterable[StoredEntry], progress: Progress, task: TaskID) -> Generator[StoredEntry]:
