@@ -46,3 +46,23 @@ def test_the_ledger_package_does_not_depend_on_the_notifier():
 
     project = tomllib.loads((ROOT / "services/ledger/pyproject.toml").read_text())["project"]
     assert not [d for d in project["dependencies"] if d.startswith("consent-notifier")]
+
+
+def test_the_run_command_installs_no_development_tools():
+    """`uv run consent-ledger up --dev` syncs the default groups only: none (pyproject.toml), so the
+    development tools (the dev group) are installed by the test command alone."""
+    import shutil
+    import subprocess
+    import tomllib
+
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["default-groups"] == []
+    uv = shutil.which("uv")
+    assert uv, "uv runs the tests (scripts/test installs it)"
+    export = [uv, "export", "--no-hashes", "--frozen", "--no-emit-workspace"]
+    run = subprocess.run(export, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True).stdout
+    full = subprocess.run(
+        [*export, "--all-groups"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    tools = ("pytest", "playwright", "mypy", "ruff", "schemathesis", "hypothesis")
+    assert not [t for t in tools if f"\n{t}==" in run], "the run command would install development tools"
+    assert all(f"\n{t}==" in full for t in tools)  # the check sees them where they are
