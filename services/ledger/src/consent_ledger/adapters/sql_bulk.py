@@ -22,6 +22,7 @@ __all__ = [
     "insert_rows",
     "upsert_rows",
     "insert_statement",
+    "vars_of",
 ]
 
 
@@ -120,3 +121,8 @@ def upsert_rows(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]],
 def insert_statement(conn: Connection, table: Any) -> Any:
     """INSERT with ON CONFLICT, in the connection's dialect."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def vars_of(row: Any) -> dict[str, Any]:
+    """A slotted row (app.ports) as the mapping of its columns."""
+    return {s: getattr(row, s) for s in row.__slots__}
