@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from consent_ledger.app.consent_query import ConsentQuery
-from consent_ledger.app.subject_rights import RequestRefused
+from consent_ledger.app.rights_model import RequestRefused
 from consent_ledger.core.verify import verify_chain
 from ledger_contracts.vocabulary import SubjectRight
 

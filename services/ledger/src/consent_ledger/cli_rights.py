@@ -89,7 +89,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     ) -> None:
         """Decide an erasure request: erase what may go, keep what must stay, each with its reason."""
         from .adapters.report_nl import REASONS
-        from .app.subject_rights import RequestRefused
+        from .app.rights_model import RequestRefused
 
         p = privacy()
         try:
@@ -106,7 +106,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     @requests.command("restrict")
     def restrict(request_id: str, by: ByOption) -> None:
         """Decide a restriction request (art. 18): consent answers about the subject become no."""
-        from .app.subject_rights import RequestRefused
+        from .app.rights_model import RequestRefused
 
         p = privacy()
         try:
@@ -138,7 +138,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     @holds.command("lift")
     def lift(hold_id: str, by: ByOption) -> None:
         """Lift a hold or a restriction before its end."""
-        from .app.subject_rights import RequestRefused
+        from .app.rights_model import RequestRefused
 
         p = privacy()
         try:
@@ -158,7 +158,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         copy: Annotated[Path | None, typer.Option(help="Write the requester's copy (JSON) here")] = None,
     ) -> None:
         """Correct, complete or remove a sealed field of an entry about the subject (art. 16)."""
-        from .app.subject_rights import RequestRefused
+        from .app.rights_model import RequestRefused
 
         p = privacy()
         try:
@@ -195,7 +195,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         from .adapters.access_report_render import render_html, render_pdf
         from .app.access_report import AccessReports
         from .app.checkpoints import CheckpointRefused
-        from .app.subject_rights import RequestRefused
+        from .app.rights_model import RequestRefused
         from .bootstrap import build_checkpoints
 
         if (controller is None) == (request_id is None):

@@ -14,7 +14,7 @@ from fpdf.fonts import FontFace
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..app.access_report import AccessReport, ReportLine
-from ..app.subject_rights import TrackedRequest
+from ..app.rights_model import TrackedRequest
 from . import report_nl as words
 
 __all__ = ["render_html", "render_pdf"]

@@ -20,7 +20,7 @@ from ..app.checkpoints import CheckpointRefused, Checkpoints
 from ..app.clients import ApiClients, Scope
 from ..app.consent_query import ConsentQuery
 from ..app.ingest import IngestService
-from ..app.subject_rights import RequestRefused
+from ..app.rights_model import RequestRefused
 from .http_access import (
     ApiRefusal,
     ClientDep,

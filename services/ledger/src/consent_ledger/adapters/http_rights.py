@@ -25,7 +25,8 @@ from ..app.access_report import AccessReports
 from ..app.checkpoints import CheckpointRefused
 from ..app.clients import Client, Scope
 from ..app.consent_query import ConsentQuery
-from ..app.subject_rights import Decision, Hold, RequestRefused, SubjectRights, TrackedRequest
+from ..app.rights_model import Decision, Hold, RequestRefused, TrackedRequest
+from ..app.subject_rights import SubjectRights
 from .access_report_render import render_html, render_pdf
 from .http_access import ClientDep, require_scope, served_part
 from .http_access import Deps as ConsentDeps

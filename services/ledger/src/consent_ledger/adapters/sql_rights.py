@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..app.access_report import ErasedScope
 from ..app.retention import Scope
-from ..app.subject_rights import Hold, TrackedRequest
+from ..app.rights_model import Hold, TrackedRequest
 from .sql_retention import SqlRetentionStore
 from .sql_tables import ENTRY, ERASURE, HOLD, MILESTONE, REQUEST, parse_fixed_utc
 from .sql_transaction import wrapped_keys

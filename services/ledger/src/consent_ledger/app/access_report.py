@@ -24,7 +24,7 @@ from ..core.sealing import open_sealed, unwrap_key
 from .checkpoints import Checkpoints
 from .registers import from_stored
 from .retention_rules import due_under
-from .subject_rights import Hold, TrackedRequest
+from .rights_model import Hold, TrackedRequest
 
 __all__ = [
     "RECEIPTS_FORMAT",

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from ledger_contracts.events import (
     DecisionGround,
-    ErasureRule,
     SubjectCorrected,
     SubjectCorrectedData,
     SubjectHoldChanged,
@@ -29,172 +26,19 @@ from ledger_contracts.events import (
     SubjectRequestDecidedData,
     SubjectRequestReceived,
 )
-from ledger_contracts.legal import StatuteRef
-from ledger_contracts.register import ProcessingRegister
 from ledger_contracts.subjects import SubjectRef
-from ledger_contracts.vocabulary import DecisionReason, GdprBasis, SubjectRight
+from ledger_contracts.vocabulary import DecisionReason, SubjectRight
 
 from ..core.pseudonyms import Pseudonymizer
 from .append import BatchAppender
+from .erasure_grounds import erasure_grounds
 from .ports import Clock
 from .records import prepare_event
 from .registers import OPERATIONS_ACTIVITY, PRODUCER, from_stored
 from .retention import RetentionService, Scope
-from .retention_rules import due_under
+from .rights_model import ANSWER_WITHIN, Decision, Hold, RequestRefused, RightsStore, TrackedRequest
 
-__all__ = [
-    "ANSWER_WITHIN",
-    "Hold",
-    "RequestRefused",
-    "RightsStore",
-    "SubjectRights",
-    "TrackedRequest",
-    "erasure_grounds",
-]
-
-ANSWER_WITHIN = relativedelta(months=1)  # GDPR art. 12(3); privacyreglement art. 11 lid 2, 12 lid 2
-# Bases under which the controller must or may keep the data while its task or period runs
-# (art. 17(3)(b)); on consent (a) or legitimate interest (f) the data go on request (17(1)(b), (c)).
-_KEEPING_BASES = frozenset(
-    {GdprBasis.CONTRACT, GdprBasis.LEGAL_OBLIGATION, GdprBasis.VITAL_INTERESTS, GdprBasis.PUBLIC_TASK}
-)
-
-
-class RequestRefused(ValueError):
-    """Why a request could not be taken or decided: unknown-request, already-decided, wrong-right,
-    unknown-event, not-about-subject, no-sealed-field, unknown-hold, unknown-controller, no-request,
-    received-in-future, hold-ended."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-
-
-@dataclass(frozen=True, slots=True)
-class TrackedRequest:
-    request_id: str
-    chain: str
-    pseudonym: str
-    right: str
-    received_on: date
-    due_on: date
-    decided_at: str | None = None
-    outcome: str | None = None
-    received_seq: int | None = None
-    decided_seq: int | None = None
-
-    def overdue(self, today: date) -> bool:
-        return self.decided_at is None and today > self.due_on
-
-
-@dataclass(frozen=True, slots=True)
-class Hold:
-    hold_id: str
-    controller: str
-    pseudonym: str
-    kind: str
-    until: date | None
-    placed_at: str
-
-
-@dataclass
-class Decision:
-    request: TrackedRequest
-    outcome: str
-    grounds: list[DecisionGround] = field(default_factory=list)
-    erased_keys: int = 0
-    entries_sealed: int = 0
-
-
-class RightsStore(Protocol):
-    def scopes_of(self, pseudonym: str) -> list[Scope]: ...
-    def milestones_of(self, pseudonym: str) -> dict[tuple[str, str], dict[str, datetime]]:
-        """(controller, activity or '*') -> milestone -> latest time."""
-        ...
-
-    def registers_in_force(self) -> dict[str, tuple[str, str]]: ...
-    def holds(self, pseudonym: str) -> list[Hold]:
-        """Holds and restrictions in force (not lifted)."""
-        ...
-
-    def hold(self, hold_id: str) -> Hold | None: ...
-    def request(self, request_id: str) -> TrackedRequest | None: ...
-    def entry_about(self, event_id: str) -> tuple[str, int, str, str | None] | None:
-        """(chain, seq, activity, subject pseudonym) of the entry recording `event_id`."""
-        ...
-
-
-def erasure_grounds(
-    scopes: Sequence[Scope],
-    registers: dict[str, ProcessingRegister],
-    milestones: dict[tuple[str, str], dict[str, datetime]],
-    holds: Sequence[Hold],
-    now: datetime,
-) -> list[tuple[Scope, DecisionGround]]:
-    """Per scope (controller, activity) of the subject: erased or kept, and why. Pure.
-
-    Kept: the ledger's own record of requests (accountability), data under a legal hold that has not
-    ended, data of an activity the register does not describe (decided by hand), and data of an
-    activity on a keeping basis (b, c, d, e) whose retention period has not ended. Erased: data on
-    consent or legitimate interest, and data whose period has ended. Data sealed under one key go
-    together or stay together: an erasable scope sharing its key with a kept one stays, on its
-    ground."""
-    today = now.astimezone(UTC).date()
-    held = {h.controller: h for h in holds if h.kind == "legal-hold" and h.until and h.until >= today}
-    out: list[tuple[Scope, DecisionGround]] = []
-    for s in scopes:
-        out.append((s, _ground(s, registers, milestones, held, now)))
-    kept_by_handle = {s.handle: g for s, g in out if g.outcome == "kept"}
-    return [
-        (s, g if g.outcome == "kept" or s.handle not in kept_by_handle else _on(kept_by_handle[s.handle], s))
-        for s, g in out
-    ]
-
-
-def _on(ground: DecisionGround, scope: Scope) -> DecisionGround:
-    return ground.model_copy(update={"controller": scope.controller, "activity": scope.activity})
-
-
-def _ground(
-    s: Scope,
-    registers: dict[str, ProcessingRegister],
-    milestones: dict[tuple[str, str], dict[str, datetime]],
-    held: dict[str, Hold],
-    now: datetime,
-) -> DecisionGround:
-    where = {"controller": s.controller, "activity": s.activity}
-    if s.activity == OPERATIONS_ACTIVITY:
-        return DecisionGround(**where, outcome="kept", reason=DecisionReason.ACCOUNTABILITY)
-    hold = held.get(s.controller)
-    if hold is not None:
-        return DecisionGround(**where, outcome="kept", reason=DecisionReason.LEGAL_HOLD, until=hold.until)
-    register = registers.get(s.controller)
-    activity = register.activity(s.activity) if register else None
-    if activity is None:
-        return DecisionGround(**where, outcome="kept", reason=DecisionReason.UNKNOWN_ACTIVITY)
-    bases = set(activity.legal_basis.gdpr_article_6_1)
-    if not bases & _KEEPING_BASES:
-        reason = (
-            DecisionReason.CONSENT_BASIS if GdprBasis.CONSENT in bases else DecisionReason.LEGITIMATE_INTEREST
-        )
-        return DecisionGround(**where, outcome="erased", reason=reason)
-    statute: StatuteRef | None = activity.legal_basis.statutes[0] if activity.legal_basis.statutes else None
-    ended = due_under(activity.retention, milestones, (s.controller,), s.activity)
-    if ended is None:
-        return DecisionGround(
-            **where, outcome="kept", reason=DecisionReason.PROCESSING_ONGOING, statute=statute
-        )
-    rule = ErasureRule(milestone=ended.rule.milestone, duration=ended.rule.duration)
-    if ended.due_at <= now:
-        return DecisionGround(**where, outcome="erased", reason=DecisionReason.PERIOD_ENDED, rule=rule)
-    return DecisionGround(
-        **where,
-        outcome="kept",
-        reason=DecisionReason.RETENTION_RUNS,
-        rule=rule,
-        statute=statute,
-        until=ended.due_at.astimezone(UTC).date(),
-    )
+__all__ = ["SubjectRights"]
 
 
 class SubjectRights:
