@@ -21,7 +21,6 @@ from . import __version__ as VERSION
 from .adapters.asyncapi import asyncapi_document
 from .adapters.checkpoint_scheduler import CheckpointScheduler
 from .adapters.collector import tune_collector
-from .adapters.consumer import ensure_groups
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
 from .adapters.http_ldv import LdvApiDeps
@@ -31,6 +30,7 @@ from .adapters.http_registers import RegisterApiDeps
 from .adapters.http_rights import RightsApiDeps
 from .adapters.log_hygiene import AccessLog
 from .adapters.retention_scheduler import RetentionScheduler
+from .adapters.stream_groups import ensure_groups
 from .adapters.stream_guard import StreamGuard
 from .adapters.stream_trimmer import StreamTrimmer
 from .app.access_report import AccessReports

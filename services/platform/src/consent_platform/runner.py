@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import IO
 
 from consent_ledger.adapters.collector import tune_collector
-from consent_ledger.adapters.consumer import drop_unread_groups, ensure_groups
 from consent_ledger.adapters.embedded_redis import EmbeddedRedis
+from consent_ledger.adapters.stream_groups import drop_unread_groups, ensure_groups
 from consent_ledger.app.internal_producers import internal_signer
 from consent_ledger.bootstrap import Ledger, build_ledger
 from consent_ledger.config import Settings

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 import redis.asyncio as aioredis
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
@@ -28,81 +25,18 @@ from ledger_contracts.streams import (
     raw_batches,
     text_of,
 )
-from redis.exceptions import ResponseError
 from redis.typing import EncodableT, FieldT
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    DisconnectionError,
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    PendingRollbackError,
-    ResourceClosedError,
-)
-from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from ..app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, merged
 from ..app.screening import Screened
 from ..config import ConsumerSettings
+from .db_errors import connection_trouble, is_contention, is_outage
 from .metrics import LedgerMetrics
 from .screening_pool import ScreeningPool
 
-__all__ = ["LedgerConsumer", "drop_unread_groups", "ensure_groups", "is_contention", "is_outage"]
+__all__ = ["AHEAD", "CONTENTION_RETRIES", "LedgerConsumer"]
 
 log = logging.getLogger("consent_ledger.consumer")
-
-
-async def ensure_groups(
-    redis: aioredis.Redis, group: str = LEDGER_GROUP, streams: tuple[str, ...] = EVENT_STREAMS
-) -> None:
-    """Create the consumer group on each stream it reads from its very start ("0"), so events
-    published before the first start are consumed too. Existing groups are left as they are. Only
-    groups that are read are made: a group nobody reads would hold every entry back from trimming."""
-    for stream in streams:
-        try:
-            await redis.xgroup_create(stream, group, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
-
-async def drop_unread_groups(redis: aioredis.Redis, group: str, streams: tuple[str, ...]) -> None:
-    """Remove `group` from streams it does not read (left by an older version): a group that is never
-    read shows an ever-growing lag, and every entry would look unread to it."""
-    for stream in streams:
-        with contextlib.suppress(ResponseError):  # no such stream
-            await redis.xgroup_destroy(stream, group)
-
-
-# Failures to reach or keep the database, as opposed to a statement it refused.
-_CONNECTION_TROUBLE = (
-    OperationalError,
-    InterfaceError,
-    DisconnectionError,
-    SATimeoutError,
-    PendingRollbackError,
-    ResourceClosedError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    sqlite3.OperationalError,
-    OSError,
-)
-
-
-def connection_trouble(exc: BaseException) -> bool:
-    """A failure to reach or keep the database, as opposed to a statement it refused."""
-    return isinstance(exc, _CONNECTION_TROUBLE)
-
-
-def is_outage(exc: BaseException) -> bool:
-    """Whether an append failed because the database could not be used (down, locked, a replica's
-    concurrent write): then the batch is retried whole. Anything else is the data's doing, and the
-    batch is split to find the entry that fails alone. Errors raised by the driver itself (e.g. from
-    a pipeline) are not wrapped by SQLAlchemy, hence psycopg.Error."""
-    if isinstance(exc, DataError | psycopg.DataError):
-        return False
-    return connection_trouble(exc) or isinstance(exc, DBAPIError | psycopg.Error)
 
 
 CONTENTION_RETRIES = 5
@@ -110,18 +44,6 @@ CONTENTION_RETRIES = 5
 # screening workers busy while the next is read (bench/ingest.py: 8,700 -> 9,400 events/s); more
 # only hold more entries unacknowledged and were slower.
 AHEAD = 1
-_CONTENTION_STATES = frozenset({"40001", "40P01", "23505"})  # serialization, deadlock, unique key
-
-
-def is_contention(exc: BaseException) -> bool:
-    """Whether the database refused the write because another writer got there first. The bulk rows
-    go by the driver's own COPY (sql_store), whose errors SQLAlchemy does not wrap: e.g. two replicas
-    starting the same new chain at once, where one finds the other's entry 0."""
-    if isinstance(exc, IntegrityError | psycopg.IntegrityError):
-        return True
-    orig = getattr(exc, "orig", None)
-    state = getattr(exc, "sqlstate", None) or getattr(orig, "sqlstate", None)
-    return state in _CONTENTION_STATES or "database is locked" in str(orig or "")
 
 
 def _id_key(entry_id: str) -> tuple[int, int]:

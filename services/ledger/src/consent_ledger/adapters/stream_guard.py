@@ -22,8 +22,8 @@ import redis.asyncio as aioredis
 from ledger_contracts.streams import text_of
 from redis.exceptions import ResponseError
 
-from .consumer import ensure_groups
 from .metrics import LedgerMetrics
+from .stream_groups import ensure_groups
 
 __all__ = ["StreamGuard"]
 
