@@ -36,6 +36,8 @@ STATUS = {
 
 ChainPath = Annotated[str, Path(pattern=CHAIN_PATTERN, description="The chain (controller)")]
 
+MAX_POSITION = 2**63 - 1  # a SQL BIGINT (SQLite INTEGER): no tree is larger; a larger number is a 422
+
 
 class InclusionOut(BaseModel):
     chain: str
@@ -82,7 +84,9 @@ NOTE_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @proofs_router.get("/{chain}/checkpoint", responses=NOTE_RESPONSE)
-async def latest_checkpoint(chain: ChainPath, request: Request, size: int | None = Query(None, ge=1)) -> Any:
+async def latest_checkpoint(
+    chain: ChainPath, request: Request, size: int | None = Query(None, ge=1, le=MAX_POSITION)
+) -> Any:
     """The latest signed checkpoint (or the one at `size`), with the witnesses' cosignatures."""
     return PlainTextResponse(await _run(request, _checkpoints(request).note, chain, size), media_type=NOTE)
 
@@ -98,7 +102,10 @@ async def checkpoint_now(chain: ChainPath, request: Request, d: Deps, client: Cl
 
 @proofs_router.get("/{chain}/proofs/inclusion", response_model=InclusionOut)
 async def inclusion(
-    chain: ChainPath, request: Request, index: int = Query(ge=0), size: int | None = Query(None, ge=1)
+    chain: ChainPath,
+    request: Request,
+    index: int = Query(ge=0, le=MAX_POSITION),
+    size: int | None = Query(None, ge=1, le=MAX_POSITION),
 ) -> InclusionOut:
     n, proof = await _run(request, _checkpoints(request).inclusion, chain, index, size)
     return InclusionOut(chain=chain, index=index, size=n, proof=[h.hex() for h in proof])
@@ -106,7 +113,10 @@ async def inclusion(
 
 @proofs_router.get("/{chain}/proofs/consistency", response_model=ConsistencyOut)
 async def consistency(
-    chain: ChainPath, request: Request, old: int = Query(ge=0), new: int | None = Query(None, ge=1)
+    chain: ChainPath,
+    request: Request,
+    old: int = Query(ge=0, le=MAX_POSITION),
+    new: int | None = Query(None, ge=1, le=MAX_POSITION),
 ) -> ConsistencyOut:
     new, proof = await _run(request, _checkpoints(request).consistency, chain, old, new)
     return ConsistencyOut(chain=chain, old=old, new=new, proof=[h.hex() for h in proof])
@@ -114,7 +124,11 @@ async def consistency(
 
 @proofs_router.get("/{chain}/receipts/{seq}")
 async def receipt(
-    chain: ChainPath, seq: Annotated[int, Path(ge=0)], request: Request, d: Deps, client: ClientDep
+    chain: ChainPath,
+    seq: Annotated[int, Path(ge=0, le=MAX_POSITION)],
+    request: Request,
+    d: Deps,
+    client: ClientDep,
 ) -> dict[str, Any]:
     """Entry `seq` with its inclusion proof and the signed checkpoint: verifiable offline with
     `consent-ledger verify-receipt FILE --key <public key>`."""
