@@ -17,6 +17,7 @@ from .adapters.sql_retention import SqlRetentionStore
 from .adapters.sql_rights import SqlRightsStore
 from .adapters.sql_store import SqlLedgerStore
 from .adapters.sql_tree import SqlTreeStore
+from .app.access_report import AccessReports
 from .app.append import BatchAppender, SystemClock
 from .app.checkpoints import Checkpoints
 from .app.clients import ApiClients
@@ -61,7 +62,9 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
     metrics = LedgerMetrics()
     producers = SqlProducerStore(store.engine)
     gate = None if settings.dev_mode else ProducerGate(producers)
-    ingest = IngestService(BatchAppender(store, kek), pseudonyms, gate)
+    ingest = IngestService(
+        BatchAppender(store, kek, previous_keks=settings.previous_keks()), pseudonyms, gate
+    )
     # FastStream's own log: its errors (a read that fails, a subscriber it stops) at their level, the
     # line per message at DEBUG
     broker = RedisBroker(
@@ -104,16 +107,21 @@ class Privacy:
     rights: SubjectRights
     rights_reads: SqlRightsStore
     kek: bytes
+    previous_keks: tuple[bytes, ...] = ()  # a key-encryption key rotation under way (app.rewrap)
+
+    def access_reports(self, checkpoints: Checkpoints) -> AccessReports:
+        return AccessReports(self.rights_reads, self.kek, checkpoints, self.previous_keks)
 
 
 def build_privacy(settings: Settings, store: SqlLedgerStore | None = None) -> Privacy:
     pkey, kek = settings.keys()
     pseudonyms = Pseudonymizer({settings.pseudonym_key_version: pkey}, settings.pseudonym_key_version)
     store = store or build_store(settings)
-    appender = BatchAppender(store, kek)
+    previous = settings.previous_keks()
+    appender = BatchAppender(store, kek, previous_keks=previous)
     reads = SqlRetentionStore(store)
     journal = ErasureJournal(settings.erasure_journal_path())
     retention = RetentionService(reads, appender, pseudonyms, SystemClock(), journal)
     rights_reads = SqlRightsStore(store)
     rights = SubjectRights(rights_reads, appender, pseudonyms, retention, SystemClock())
-    return Privacy(store, appender, pseudonyms, retention, reads, rights, rights_reads, kek)
+    return Privacy(store, appender, pseudonyms, retention, reads, rights, rights_reads, kek, previous)

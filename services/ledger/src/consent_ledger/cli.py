@@ -16,7 +16,7 @@ from .cli_dead_letters import register as register_dead_letters
 from .cli_export import register as register_export
 from .cli_keys import register as register_keys
 from .cli_offline import register as register_offline
-from .cli_output import EXIT_USAGE, err
+from .cli_output import EXIT_USAGE, err, out
 from .cli_privacy import register as register_privacy
 from .cli_producers import register as register_producers
 from .cli_proofs import register as register_proofs
@@ -174,11 +174,31 @@ def ldv_key() -> None:
     print(base64.b64encode(keyed_settings().ldv_key()).decode())
 
 
+def rewrap() -> None:
+    """Rotate the key-encryption key: re-wrap every stored data key by LEDGER_ENCRYPTION_KEY, opening
+    those not yet re-wrapped by LEDGER_PREVIOUS_ENCRYPTION_KEYS. Resumable; exit 1 when a data key
+    is opened by none of the keys given (it is left as it was)."""
+    from .app.rewrap import rewrap_keys
+    from .stores import build_store
+
+    settings = keyed_settings()
+    _, kek = settings.keys()
+    report = rewrap_keys(build_store(settings), kek, settings.previous_keks())
+    out.print(
+        f"re-wrapped {report.rewrapped} data keys; {report.current} were already under the current key, "
+        f"{report.gone} were erased meanwhile, {report.unreadable} are opened by none of the keys given"
+    )
+    if not report.done:
+        err.print("[red]not done:[/red] give the key that wrapped them in LEDGER_PREVIOUS_ENCRYPTION_KEYS")
+        raise typer.Exit(1)
+
+
 def build_app() -> typer.Typer:
     """The ledger's command line, every group registered."""
     cli = new_app()
     keys = register_keys(cli, command_settings)
     keys.command("ldv")(ldv_key)
+    keys.command("rewrap")(rewrap)
     register_proofs(cli, command_settings)
     register_offline(cli)
     register_witness(cli)

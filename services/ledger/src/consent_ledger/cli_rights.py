@@ -193,7 +193,6 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     ) -> None:
         """The access report (art. 15) in Dutch, as HTML and PDF, with its receipt bundle."""
         from .adapters.access_report_render import render_html, render_pdf
-        from .app.access_report import AccessReports
         from .app.checkpoints import CheckpointRefused
         from .app.rights_model import RequestRefused
         from .bootstrap import build_checkpoints
@@ -205,7 +204,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         pseudonym = _pseudonym(p, subject)
         try:
             request = p.rights.access_request(pseudonym, by, request_id, controller)
-            reports = AccessReports(p.rights_reads, p.kek, build_checkpoints(settings(), p.store))
+            reports = p.access_reports(build_checkpoints(settings(), p.store))
             hint = subject[-3:] if subject.isdigit() else "(pseudoniem)"
             report = reports.build(pseudonym, hint)
         except (RequestRefused, CheckpointRefused) as exc:

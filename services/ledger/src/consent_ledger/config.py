@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     pseudonym_key: SecretStr | None = None  # base64 or hex, >= 32 bytes
     pseudonym_key_version: int = Field(default=1, ge=1)
     encryption_key: SecretStr | None = None  # key-encryption key, 32 bytes
+    previous_encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="Key-encryption keys that still unwrap data keys not yet re-wrapped by "
+        "`consent-ledger keys rewrap` (space- or comma-separated, hex or base64): a rotation",
+    )
     dead_letter_key: SecretStr | None = None  # seals refused bodies; derived from encryption_key if unset
     log_origin: str = Field(
         default="consent-ledger.local",
@@ -128,6 +133,16 @@ class Settings(BaseSettings):
         except WeakKeyError as exc:
             raise ConfigError(str(exc)) from None
         return pkey, kek
+
+    def previous_keks(self) -> tuple[bytes, ...]:
+        """The previous key-encryption keys of a rotation (LEDGER_PREVIOUS_ENCRYPTION_KEYS)."""
+        if not self.previous_encryption_keys:
+            return ()
+        texts = self.previous_encryption_keys.get_secret_value().replace(",", " ").split()
+        keys = tuple(decode_key(t, "LEDGER_PREVIOUS_ENCRYPTION_KEYS") for t in texts)
+        if any(len(k) != 32 for k in keys):
+            raise ConfigError("LEDGER_PREVIOUS_ENCRYPTION_KEYS: each key must be exactly 32 bytes")
+        return keys
 
     def ldv_key(self) -> bytes:
         """The key that encrypts the subject ids of an LDV export (app.ldv), derived from the

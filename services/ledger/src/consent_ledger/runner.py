@@ -33,7 +33,6 @@ from .adapters.retention_scheduler import RetentionScheduler
 from .adapters.stream_groups import ensure_groups
 from .adapters.stream_guard import StreamGuard
 from .adapters.stream_trimmer import StreamTrimmer
-from .app.access_report import AccessReports
 from .app.consent_query import ConsentQuery
 from .app.internal_producers import internal_signer, register_internal_producers
 from .app.registers import publish_register_files
@@ -108,7 +107,7 @@ def start_api(
     rights = RightsApiDeps(
         privacy.rights,
         privacy.rights_reads,
-        AccessReports(privacy.rights_reads, privacy.kek, checkpoints),
+        privacy.access_reports(checkpoints),
         query,
     )
     registers = RegisterApiDeps(privacy.appender, privacy.pseudonyms, privacy.reads)

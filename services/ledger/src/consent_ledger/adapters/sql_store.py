@@ -4,7 +4,7 @@ PostgreSQL); the hot consent reads on their own autocommit pool."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
@@ -25,6 +25,7 @@ from .sql_tables import (
     HEAD_COLUMNS,
     HOLD,
     INDEX_PATHS_ONLY,
+    KEY,
     REGISTERED,
     fixed_utc,
     parse_fixed_utc,
@@ -204,6 +205,28 @@ class SqlLedgerStore:
             REGISTERED.c.pseudonym == pseudonym, REGISTERED.c.controller == controller
         )
         return self.read(lambda conn: conn.execute(q.limit(1)).first() is not None)
+
+    def wrapped_page(self, after: str, limit: int) -> list[tuple[str, bytes]]:
+        """Stored data keys in key-id order after `after` (app.rewrap)."""
+        q = (
+            select(KEY.c.key_id, KEY.c.wrapped)
+            .where(KEY.c.key_id > after)
+            .order_by(KEY.c.key_id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(kid, bytes(w)) for kid, w in conn.execute(q)]
+
+    def replace_wrapped(self, rows: Sequence[tuple[str, bytes, bytes]]) -> int:
+        """Each key re-wrapped only while it is still as read (an erasure may have deleted it)."""
+        replaced = 0
+        with self.engine.begin() as conn:
+            for key_id, old, new in rows:
+                done = conn.execute(
+                    KEY.update().where(KEY.c.key_id == key_id, KEY.c.wrapped == old).values(wrapped=new)
+                )
+                replaced += done.rowcount
+        return replaced
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -138,9 +139,11 @@ def _set_pointer(doc: dict[str, Any], pointer: str, value: Any) -> None:
 
 
 class AccessReports:
-    def __init__(self, store: SubjectEntries, kek: bytes, checkpoints: Checkpoints) -> None:
+    def __init__(
+        self, store: SubjectEntries, kek: bytes, checkpoints: Checkpoints, previous_keks: Sequence[bytes] = ()
+    ) -> None:
         self._store = store
-        self._kek = kek
+        self._kek, self._previous = kek, tuple(previous_keks)
         self._checkpoints = checkpoints
 
     def build(self, pseudonym: str, subject_hint: str, now: datetime | None = None) -> AccessReport:
@@ -156,7 +159,8 @@ class AccessReports:
         }
         milestones = self._store.milestones_of(pseudonym)
         key_ids = sorted({k for *_, k in rows if k})
-        keys = {k: unwrap_key(self._kek, w, k) for k, w in self._store.wrapped_keys(key_ids).items()}
+        wrapped = self._store.wrapped_keys(key_ids).items()
+        keys = {k: unwrap_key(self._kek, w, k, self._previous) for k, w in wrapped}
         lines = [
             self._line(chain, seq, body, keys.get(kid or ""), registers, milestones)
             for chain, seq, body, kid in rows

@@ -71,9 +71,13 @@ def new_handle() -> str:
 
 
 class BatchAppender:
-    def __init__(self, store: EntryAppender, kek: bytes, clock: Any = None) -> None:
+    def __init__(
+        self, store: EntryAppender, kek: bytes, clock: Any = None, previous_keks: Sequence[bytes] = ()
+    ) -> None:
+        """`previous_keks`: the key-encryption keys of a rotation still under way (app.rewrap); new
+        data keys are wrapped by `kek` alone."""
         self._store = store
-        self._kek = kek
+        self._kek, self._previous = kek, tuple(previous_keks)
         self._clock = clock or SystemClock()
         self._registers: dict[str, ProcessingRegister] = {}  # by version, parsed once
 
@@ -195,7 +199,9 @@ class BatchAppender:
         """Every needed subject key, unwrapped, its derived keys made once; and the data keys made
         now, wrapped, to be stored."""
         wrapped = tx.wrapped_keys(key_ids)
-        keys = {kid: SubjectKey.of(unwrap_key(self._kek, w, kid)) for kid, w in wrapped.items()}
+        keys = {
+            kid: SubjectKey.of(unwrap_key(self._kek, w, kid, self._previous)) for kid, w in wrapped.items()
+        }
         new_keys: dict[str, bytes] = {}
         for kid in key_ids - keys.keys():
             data_key = new_data_key()

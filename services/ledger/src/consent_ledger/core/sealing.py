@@ -17,8 +17,10 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = [
@@ -86,8 +88,15 @@ def wrap_key(kek: bytes, data_key: bytes, key_id: str) -> bytes:
     return nonce + AESGCM(kek).encrypt(nonce, data_key, key_id.encode())
 
 
-def unwrap_key(kek: bytes, wrapped: bytes, key_id: str) -> bytes:
-    return AESGCM(kek).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], key_id.encode())
+def unwrap_key(kek: bytes, wrapped: bytes, key_id: str, previous: Sequence[bytes] = ()) -> bytes:
+    """The data key, unwrapped by the key-encryption key, or by a previous one while a rotation has
+    not re-wrapped every key yet (app.rewrap); raises InvalidTag when none of them wrapped it."""
+    for key in (kek, *previous):
+        try:
+            return AESGCM(key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], key_id.encode())
+        except InvalidTag:
+            continue
+    raise InvalidTag("the data key was wrapped by none of the key-encryption keys given")
 
 
 def seal(data_key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
