@@ -15,8 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .deps import NotifierDeps
 from .http_api import ApiRefusal, api_router, invalid_input_response, refusal_response
-from .web import FormTokenMismatch, LoginRequired, form_token_mismatch, web_router
+from .web import web_router
+from .web_pages import form_token_mismatch
 from .web_registry import registry_router
+from .web_session import FormTokenMismatch, LoginRequired
 
 __all__ = ["create_notifier_app"]
 

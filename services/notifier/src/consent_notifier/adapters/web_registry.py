@@ -17,7 +17,8 @@ from ..core.roles import Permission, allowed
 from .auth import refused
 from .deps import NotifierDeps
 from .http_api import STATUS
-from .web import ActorDep, Deps, FormActorDep, _page, _refused_form, _worklist
+from .web_pages import refused_form, render_page, worklist_page
+from .web_session import ActorDep, Deps, FormActorDep
 from .web_text import TZ
 
 __all__ = ["registry_router"]
@@ -37,7 +38,7 @@ def _registry(
 ) -> HTMLResponse:
     parties = deps.store.parties()
     persons = deps.store.persons()
-    return _page(
+    return render_page(
         request,
         "registry.html",
         status,
@@ -75,7 +76,7 @@ def _changed(
     except NotifierError as exc:
         if isinstance(exc, Forbidden):
             refused("forbidden-role", request, deps.metrics)
-        alert, errors = _refused_form(exc)
+        alert, errors = refused_form(exc)
         return _registry(request, deps, actor, STATUS.get(type(exc), 400), alert, values, errors)
     except ValueError:  # a date that is no date
         errors = {"valid_until": "Vul een datum in, bijvoorbeeld 31-12-2027."}
@@ -95,7 +96,7 @@ DONE = {
 def registry(request: Request, deps: Deps, actor: ActorDep) -> HTMLResponse:
     if not allowed(actor.roles, Permission.EDIT_REGISTRY):
         refused("forbidden-role", request, deps.metrics)
-        return _worklist(request, deps, actor, 403, "Alleen een beheerder beheert het register.")
+        return worklist_page(request, deps, actor, 403, "Alleen een beheerder beheert het register.")
     return _registry(request, deps, actor, done=DONE.get(request.query_params.get("gedaan", "")))
 
 
