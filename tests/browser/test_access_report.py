@@ -6,7 +6,6 @@ category, purpose and basis, nothing about anyone else, and its receipt bundle v
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,9 +16,8 @@ from consent_ledger.core.audit import verify_receipts
 from ledger_contracts.vocabulary import SubjectRight
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY
 from tests.factories import OTHER_BSN, VALID_BSN, consent, disclosure
-from tests.integration.privacy_world import DAY, T0, World, lifecycle
+from tests.integration.privacy_world import DAY, T0, World, lifecycle, world_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CLI = [sys.executable, "-m", "consent_platform.cli"]
@@ -46,15 +44,7 @@ def world(tmp_path: Path) -> World:
 
 
 def cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env.update(
-        LEDGER_HOME=str(world.settings.home),
-        LEDGER_DATABASE_URL=world.settings.database_url,
-        LEDGER_PSEUDONYM_KEY=PSEUDONYM_KEY,
-        LEDGER_ENCRYPTION_KEY=ENCRYPTION_KEY,
-        LEDGER_DEV_MODE="true",
-    )
-    return subprocess.run(CLI + list(args), env=env, capture_output=True, text=True, timeout=120)
+    return world_cli(world, *args)
 
 
 def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):

@@ -4,6 +4,9 @@ retention, erasure, subject-rights and access-report tests run in."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,3 +91,23 @@ def lifecycle(kind: str, controller: str, activity: str, at: datetime, bsn: str 
     if kind == "complaint.closed":
         body["data"].setdefault("complaint_id", str(uuid.uuid4()))
     return body
+
+
+def world_cli(world: World, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`consent-ledger ARGS` against the world's ledger, as its operator runs it (`env`: LEDGER_ more)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    clean.update(
+        LEDGER_HOME=str(world.settings.home),
+        LEDGER_DATABASE_URL=world.settings.database_url or "",
+        LEDGER_PSEUDONYM_KEY=PSEUDONYM_KEY,
+        LEDGER_ENCRYPTION_KEY=ENCRYPTION_KEY,
+        LEDGER_DEV_MODE="true",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "consent_platform.cli", *args],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

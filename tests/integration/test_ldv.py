@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import subprocess
 import sys
@@ -27,9 +26,8 @@ from consent_ledger.app.clients import ApiClients
 from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.ldv import SUBJECT_ID_TYPE, open_subject_id
 
-from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY
 from tests.factories import VALID_BSN, consent, disclosure
-from tests.integration.privacy_world import T0, World, lifecycle
+from tests.integration.privacy_world import T0, World, lifecycle, world_cli
 
 SPEC = Path(__file__).resolve().parents[1] / "vectors/ldv/02-component-logboek.md"
 CLI = [sys.executable, "-m", "consent_platform.cli"]
@@ -94,16 +92,7 @@ def world(tmp_path: Path):
 
 
 def cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env.update(
-        LEDGER_HOME=str(world.settings.home),
-        LEDGER_DATABASE_URL=world.settings.database_url,
-        LEDGER_PSEUDONYM_KEY=PSEUDONYM_KEY,
-        LEDGER_ENCRYPTION_KEY=ENCRYPTION_KEY,
-        LEDGER_DEV_MODE="true",
-        LEDGER_PUBLIC_URL=PUBLIC,
-    )
-    return subprocess.run(CLI + list(args), env=env, capture_output=True, text=True, timeout=120)
+    return world_cli(world, *args, LEDGER_PUBLIC_URL=PUBLIC)
 
 
 def test_an_ldv_export_of_what_the_ledger_holds(world, tmp_path):

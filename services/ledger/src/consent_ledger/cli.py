@@ -157,12 +157,7 @@ def serve(port: Annotated[int | None, typer.Option(help="HTTP port (LEDGER_HTTP_
     from .runner import ledger_groups, run_api
 
     settings = process_settings("serve", port)
-    groups = ledger_groups()
-    if settings.notifier_reads_streams:
-        from ledger_contracts.streams import NOTIFIER_GROUP, NOTIFIER_STREAMS
-
-        groups = {s: (*g, NOTIFIER_GROUP) if s in NOTIFIER_STREAMS else g for s, g in groups.items()}
-    run_api(settings, groups)
+    run_api(settings, ledger_groups(with_notifier=settings.notifier_reads_streams))
 
 
 def ldv_key() -> None:

@@ -21,7 +21,6 @@ __all__ = ["register"]
 def register(app: typer.Typer, settings: Callable[..., Settings], keyed: Callable[[], Settings]) -> None:
     """Adds `export`; `settings(**overrides)` gives the settings of a command, `keyed()` those with
     the ledger's keys (an LDV export encrypts subject ids)."""
-    _settings = settings
 
     @app.command()
     def export(
@@ -49,7 +48,7 @@ def register(app: typer.Typer, settings: Callable[..., Settings], keyed: Callabl
         from .app.export import write_export
         from .stores import build_store
 
-        store = build_store(_settings(database_url=database_url), run_migrations=False)
+        store = build_store(settings(database_url=database_url), run_migrations=False)
         heads = store.heads()
         trees = SqlTreeStore(store)
         notes = {}

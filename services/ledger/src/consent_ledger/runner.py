@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
+from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP, NOTIFIER_STREAMS
 
 from . import __version__ as VERSION
 from .adapters.asyncapi import asyncapi_document
@@ -50,9 +49,15 @@ __all__ = ["LedgerApi", "http_server", "ledger_groups", "run_api", "run_consumer
 log = logging.getLogger("consent_ledger")
 
 
-def ledger_groups() -> dict[str, tuple[str, ...]]:
-    """The consumer groups that must read each input stream before it is trimmed: the ledger's."""
-    return {stream: (LEDGER_GROUP,) for stream in EVENT_STREAMS}
+def ledger_groups(with_notifier: bool = False) -> dict[str, tuple[str, ...]]:
+    """The consumer groups that must read each input stream before it is trimmed: the ledger's, and
+    with the notifier beside it, the notifier's on the streams it reads."""
+    return {
+        stream: (LEDGER_GROUP, NOTIFIER_GROUP)
+        if with_notifier and stream in NOTIFIER_STREAMS
+        else (LEDGER_GROUP,)
+        for stream in EVENT_STREAMS
+    }
 
 
 @dataclass
@@ -100,8 +105,7 @@ def start_api(
     the guard starts again; without, it starts none."""
     checkpoints = build_checkpoints(settings, ledger.store)  # refuses to start without a key
     register_internal_producers(ledger.producers, ledger.kek, datetime.now(UTC))
-    broker = ledger.broker if consuming else SimpleNamespace(subscribers=[])
-    guard = StreamGuard(ledger.redis, broker, ledger.metrics, dict(required))
+    guard = StreamGuard(ledger.redis, ledger.broker if consuming else None, ledger.metrics, dict(required))
     query = ConsentQuery(ledger.store, ledger.pseudonyms)
     privacy = build_privacy(settings, ledger.store)
     rights = RightsApiDeps(

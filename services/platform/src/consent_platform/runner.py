@@ -45,10 +45,7 @@ class AlreadyUp(RuntimeError):
 
 def product_groups() -> dict[str, tuple[str, ...]]:
     """The groups that must read each stream: the ledger's everywhere, the notifier's on its own."""
-    return {
-        stream: (*groups, NOTIFIER_GROUP) if stream in NOTIFIER_STREAMS else groups
-        for stream, groups in ledger_groups().items()
-    }
+    return ledger_groups(with_notifier=True)
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

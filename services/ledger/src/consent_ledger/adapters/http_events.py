@@ -21,7 +21,7 @@ import redis.asyncio as aioredis
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from ledger_contracts import Refusal
-from ledger_contracts.cloudevents import CE_SIGNATURE_ATTRIBUTE, from_cloudevent, is_cloudevent
+from ledger_contracts.cloudevents import CE_SIGNATURE_ATTRIBUTE, is_cloudevent
 from ledger_contracts.jsontext import read_json
 from ledger_contracts.problems import PROBLEM_MEDIA_TYPE, problem_body
 from ledger_contracts.streams import EVENT_FIELD, MAX_EVENT_BYTES, stream_for
@@ -126,12 +126,11 @@ async def post_events(request: Request, d: Deps) -> Any:
     accepted = []
     try:
         async with d.redis.pipeline(transaction=False) as pipe:
-            for entry, _ in screened.ready:
-                body = entry.fields[EVENT_FIELD.encode()]
-                stream = stream_for(from_cloudevent(read_json(body))["event_type"])
-                fields: dict[FieldT, EncodableT] = {EVENT_FIELD: body}
+            for entry, prepared in screened.ready:
+                stream = stream_for(prepared.event["event_type"])
+                fields: dict[FieldT, EncodableT] = {EVENT_FIELD: entry.fields[EVENT_FIELD.encode()]}
                 pipe.xadd(stream, fields)
-                accepted.append((read_json(body)["id"], stream))
+                accepted.append((prepared.event_id, stream))
             ids = await pipe.execute()
     except (aioredis.RedisError, OSError) as exc:
         log.error("events over HTTP not put on their streams: %s", type(exc).__name__)

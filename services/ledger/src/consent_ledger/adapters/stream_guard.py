@@ -43,7 +43,8 @@ class StreamGuard:
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """`required`: stream -> the consumer groups that read it."""
+        """`required`: stream -> the consumer groups that read it. `broker`: the one whose stopped
+        subscribers are started again; None in a process that reads nothing (`serve`)."""
         self.redis, self.broker, self.metrics, self.required = redis, broker, metrics, dict(required)
         self.interval, self.clock = interval, clock
         self._lost: tuple[float, datetime, int] | None = None  # (monotonic, wall time, groups)
@@ -69,7 +70,7 @@ class StreamGuard:
                 "before now and not yet read are gone (run Redis with appendonly yes; docs/operations.md)",
                 ", ".join(f"{g}@{s}" for s, g in recreated),
             )
-        for subscriber in list(self.broker.subscribers):
+        for subscriber in list(self.broker.subscribers) if self.broker is not None else []:
             if not subscriber.running:  # FastStream stopped it on NOGROUP
                 await subscriber.start()
                 log.warning("subscriber %s started again", getattr(subscriber, "stream_sub", subscriber))

@@ -11,9 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography.exceptions import InvalidTag
-
-from ..core.sealing import unwrap_key, wrap_key
+from ..core.sealing import open_wrapped, wrap_key
 
 __all__ = ["RewrapReport", "WrappedKeyStore", "rewrap_keys"]
 
@@ -49,18 +47,13 @@ def rewrap_keys(
             return report
         changes = []
         for key_id, wrapped in rows:
-            try:
-                unwrap_key(kek, wrapped, key_id)
-                report.current += 1
-                continue
-            except InvalidTag:
-                pass
-            try:
-                data_key = unwrap_key(kek, wrapped, key_id, previous)
-            except InvalidTag:
+            opened = open_wrapped((kek, *previous), wrapped, key_id)  # one decryption per key
+            if opened is None:
                 report.unreadable += 1
-                continue
-            changes.append((key_id, wrapped, wrap_key(kek, data_key, key_id)))
+            elif opened[0] == 0:
+                report.current += 1
+            else:
+                changes.append((key_id, wrapped, wrap_key(kek, opened[1], key_id)))
         if changes:
             replaced = store.replace_wrapped(changes)
             report.rewrapped += replaced

@@ -88,15 +88,23 @@ def wrap_key(kek: bytes, data_key: bytes, key_id: str) -> bytes:
     return nonce + AESGCM(kek).encrypt(nonce, data_key, key_id.encode())
 
 
+def open_wrapped(keks: Sequence[bytes], wrapped: bytes, key_id: str) -> tuple[int, bytes] | None:
+    """(which of `keks` wrapped it, the data key), or None when none of them did."""
+    for index, key in enumerate(keks):
+        try:
+            return index, AESGCM(key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], key_id.encode())
+        except InvalidTag:  # not this key's: the next one is tried, and None says none opened it
+            continue
+    return None
+
+
 def unwrap_key(kek: bytes, wrapped: bytes, key_id: str, previous: Sequence[bytes] = ()) -> bytes:
     """The data key, unwrapped by the key-encryption key, or by a previous one while a rotation has
     not re-wrapped every key yet (app.rewrap); raises InvalidTag when none of them wrapped it."""
-    for key in (kek, *previous):
-        try:
-            return AESGCM(key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], key_id.encode())
-        except InvalidTag:
-            continue
-    raise InvalidTag("the data key was wrapped by none of the key-encryption keys given")
+    opened = open_wrapped((kek, *previous), wrapped, key_id)
+    if opened is None:
+        raise InvalidTag("the data key was wrapped by none of the key-encryption keys given")
+    return opened[1]
 
 
 def seal(data_key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
