@@ -132,7 +132,7 @@ def run(args: argparse.Namespace, home: Path, db_url: str) -> None:
         result = ledger.ingest.handle(batch)
         assert not result.dead_letters, result.dead_letters[:1]
     pseudonyms = [ledger.pseudonyms.pseudonym(b) for b in bsns]
-    token = ledger.clients.add("bench", ["consent:check"], datetime.now(UTC))
+    token = ledger.clients.add("bench", ["consent:check"], datetime.now(UTC), ["werkcorporatie"])
     app = create_app(
         HttpDeps(
             ledger.store,

@@ -190,7 +190,7 @@ def consent_p50(ledger, subjects: list[str]) -> float:
     times = []
     for subject in subjects:
         began = time.perf_counter()
-        ledger.store.consent_fact(subject, "nieuwsbrief")
+        ledger.store.consent_fact(subject, "nieuwsbrief", "werkcorporatie")
         times.append(time.perf_counter() - began)
     return statistics.median(times) * 1e6
 

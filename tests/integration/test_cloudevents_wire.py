@@ -33,7 +33,7 @@ async def test_cloudevents_on_the_streams_are_appended_as_events(redis_client, d
         await eventually(lambda: ledger.store.count_entries() == 2, what="both CloudEvents appended")
 
         pseudonym = ledger.pseudonyms.pseudonym(given["data"]["subject"]["bsn"])
-        fact = ledger.store.consent_fact(pseudonym, "newsletter-subscription")
+        fact = ledger.store.consent_fact(pseudonym, "newsletter-subscription", "werkcorporatie")
         assert fact is not None and fact[0].event_type == "consent.given"
 
         # the same event in the ledger's own envelope: a repeat, recorded once

@@ -43,9 +43,9 @@ async def api(redis_client, database_url, tmp_path):
         )
         now = datetime.now(UTC)
         tokens = {
-            "news": ledger.clients.add("nieuwsbrief", ["consent:check"], now),
-            "web": ledger.clients.add("website", ["consent:status"], now),
-            "audit": ledger.clients.add("accountant", ["consent:history"], now),
+            "news": ledger.clients.add("nieuwsbrief", ["consent:check"], now, ["werkcorporatie"]),
+            "web": ledger.clients.add("website", ["consent:status"], now, ["werkcorporatie"]),
+            "audit": ledger.clients.add("accountant", ["consent:history"], now, ["werkcorporatie"]),
             "prometheus": ledger.clients.add("prometheus", ["metrics:read"], now),
         }
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://ledger") as http:
@@ -266,3 +266,58 @@ async def test_a_read_after_the_database_dropped_its_connections_still_answers(
     assert dropped and dropped[0] >= 1
     again = await http.get(path, headers=auth(tok["web"]))
     assert (again.status_code, again.json()["reason"]) == (200, "given")
+
+
+async def test_a_consent_answers_only_the_controller_it_was_given_to(api, redis_client):
+    """Issue 28 item 1: a grant on werkkrachtcentrale's chain is no grant for werkcorporatie; a
+    client asks for its own controller(s) only, singly, in bulk and for the history."""
+    ledger, http, tok = api
+    given = consent("given", VALID_BSN, NEWS, event_id="wkc-given", method="web")
+    given["controller"] = "werkkrachtcentrale"
+    publish(redis_client, [given])
+    await eventually(lambda: ledger.store.count_entries() == 1, what="the grant at werkkrachtcentrale")
+    now = datetime.now(UTC)
+    wkc = ledger.clients.add("wkc-nieuwsbrief", ["consent:status"], now, ["werkkrachtcentrale"])
+    both = ledger.clients.add(
+        "beide", ["consent:check", "consent:history"], now, ["werkcorporatie", "werkkrachtcentrale"]
+    )
+    none = ledger.clients.add("niemand", ["consent:check"], now)
+    asked = {"subject": {"bsn": VALID_BSN}, "purpose": NEWS}
+
+    async def ask(token: str, path: str = "/v1/consents/query", **extra) -> httpx.Response:
+        return await http.post(path, json={**asked, **extra}, headers=auth(token))
+
+    mine = (await ask(tok["news"])).json()
+    assert (mine["allowed"], mine["controller"]) == (False, "werkcorporatie")
+    theirs = (await ask(wkc)).json()
+    assert (theirs["allowed"], theirs["controller"], theirs["record"]["chain"]) == (
+        True,
+        "werkkrachtcentrale",
+        "werkkrachtcentrale",
+    )
+    other = await ask(tok["news"], controller="werkkrachtcentrale")
+    assert (other.status_code, other.json()["error"]) == (403, "controller-not-allowed")
+    unnamed = await ask(both)
+    assert (unnamed.status_code, unnamed.json()["error"]) == (403, "controller-required")
+    assert (await ask(both, controller="werkkrachtcentrale")).json()["allowed"] is True
+    assert (await ask(both, controller="werkcorporatie")).json()["allowed"] is False
+    untied = await ask(none)
+    assert (untied.status_code, untied.json()["error"]) == (403, "controller-not-allowed")
+
+    bulk = {"purpose": NEWS, "subjects": [VALID_BSN]}
+    news_bulk = await http.post("/v1/consents/bulk", json=bulk, headers=auth(tok["news"]))
+    assert (news_bulk.json()["allowed"], news_bulk.json()["controller"]) == ([False], "werkcorporatie")
+    both_bulk = await http.post(
+        "/v1/consents/bulk", json={**bulk, "controller": "werkkrachtcentrale"}, headers=auth(both)
+    )
+    assert both_bulk.json()["allowed"] == [True]
+    pseudonym = theirs["subject"]
+    path = f"/v1/consents/{pseudonym}/{NEWS}"
+    assert (await http.get(path, headers=auth(tok["news"]))).json()["allowed"] is False
+    assert (await http.get(path, params={"controller": "werkkrachtcentrale"}, headers=auth(both))).json()[
+        "allowed"
+    ]
+    history = await http.post(
+        "/v1/consents/history", json={"subject": {"bsn": VALID_BSN}}, headers=auth(tok["audit"])
+    )
+    assert history.json()["entries"] == []  # the accountant of werkcorporatie sees none of it

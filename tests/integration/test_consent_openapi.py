@@ -31,7 +31,7 @@ def ledger_app(tmp_path, redis_client):
     privacy = build_privacy(settings, ledger.store)
     scopes = ["consent:status", "consent:history", "ledger:audit", "subject:access", "subject:erasure"]
     scopes.append("register:admin")
-    token = ledger.clients.add("schemathesis", scopes, datetime.now(UTC))
+    token = ledger.clients.add("schemathesis", scopes, datetime.now(UTC), ["werkcorporatie"])
     signer, witness = NoteSigner.generate("ledger.example"), NoteSigner.generate("w.example", COSIGNATURE)
     checkpoints = Checkpoints(SqlTreeStore(ledger.store), [signer], "ledger.example", [witness.verifier()])
     query = ConsentQuery(ledger.store, ledger.pseudonyms)

@@ -75,7 +75,7 @@ async def test_events_over_http_in_each_content_mode(redis_client, database_url,
 
         await eventually(lambda: ledger.store.count_entries() == 4, what="the four events appended")
         pseudonym = ledger.pseudonyms.pseudonym(envelope["data"]["subject"]["bsn"])
-        fact = ledger.store.consent_fact(pseudonym, "newsletter-subscription")
+        fact = ledger.store.consent_fact(pseudonym, "newsletter-subscription", "werkcorporatie")
         assert fact is not None and fact[0].event_type == "consent.given"
         assert ledger.metrics.http_events_accepted._value.get() == 4  # noqa: SLF001
         assert r.xlen(DEAD_LETTER_STREAM) == 0

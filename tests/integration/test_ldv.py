@@ -151,7 +151,7 @@ async def test_ldv_records_over_http_and_the_activity_they_point_to(world):
     clients = ApiClients(SqlClientStore(world.store.engine))
 
     audit = clients.add("fg", ["ledger:audit"], datetime.now(UTC))
-    other = clients.add("nieuwsbrief", ["consent:check"], datetime.now(UTC))
+    other = clients.add("nieuwsbrief", ["consent:check"], datetime.now(UTC), ["werkcorporatie"])
     app = create_app(
         HttpDeps(
             world.store,

@@ -34,7 +34,8 @@ def _example():
 
 
 def token(env, client: str, *scopes: str) -> str:
-    added = run(["clients", "add", client, *[a for s in scopes for a in ("--scope", s)]], env)
+    asked = [a for s in scopes for a in ("--scope", s)]
+    added = run(["clients", "add", client, *asked, "--controller", "werkcorporatie"], env)
     assert added.returncode == 0, added.stderr
     return added.stdout.strip()
 

@@ -127,7 +127,7 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
 
         clients = ApiClients(SqlClientStore(store.engine))
         token = clients.add("prometheus", ["metrics:read"], datetime.now(UTC))
-        other = clients.add("nieuwsbrief", ["consent:check"], datetime.now(UTC))
+        other = clients.add("nieuwsbrief", ["consent:check"], datetime.now(UTC), ["werkcorporatie"])
         replica = f"http://127.0.0.1:{consume_port}/metrics"
         for url in (replica, f"{desk}/metrics", f"{api}/metrics"):
             assert httpx.get(url).status_code == 401

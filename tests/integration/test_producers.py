@@ -36,7 +36,7 @@ async def test_a_forged_consent_changes_no_answer(redis_client, database_url, tm
         r.xadd(CONSENT_STREAM, signed(consent("refused", VALID_BSN, NEWS, method="web")))
         await eventually(lambda: ledger.store.count_entries() == 1, what="the genuine refusal")
         pseudonym = ledger.pseudonyms.pseudonym(VALID_BSN)
-        answer = ledger.store.consent_fact(pseudonym, NEWS)
+        answer = ledger.store.consent_fact(pseudonym, NEWS, "werkcorporatie")
         assert answer is not None and answer[0].event_type == "consent.refused"
 
         later = "2026-06-01T10:00:00+02:00"
@@ -68,7 +68,7 @@ async def test_a_forged_consent_changes_no_answer(redis_client, database_url, tm
         reasons = sorted(f[b"reason"].decode() for _, f in r.xrange(DEAD_LETTER_STREAM))
         assert reasons == sorted(["unauthenticated_producer"] * 5 + ["producer_not_allowed"])
         assert ledger.store.count_entries() == 1
-        answer = ledger.store.consent_fact(pseudonym, NEWS)
+        answer = ledger.store.consent_fact(pseudonym, NEWS, "werkcorporatie")
         assert answer is not None and answer[0].event_type == "consent.refused"  # still no
         refused = ledger.metrics.registry.get_sample_value(
             "ledger_events_dead_lettered_total", {"reason": "unauthenticated_producer"}

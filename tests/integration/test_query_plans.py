@@ -31,8 +31,9 @@ FILL = {
     "subject_handle": "INSERT INTO subject_handle SELECT 'p1-' || md5(g::text), 'old', 'a', 's-' || g, '' "
     "FROM generate_series(1, :n) g",
     "subject_key": "INSERT INTO subject_key SELECT 's-' || g, '\\x00' FROM generate_series(1, :n) g",
-    "consent_state": "INSERT INTO consent_state SELECT 'p1-' || md5(g::text), 'photo-website', "
-    "'consent.given', '2020-01-01T00:00:00.000000Z', 'x-' || g, NULL, 'old', g FROM generate_series(1, :n) g",
+    "consent_state": "INSERT INTO consent_state (subject, purpose, chain, event_type, occurred_at, event_id, "
+    "valid_until, seq) SELECT 'p1-' || md5(g::text), 'photo-website', 'old', "
+    "'consent.given', '2020-01-01T00:00:00.000000Z', 'x-' || g, NULL, g FROM generate_series(1, :n) g",
 }
 
 

@@ -70,7 +70,7 @@ def _auth(token: str | None) -> dict[str, str]:
 async def served(database_url: str, tmp_path: Path, redis_client) -> AsyncIterator[Served]:
     world = World(database_url, tmp_path / "home")
     clients = ApiClients(SqlClientStore(world.store.engine))
-    tokens = {name: clients.add(name, scopes, T0) for name, scopes in SCOPES.items()}
+    tokens = {name: clients.add(name, scopes, T0, ["werkcorporatie"]) for name, scopes in SCOPES.items()}
     checkpoints = build_checkpoints(world.settings, world.store)
     query = ConsentQuery(world.store, world.pseudonyms)
     metrics = LedgerMetrics()
@@ -196,14 +196,14 @@ async def test_restriction_makes_consent_answers_no(served):
     s.world.add(consent(occurred_at=T0.isoformat(), purpose="newsletter-subscription"))
     me = s.world.pseudonyms.pseudonym(VALID_BSN)
     query = ConsentQuery(s.world.store, s.world.pseudonyms)
-    assert query.status(me, "newsletter-subscription", T0 + DAY).status.allowed
+    assert query.status(me, "newsletter-subscription", "werkcorporatie", T0 + DAY).status.allowed
     body = {"subject": {"pseudonym": me}, "controller": "werkcorporatie", "right": "restriction"}
     rid = (await s.post("privacy-officer", "/v1/subjects/requests", json=body)).json()["request_id"]
     wrong = await s.post("privacy-officer", f"/v1/subjects/requests/{rid}/erasure", json={})
     assert (wrong.status_code, wrong.json()["error"]) == (409, "wrong-right")
     decided = await s.post("privacy-officer", f"/v1/subjects/requests/{rid}/restriction", json={})
     assert decided.json()["outcome"] == "granted", decided.text
-    answer = query.status(me, "newsletter-subscription", T0 + DAY)
+    answer = query.status(me, "newsletter-subscription", "werkcorporatie", T0 + DAY)
     assert (answer.status.allowed, answer.status.reason) == (False, "restricted")
 
 

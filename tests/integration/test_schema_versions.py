@@ -52,9 +52,9 @@ async def test_a_schema_1_entry_reads_beside_schema_2(redis_client, database_url
 
         [h] = ledger.store.heads()
         assert verify_chain(h.chain, ledger.store.iter_entries(h.chain), h.length).length == 2
-        history = ledger.store.consent_history(pseudonym)
+        history = ledger.store.consent_history(pseudonym, "werkcorporatie")
         assert [e.event["schema_version"] for e in history] == [1, 2]
         assert [e.event["event_type"] for e in history] == ["consent.given", "consent.withdrawn"]
         assert history[1].event["data"]["subject"].keys() == {"ref"}  # schema 2: no pseudonym in the body
-        fact = ledger.store.consent_fact(pseudonym, NEWS)
+        fact = ledger.store.consent_fact(pseudonym, NEWS, "werkcorporatie")
         assert fact is not None and fact[0].event_type == "consent.withdrawn"

@@ -69,7 +69,7 @@ def test_erasure_goes_where_consent_was_the_basis_and_is_refused_where_the_law_k
     assert world.rights_reads.request(request.request_id).outcome == "partly-granted"
     # the photo consent no longer answers yes; the chain verifies
     query = ConsentQuery(world.store, world.pseudonyms)
-    assert query.status(me, "photo-website", world.clock.at).status.allowed is False
+    assert query.status(me, "photo-website", "werkcorporatie", world.clock.at).status.allowed is False
     head = {h.chain: h for h in world.store.heads()}["werkcorporatie"]
     assert verify_chain("werkcorporatie", world.store.iter_entries("werkcorporatie"), head.length).length
     # decided once
@@ -158,14 +158,14 @@ def test_restriction_keeps_the_data_and_stops_consent_answers(world):
     me = world.pseudonyms.pseudonym(VALID_BSN)
     world.add(consent(occurred_at=T0.isoformat()))
     query = ConsentQuery(world.store, world.pseudonyms)
-    assert query.status(me, "photo-website", T0 + DAY).status.allowed
+    assert query.status(me, "photo-website", "werkcorporatie", T0 + DAY).status.allowed
     world.clock.at = T0 + DAY
     request = world.rights.receive(me, "werkcorporatie", SubjectRight.RESTRICTION, "medewerker-17")
     decision = world.rights.decide_restriction(request.request_id, "privacy-officer")
     assert decision.outcome == "granted"
     assert [h.kind for h in world.rights_reads.holds(me)] == ["restriction"]
-    assert query.status(me, "photo-website", T0 + 2 * DAY).status.reason == "restricted"
-    assert query.allowed_now([me], "photo-website", T0 + 2 * DAY) == [False]
+    assert query.status(me, "photo-website", "werkcorporatie", T0 + 2 * DAY).status.reason == "restricted"
+    assert query.allowed_now([me], "photo-website", "werkcorporatie", T0 + 2 * DAY) == [False]
 
 
 def test_a_correction_names_the_event_it_corrects_and_only_the_subjects_own(world):

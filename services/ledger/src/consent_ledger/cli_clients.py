@@ -22,6 +22,12 @@ SCOPES_HELP = (
 )
 
 
+CONTROLLER_HELP = (
+    "the controller (chain) it asks for, e.g. werkcorporatie; repeat for several. Consent, access "
+    "and rights questions are answered for these controllers only"
+)
+
+
 def register(app: typer.Typer, clients: Callable[[], ApiClients]) -> None:
     group = typer.Typer(no_args_is_help=True, help="Clients of the consent questions, with scopes")
     app.add_typer(group, name="clients")
@@ -30,21 +36,40 @@ def register(app: typer.Typer, clients: Callable[[], ApiClients]) -> None:
     def add(
         client_id: Annotated[str, typer.Argument(help="e.g. nieuwsbrief, website, accountant")],
         scope: Annotated[list[str], typer.Option("--scope", help=SCOPES_HELP)],
+        controller: Annotated[list[str] | None, typer.Option("--controller", help=CONTROLLER_HELP)] = None,
     ) -> None:
         """Create a client, or rotate its token; prints the token once."""
         try:
-            token = clients().add(client_id, scope, datetime.now(UTC))
+            token = clients().add(client_id, scope, datetime.now(UTC), controller or ())
         except ValueError as exc:
             err.print(f"[red]refused:[/red] {exc}")
             raise typer.Exit(EXIT_USAGE) from None
-        err.print(f"client {client_id} with {', '.join(sorted(scope))}; the token is shown only now:")
+        at = f" for {', '.join(sorted(controller))}" if controller else ""
+        err.print(f"client {client_id} with {', '.join(sorted(scope))}{at}; the token is shown only now:")
         print(token)
 
     @group.command("list")
     def list_() -> None:
         for c in clients().store.clients():
             state = f"disabled {c.disabled_at:%Y-%m-%d}" if c.disabled_at else "active"
-            out.print(f"{c.client_id}\t{' '.join(sorted(c.scopes))}\t{state}")
+            tied = " ".join(sorted(c.controllers)) or "(no controller)"
+            out.print(f"{c.client_id}\t{' '.join(sorted(c.scopes))}\t{tied}\t{state}")
+
+    @group.command("tie")
+    def tie(
+        client_id: str,
+        controller: Annotated[list[str], typer.Option("--controller", help=CONTROLLER_HELP)],
+    ) -> None:
+        """Tie a client to exactly these controllers (its token stays)."""
+        try:
+            done = clients().tie(client_id, controller)
+        except ValueError as exc:
+            err.print(f"[red]refused:[/red] {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        if not done:
+            err.print(f"[red]refused:[/red] no client {client_id}")
+            raise typer.Exit(EXIT_USAGE)
+        out.print(f"client {client_id} answers for {', '.join(sorted(controller))}")
 
     @group.command("disable")
     def disable(client_id: str) -> None:

@@ -31,5 +31,5 @@ class LedgerSubjectDirectory:
         return SubjectLookup(
             pseudonym,
             self.store.is_registered(pseudonym, self.controller),
-            bool(self.store.restricted([pseudonym])),
+            bool(self.store.restricted([pseudonym], self.controller)),
         )

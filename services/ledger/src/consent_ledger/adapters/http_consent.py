@@ -13,11 +13,12 @@ from ledger_contracts.problems import (
 )
 from ledger_contracts.vocabulary import ConsentPurpose
 
-from ..app.clients import Client, Scope
+from ..app.clients import Client, ControllerRefused, Scope
 from ..app.consent_query import ConsentAnswer, HistoryEntry, SubjectRefused
 from ..core.consent_state import DPV_STATE
 from .http_access import ClientDep, ConsentApiDeps, Deps, refused, require_scope
 from .http_consent_models import (
+    CONTROLLER_FIELD,
     BulkIn,
     BulkOut,
     ConsentQueryIn,
@@ -50,10 +51,20 @@ def _path_pseudonym(d: ConsentApiDeps, subject: str, request: Request, instead: 
     return _pseudonyms(d, [subject], request, indexed=False)[0]
 
 
+def controller_for(d: ConsentApiDeps, client: Client, asked: str | None, request: Request) -> str:
+    """The one controller a request is answered for (app.clients.Client.controller), or a 403."""
+    try:
+        return client.controller(asked)
+    except ControllerRefused as exc:
+        refused(d, exc.reason, request)
+        raise ApiRefusal(403, exc.reason, str(exc), "controller") from None
+
+
 def _out(answer: ConsentAnswer, client: Client) -> ConsentStatusOut:
     out = ConsentStatusOut(
         subject=answer.subject,
         purpose=ConsentPurpose(answer.purpose),
+        controller=answer.controller,
         allowed=answer.status.allowed,
         as_of=answer.as_of,
     )
@@ -97,12 +108,14 @@ def consent_status(
     d: Deps,
     client: ClientDep,
     as_of: Annotated[Moment | None, Query(description="Ask about this moment instead of now")] = None,
+    controller: Annotated[str | None, Query(description=CONTROLLER_FIELD, max_length=128)] = None,
 ) -> ConsentStatusOut:
-    """May we, now (or on `as_of`)? `subject` is a ledger pseudonym; a BSN goes in the body of
-    POST /v1/consents/query, never in a URL."""
+    """May this controller, now (or on `as_of`)? `subject` is a ledger pseudonym; a BSN goes in the
+    body of POST /v1/consents/query, never in a URL."""
     require_scope(client, Scope.CHECK, d, request)
+    org = controller_for(d, client, controller, request)
     pseudonym = _path_pseudonym(d, subject, request, "/v1/consents/query")
-    answer = d.query.status(pseudonym, purpose, datetime.now(UTC), as_of)
+    answer = d.query.status(pseudonym, purpose, org, datetime.now(UTC), as_of)
     return _answered(d, "status", client, answer)
 
 
@@ -110,8 +123,9 @@ def consent_status(
 def consent_query(body: ConsentQueryIn, request: Request, d: Deps, client: ClientDep) -> ConsentStatusOut:
     """The same question with the subject (BSN or pseudonym) in the body."""
     require_scope(client, Scope.CHECK, d, request)
+    org = controller_for(d, client, body.controller, request)
     subject = d.query.subject_pseudonym(body.subject)
-    answer = d.query.status(subject, body.purpose, datetime.now(UTC), body.as_of)
+    answer = d.query.status(subject, body.purpose, org, datetime.now(UTC), body.as_of)
     return _answered(d, "query", client, answer)
 
 
@@ -119,33 +133,43 @@ def consent_query(body: ConsentQueryIn, request: Request, d: Deps, client: Clien
 def consent_bulk(body: BulkIn, request: Request, d: Deps, client: ClientDep) -> BulkOut:
     """Who may be mailed: up to 10,000 subjects in one request, one yes/no each, in order."""
     require_scope(client, Scope.CHECK, d, request)
+    org = controller_for(d, client, body.controller, request)
     pseudonyms = _pseudonyms(d, body.subjects, request)
     now = datetime.now(UTC)
-    answers = d.query.allowed_now(pseudonyms, body.purpose, now)
+    answers = d.query.allowed_now(pseudonyms, body.purpose, org, now)
     n = sum(answers)
     d.metrics.consent_bulk_subjects.labels(client.client_id).inc(len(answers))
     d.metrics.consent_queries.labels("bulk", client.client_id, "true").inc(n)
     d.metrics.consent_queries.labels("bulk", client.client_id, "false").inc(len(answers) - n)
-    return BulkOut(purpose=body.purpose, as_of=now, allowed=answers, count_allowed=n)
+    return BulkOut(purpose=body.purpose, controller=org, as_of=now, allowed=answers, count_allowed=n)
 
 
 @consent_router.get("/subjects/{subject}/consents", response_model=HistoryOut)
-def history(subject: PseudonymPath, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
-    """One subject's consent history, every event and notice in ledger order (the auditor's view)."""
+def history(
+    subject: PseudonymPath,
+    request: Request,
+    d: Deps,
+    client: ClientDep,
+    controller: Annotated[str | None, Query(description=CONTROLLER_FIELD, max_length=128)] = None,
+) -> HistoryOut:
+    """One subject's consent history at one controller, every event and notice in ledger order
+    (the auditor's view)."""
     require_scope(client, Scope.HISTORY, d, request)
-    return _history(d, client, _path_pseudonym(d, subject, request, "/v1/consents/history"))
+    org = controller_for(d, client, controller, request)
+    return _history(d, client, _path_pseudonym(d, subject, request, "/v1/consents/history"), org)
 
 
 @consent_router.post("/consents/history", response_model=HistoryOut)
 def history_query(body: HistoryIn, request: Request, d: Deps, client: ClientDep) -> HistoryOut:
     require_scope(client, Scope.HISTORY, d, request)
-    return _history(d, client, d.query.subject_pseudonym(body.subject))
+    org = controller_for(d, client, body.controller, request)
+    return _history(d, client, d.query.subject_pseudonym(body.subject), org)
 
 
-def _history(d: ConsentApiDeps, client: Client, subject: str) -> HistoryOut:
-    entries = d.query.history(subject)
+def _history(d: ConsentApiDeps, client: Client, subject: str, controller: str) -> HistoryOut:
+    entries = d.query.history(subject, controller)
     d.metrics.consent_queries.labels("history", client.client_id, str(bool(entries)).lower()).inc()
-    return HistoryOut(subject=subject, entries=[_item(h) for h in entries])
+    return HistoryOut(subject=subject, controller=controller, entries=[_item(h) for h in entries])
 
 
 def _item(h: HistoryEntry) -> HistoryItem:

@@ -11,9 +11,11 @@ from ledger_contracts.subjects import PSEUDONYM_PATTERN, SubjectRef
 from ledger_contracts.vocabulary import ConsentPurpose
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
+from ..app.clients import CONTROLLER_PATTERN
 from ..app.consent_query import MAX_BULK
 
 __all__ = [
+    "CONTROLLER_FIELD",
     "BulkIn",
     "BulkOut",
     "ConsentQueryIn",
@@ -39,6 +41,11 @@ def _rfc3339_only(value: object) -> object:
 
 Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 
+CONTROLLER_FIELD = (
+    "The controller organisation asked about (its chain); optional when the client is tied to one"
+)
+Controller = Annotated[str | None, Field(None, pattern=CONTROLLER_PATTERN, description=CONTROLLER_FIELD)]
+
 
 class ConsentRecord(BaseModel):
     """The ledger entry an answer rests on."""
@@ -54,6 +61,7 @@ class ConsentRecord(BaseModel):
 class ConsentStatusOut(BaseModel):
     subject: str = Field(description="The subject's pseudonym")
     purpose: ConsentPurpose
+    controller: str = Field(description="The controller the answer is for")
     allowed: bool
     as_of: datetime
     reason: str | None = Field(
@@ -67,11 +75,13 @@ class ConsentStatusOut(BaseModel):
 class ConsentQueryIn(BaseModel):
     subject: SubjectRef
     purpose: ConsentPurpose
+    controller: Controller = None
     as_of: Moment | None = Field(None, description="Ask about this moment instead of now")
 
 
 class BulkIn(BaseModel):
     purpose: ConsentPurpose
+    controller: Controller = None
     subjects: list[Annotated[str, Field(max_length=80)]] = Field(
         min_length=1, max_length=MAX_BULK, description="BSNs or ledger pseudonyms"
     )
@@ -79,6 +89,7 @@ class BulkIn(BaseModel):
 
 class BulkOut(BaseModel):
     purpose: ConsentPurpose
+    controller: str
     as_of: datetime
     allowed: list[bool] = Field(description="One answer per subject, in the order asked")
     count_allowed: int
@@ -86,6 +97,7 @@ class BulkOut(BaseModel):
 
 class HistoryIn(BaseModel):
     subject: SubjectRef
+    controller: Controller = None
 
 
 class HistoryItem(BaseModel):
@@ -102,6 +114,7 @@ class HistoryItem(BaseModel):
 
 class HistoryOut(BaseModel):
     subject: str
+    controller: str
     entries: list[HistoryItem]
 
 

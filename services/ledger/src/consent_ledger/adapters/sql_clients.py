@@ -23,6 +23,7 @@ def _record(row: object) -> ClientRecord:
         frozenset(Scope(s) for s in r["scopes"].split()),
         parse_fixed_utc(r["created_at"]),
         parse_fixed_utc(r["disabled_at"]) if r["disabled_at"] else None,
+        frozenset(r["controllers"].split()),
     )
 
 
@@ -36,6 +37,7 @@ class SqlClientStore:
             "scopes": " ".join(sorted(record.scopes)),
             "created_at": fixed_utc(record.created_at),
             "disabled_at": None,
+            "controllers": " ".join(sorted(record.controllers)),
         }
         with self.engine.begin() as conn:
             done = conn.execute(update(CLIENT).where(CLIENT.c.client_id == record.client_id).values(**values))
@@ -50,6 +52,15 @@ class SqlClientStore:
     def clients(self) -> list[ClientRecord]:
         with self.engine.connect() as conn:
             return [_record(r) for r in conn.execute(select(CLIENT).order_by(CLIENT.c.client_id))]
+
+    def tie_client(self, client_id: str, controllers: frozenset[str]) -> bool:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(CLIENT)
+                .where(CLIENT.c.client_id == client_id)
+                .values(controllers=" ".join(sorted(controllers)))
+            )
+            return done.rowcount > 0
 
     def disable_client(self, client_id: str, at: datetime) -> bool:
         with self.engine.begin() as conn:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, LargeBinary, Text, text
+from sqlalchemy import BigInteger, Column, Integer, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "AcceptedFactRow",
     "ApiClientRow",
     "ErasureRecordRow",
     "ProcessingRegisterRow",
@@ -112,17 +113,18 @@ class SubjectKeyRow(SQLModel, table=True):
 
 
 class ConsentStateRow(SQLModel, table=True):
-    """Projection: the latest consent event by event time per (subject, purpose)."""
+    """Projection: the latest consent event by event time per (subject, purpose, controller); the
+    controller is the chain (one chain per controller), and consent is given to one controller."""
 
     __tablename__ = "consent_state"
 
     subject: str = Field(primary_key=True, max_length=80)
     purpose: str = Field(primary_key=True, max_length=64)
+    chain: str = Field(primary_key=True, max_length=128)
     event_type: str = Field(max_length=64)
     occurred_at: str = Field(max_length=40, description="fixed-width UTC, sortable")
     event_id: str = Field(max_length=128)
     valid_until: str | None = Field(default=None, max_length=40, index=True)
-    chain: str = Field(max_length=128)
     seq: int
 
 
@@ -137,6 +139,12 @@ class ApiClientRow(SQLModel, table=True):
     scopes: str = Field(max_length=200, description="space-separated")
     created_at: str = Field(max_length=40)
     disabled_at: str | None = Field(default=None, max_length=40)
+    controllers: str = Field(
+        default="",
+        sa_column_kwargs={"server_default": ""},
+        max_length=1000,
+        description="space-separated controller codes the client asks for",
+    )
 
 
 class ProducerRow(SQLModel, table=True):
@@ -264,3 +272,17 @@ class SubjectHoldRow(SQLModel, table=True):
     until: str | None = Field(default=None, max_length=10)
     placed_at: str = Field(max_length=40)
     lifted_at: str | None = Field(default=None, max_length=40)
+
+
+class AcceptedFactRow(SQLModel, table=True):
+    """An accepted fact waiting to be published to the notifier (app.accepted_facts): written in
+    the transaction of the entry it states, deleted once it is on its stream."""
+
+    __tablename__ = "accepted_fact"
+
+    fact_id: int | None = Field(
+        default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer, "sqlite")
+    )
+    stream: str = Field(max_length=128)
+    payload: str = Field(sa_type=Text, description="the fact as JSON (ledger_contracts.accepted)")
+    made_at: str = Field(max_length=40)

@@ -101,25 +101,31 @@ class SqlLedgerStore:
                     yield StoredEntry(bytes(body), bytes(h))
                 after = rows[-1][0]
 
-    def consent_fact(self, subject: str, purpose: str) -> tuple[ConsentFact, str, int] | None:
-        q = select(CONSENT).where(CONSENT.c.subject == subject, CONSENT.c.purpose == purpose)
+    def consent_fact(
+        self, subject: str, purpose: str, controller: str
+    ) -> tuple[ConsentFact, str, int] | None:
+        q = select(CONSENT).where(
+            CONSENT.c.subject == subject, CONSENT.c.purpose == purpose, CONSENT.c.chain == controller
+        )
         row = self.read(lambda conn: conn.execute(q).mappings().first())
         return (fact_of(row), row["chain"], row["seq"]) if row else None
 
-    def grant_candidates(self, subjects: list[str], purpose: str, now: datetime) -> dict[str, ConsentFact]:
+    def grant_candidates(
+        self, subjects: list[str], purpose: str, now: datetime, controller: str
+    ) -> dict[str, ConsentFact]:
         """The current facts of those subjects that may be allowed at `now`: a grant, or a fact
         dated after `now` (what stood before it is in the history). Any other subject's current
         fact already says no. One query with the subjects as one text parameter, not 10,000 bind
         parameters: on PostgreSQL a comma-joined string split by the server (adapting a Python
         list to an array costs more than the lookup; a pseudonym has no comma), on SQLite JSON."""
         grants = ", ".join(f"'{kind}'" for kind in sorted(GRANTING))  # our own constants
-        where = f"purpose = :p AND (event_type IN ({grants}) OR occurred_at > :now)"
+        where = f"purpose = :p AND chain = :c AND (event_type IN ({grants}) OR occurred_at > :now)"
         among, listed = self._among_listed("subject", subjects)
         q = text(
             f"SELECT subject, event_type, occurred_at, event_id, valid_until FROM consent_state "
             f"WHERE {where} AND {among}"
         )
-        params = {"p": purpose, "s": listed, "now": fixed_utc(now)}
+        params = {"p": purpose, "c": controller, "s": listed, "now": fixed_utc(now)}
         rows = self.read(lambda conn: conn.execute(q, params).all())
         return {
             subject: ConsentFact(
@@ -135,11 +141,12 @@ class SqlLedgerStore:
             return f"{column} = ANY(string_to_array(:s, ','))", ",".join(values)
         return f"{column} IN (SELECT value FROM json_each(:s))", json.dumps(values)
 
-    def consent_history(self, subject: str) -> list[HistoryEntry]:
-        """The subject's consent events and notices, from the entries themselves (not a projection)."""
+    def consent_history(self, subject: str, controller: str) -> list[HistoryEntry]:
+        """The subject's consent events and notices on `controller`'s chain, from the entries
+        themselves (not a projection)."""
         q = (
             select(ENTRY.c.chain, ENTRY.c.seq, ENTRY.c.body)
-            .where(ENTRY.c.subject == subject, ENTRY.c.kind == "event")
+            .where(ENTRY.c.subject == subject, ENTRY.c.kind == "event", ENTRY.c.chain == controller)
             .order_by(ENTRY.c.recorded_at, ENTRY.c.chain, ENTRY.c.seq)
         )
         out = []
@@ -189,14 +196,18 @@ class SqlLedgerStore:
             for r in rows
         ]
 
-    def restricted(self, subjects: list[str]) -> set[str]:
-        """Those of `subjects` whose processing is restricted now (GDPR art. 18): one query, the
-        subjects as one parameter (10,000 bind parameters cost more than the lookup)."""
+    def restricted(self, subjects: list[str], controller: str | None = None) -> set[str]:
+        """Those of `subjects` whose processing is restricted now (GDPR art. 18) at `controller`
+        (None: at any): one query, the subjects as one parameter (10,000 bind parameters cost more
+        than the lookup)."""
         among, listed = self._among_listed("pseudonym", sorted(set(subjects)))
+        at = "" if controller is None else "AND chain = :c "
         q = text(
-            f"SELECT pseudonym FROM {HOLD.name} WHERE kind = 'restriction' AND lifted_at IS NULL AND {among}"
+            f"SELECT pseudonym FROM {HOLD.name} WHERE kind = 'restriction' AND lifted_at IS NULL "
+            f"{at}AND {among}"
         )
-        return self.read(lambda conn: set(conn.execute(q, {"s": listed}).scalars()))
+        params = {"s": listed} if controller is None else {"s": listed, "c": controller}
+        return self.read(lambda conn: set(conn.execute(q, params).scalars()))
 
     def is_registered(self, pseudonym: str, controller: str) -> bool:
         """True when an authoritative record registered this subject with the controller

@@ -64,16 +64,16 @@ class SqlTransaction(PrivacyRows):
 
     def consent_facts(self, keys: Iterable[ConsentKey]) -> dict[ConsentKey, ConsentFact]:
         out = {}
-        by_purpose: dict[str, list[str]] = {}
-        for subject, purpose in set(keys):
-            by_purpose.setdefault(purpose, []).append(subject)
-        # `subject IN (...) AND purpose = ?`: the primary key answers it on both databases (SQLite
-        # scans the table for a list of (subject, purpose) pairs)
-        for purpose, subjects in sorted(by_purpose.items()):
+        by_scope: dict[tuple[str, str], list[str]] = {}
+        for subject, purpose, chain in set(keys):
+            by_scope.setdefault((purpose, chain), []).append(subject)
+        # `subject IN (...) AND purpose = ? AND chain = ?`: the primary key answers it on both
+        # databases (SQLite scans the table for a list of tuples)
+        for (purpose, chain), subjects in sorted(by_scope.items()):
             for among in member_of(self._conn, CONSENT.c.subject, sorted(subjects)):
-                q = select(CONSENT).where(among, CONSENT.c.purpose == purpose)
+                q = select(CONSENT).where(among, CONSENT.c.purpose == purpose, CONSENT.c.chain == chain)
                 for row in self._conn.execute(q).mappings():
-                    out[(row["subject"], row["purpose"])] = fact_of(row)
+                    out[(row["subject"], row["purpose"], row["chain"])] = fact_of(row)
         return out
 
     def write(
@@ -116,10 +116,10 @@ class SqlTransaction(PrivacyRows):
         )
         if consent:
             stmt = insert_statement(conn, CONSENT)
-            cols = ("event_type", "occurred_at", "event_id", "valid_until", "chain", "seq")
+            cols = ("event_type", "occurred_at", "event_id", "valid_until", "seq")
             conn.execute(
                 stmt.on_conflict_do_update(
-                    index_elements=[CONSENT.c.subject, CONSENT.c.purpose],
+                    index_elements=[CONSENT.c.subject, CONSENT.c.purpose, CONSENT.c.chain],
                     set_={c: getattr(stmt.excluded, c) for c in cols},
                 ),
                 [_consent_row(k, f, e) for k, (f, e) in consent.items()],

@@ -301,11 +301,11 @@ class BatchAppender:
         relevant = [(e, en) for e, en in pairs if e.consent and e.subject]
         if not relevant:
             return {}
-        current = tx.consent_facts({(e.subject, e.consent[0]) for e, _ in relevant})  # type: ignore[index, misc]
+        current = tx.consent_facts({(e.subject, e.consent[0], e.chain) for e, _ in relevant})  # type: ignore[index, misc]
         winners: dict[ConsentKey, tuple[ConsentFact, AppendedEntry]] = {}
         for event, entry in relevant:
             purpose, fact = event.consent  # type: ignore[misc]
-            key = (event.subject or "", purpose)
+            key = (event.subject or "", purpose, event.chain)
             standing = winners[key][0] if key in winners else current.get(key)
             if supersedes(fact, standing):
                 winners[key] = (fact, entry)

@@ -5,7 +5,11 @@ The newsletter client gets `consent:check` (yes or no, nothing more); the websit
 `consent:history`. The desk application that takes residents' requests gets `subject:access`
 and, for the privacy officer, `subject:erasure`; whoever maintains the processing register
 `register:admin`; the Prometheus server `metrics:read`. Only the SHA-256 of a client's random
-token is stored; it is shown once."""
+token is stored; it is shown once.
+
+A client is tied to the controller organisation(s) it asks for (DESIGN.md invariant 12): consent
+is given to one controller for one purpose (GDPR art. 6(1)(a), 7), so every consent question is
+"may *this* organisation ...", and a client tied to no controller gets no consent answer at all."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,11 +25,23 @@ from typing import Protocol
 
 from ledger_contracts.formats import ACTOR_ID_PATTERN
 
-__all__ = ["TOKEN_PREFIX", "ApiClients", "Client", "ClientRecord", "ClientRefused", "ClientStore", "Scope"]
+__all__ = [
+    "CONTROLLER_PATTERN",
+    "TOKEN_PREFIX",
+    "ApiClients",
+    "Client",
+    "ClientRecord",
+    "ClientRefused",
+    "ClientStore",
+    "ControllerRefused",
+    "Scope",
+]
 
 TOKEN_PREFIX = "lc"
 _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 _ACTOR = re.compile(ACTOR_ID_PATTERN)  # the client acts on the chain as api.<client id>
+CONTROLLER_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"  # a controller's code: its chain's name
+_CONTROLLER = re.compile(CONTROLLER_PATTERN)
 
 
 class Scope(StrEnum):
@@ -41,10 +58,38 @@ class Scope(StrEnum):
 IMPLIED = {Scope.STATUS: {Scope.CHECK}}
 
 
+class ControllerRefused(Exception):
+    """The client asked for a controller it is not tied to (or named none while tied to several)."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason  # controller-not-allowed | controller-required
+
+
 @dataclass(frozen=True, slots=True)
 class Client:
     client_id: str
     scopes: frozenset[Scope]
+    controllers: frozenset[str] = frozenset()
+
+    def controller(self, asked: str | None) -> str:
+        """The one controller this request is answered for: the one asked when the client is tied
+        to it, the client's only one when none is asked; raises ControllerRefused otherwise."""
+        if asked is not None:
+            if asked not in self.controllers:
+                raise ControllerRefused(
+                    "controller-not-allowed", f"client {self.client_id} is not tied to controller {asked}"
+                )
+            return asked
+        if len(self.controllers) == 1:
+            return next(iter(self.controllers))
+        if not self.controllers:
+            raise ControllerRefused(
+                "controller-not-allowed",
+                f"client {self.client_id} is tied to no controller (consent-ledger clients tie …)",
+            )
+        named = ", ".join(sorted(self.controllers))
+        raise ControllerRefused("controller-required", f"name the controller: one of {named}")
 
     def may(self, scope: Scope) -> bool:
         return scope in self.scopes or any(scope in IMPLIED.get(s, ()) for s in self.scopes)
@@ -70,6 +115,7 @@ class ClientRecord:
     scopes: frozenset[Scope]
     created_at: datetime
     disabled_at: datetime | None
+    controllers: frozenset[str] = frozenset()
 
 
 class ClientRefused(Exception):
@@ -86,6 +132,15 @@ class ClientStore(Protocol):
     def client_by_digest(self, digest: str) -> ClientRecord | None: ...
     def clients(self) -> list[ClientRecord]: ...
     def disable_client(self, client_id: str, at: datetime) -> bool: ...
+    def tie_client(self, client_id: str, controllers: frozenset[str]) -> bool: ...
+
+
+def _controllers(values: Iterable[str]) -> frozenset[str]:
+    tied = frozenset(values)
+    bad = sorted(c for c in tied if not _CONTROLLER.fullmatch(c))
+    if bad:
+        raise ValueError("controller: a controller's code (lowercase letters, digits and '-')")
+    return tied
 
 
 def _digest(token: str) -> str:
@@ -98,8 +153,8 @@ class ApiClients:
         self._cache: dict[str, tuple[float, Client]] = {}
         self._cache_seconds = cache_seconds  # a disabled client is refused within this time
 
-    def add(self, client_id: str, scopes: list[str], at: datetime) -> str:
-        """Create or rotate a client; returns the token, shown once."""
+    def add(self, client_id: str, scopes: list[str], at: datetime, controllers: Iterable[str] = ()) -> str:
+        """Create or rotate a client, tied to `controllers`; returns the token, shown once."""
         if not _CLIENT_ID.fullmatch(client_id) or not _ACTOR.fullmatch(f"api.{client_id}"):
             raise ValueError(
                 "client id: lowercase letters, digits and '-', at most 60, at most 4 digits in a row"
@@ -110,10 +165,17 @@ class ApiClients:
             raise ValueError(f"scope: one of {', '.join(s.value for s in Scope)}") from None
         if not wanted:
             raise ValueError("give at least one --scope")
+        tied = _controllers(controllers)
         token = f"{TOKEN_PREFIX}.{client_id}.{secrets.token_urlsafe(32)}"
-        self.store.put_client(ClientRecord(client_id, _digest(token), wanted, at, None))
+        self.store.put_client(ClientRecord(client_id, _digest(token), wanted, at, None, tied))
         self._cache.clear()
         return token
+
+    def tie(self, client_id: str, controllers: Iterable[str]) -> bool:
+        """Tie an existing client to exactly `controllers` (its token unchanged)."""
+        tied = _controllers(controllers)
+        self._cache.clear()
+        return self.store.tie_client(client_id, tied)
 
     def disable(self, client_id: str, at: datetime) -> bool:
         self._cache.clear()
@@ -134,6 +196,6 @@ class ApiClients:
             raise ClientRefused("unknown-token", "unknown or rotated client token")
         if record.disabled_at is not None:
             raise ClientRefused("disabled", f"client {record.client_id} is disabled")
-        client = Client(record.client_id, record.scopes)
+        client = Client(record.client_id, record.scopes, record.controllers)
         self._cache[digest] = (time.monotonic(), client)
         return client

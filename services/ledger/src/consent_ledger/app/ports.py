@@ -23,7 +23,7 @@ __all__ = [
     "ViolationRow",
 ]
 
-ConsentKey = tuple[str, str]  # (subject pseudonym, purpose)
+ConsentKey = tuple[str, str, str]  # (subject pseudonym, purpose, controller's chain)
 
 
 @dataclass(frozen=True, slots=True)
