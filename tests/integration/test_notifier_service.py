@@ -12,7 +12,13 @@ from pathlib import Path
 
 import redis
 from ledger_contracts.phone_requests import PHONE_REQUEST_STREAM
-from ledger_contracts.streams import CONSENT_STREAM, DISCLOSURE_STREAM, PHONE_STREAM, REQUEST_FIELD
+from ledger_contracts.streams import (
+    ACCEPTED_CONSENT_STREAM,
+    CONSENT_STREAM,
+    DISCLOSURE_STREAM,
+    PHONE_STREAM,
+    REQUEST_FIELD,
+)
 
 from tests.conftest import wait_until
 from tests.factories import VALID_BSN
@@ -56,6 +62,8 @@ def test_a_phone_request_from_the_stream_is_decided_and_its_number_is_not_kept(u
     assert CALLING[3:].encode() not in bodies  # nor the national form's digits
     phone = b"".join(v for _, f in r.xrange(PHONE_STREAM) for v in f.values())
     assert CALLING[3:].encode() not in phone
-    # only groups that are read: the notifier reads consent and phone requests, not the others
+    # only groups that are read: the notifier reads phone requests and the ledger's accepted consent
+    # endings, never a producer's raw stream
     assert [g["name"] for g in r.xinfo_groups(DISCLOSURE_STREAM)] == [b"ledger"]
-    assert sorted(g["name"] for g in r.xinfo_groups(CONSENT_STREAM)) == [b"ledger", b"notifier"]
+    assert [g["name"] for g in r.xinfo_groups(CONSENT_STREAM)] == [b"ledger"]
+    assert [g["name"] for g in r.xinfo_groups(ACCEPTED_CONSENT_STREAM)] == [b"notifier"]

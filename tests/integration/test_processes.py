@@ -16,6 +16,7 @@ import httpx
 import pytest
 from consent_ledger.core.notes import NoteSigner
 from ledger_contracts.streams import (
+    ACCEPTED_CONSENT_STREAM,
     CONSENT_STREAM,
     DISCLOSURE_STREAM,
     EVENT_STREAMS,
@@ -108,9 +109,10 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
             lambda: httpx.get(f"{api}/health").status_code == 200 and _signed(store) >= 1,
             what="a signed checkpoint from serve",
         )
-        # the groups: the ledger's on every stream, the notifier's on the consent stream too
-        groups = {g["name"] for g in redis_client.xinfo_groups(CONSENT_STREAM)}
-        assert groups == {b"ledger", b"notifier"}
+        # the groups: the ledger's on every input stream; the notifier's on the ledger's accepted facts
+        assert {g["name"] for g in redis_client.xinfo_groups(CONSENT_STREAM)} == {b"ledger"}
+        accepted = {g["name"] for g in redis_client.xinfo_groups(ACCEPTED_CONSENT_STREAM)}
+        assert accepted == {b"notifier"}
         # the streams' AsyncAPI document beside the OpenAPI one: every input stream, nothing of this host
         spec = httpx.get(f"{api}/asyncapi.json").json()
         assert spec["asyncapi"] == "3.0.0"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ACCEPTED_CONSENT_STREAM",
     "CONSENT_STREAM",
     "DEAD_LETTER_STREAM",
     "DISCLOSURE_STREAM",
@@ -34,7 +35,10 @@ DEAD_LETTER_STREAM = "ledger.dead-letter"
 LEDGER_GROUP = "ledger"
 NOTIFIER_GROUP = "notifier"
 PHONE_REQUEST_STREAM = "notifier.phone-requests"  # the notifier's input (ledger_contracts.phone_requests)
-NOTIFIER_STREAMS = (PHONE_REQUEST_STREAM, CONSENT_STREAM)  # what group `notifier` reads
+# The consent endings the ledger appended (ledger_contracts.accepted), published by the ledger alone:
+# the notifier acts on these, never on the raw consent stream.
+ACCEPTED_CONSENT_STREAM = "ledger.accepted.consent-endings"
+NOTIFIER_STREAMS = (PHONE_REQUEST_STREAM, ACCEPTED_CONSENT_STREAM)  # what group `notifier` reads
 
 EVENT_FIELD = "event"  # the one stream-entry field: UTF-8 JSON of the event
 REQUEST_FIELD = "request"  # the field of a phone request to the notifier (ledger_contracts.phone_requests)

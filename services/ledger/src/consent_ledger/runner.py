@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
-from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP, NOTIFIER_STREAMS
+from ledger_contracts.streams import ACCEPTED_CONSENT_STREAM, EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
 from . import __version__ as VERSION
+from .adapters.accepted_relay import AcceptedRelay
 from .adapters.asyncapi import asyncapi_document
 from .adapters.checkpoint_scheduler import CheckpointScheduler
 from .adapters.collector import tune_collector
@@ -50,14 +51,13 @@ log = logging.getLogger("consent_ledger")
 
 
 def ledger_groups(with_notifier: bool = False) -> dict[str, tuple[str, ...]]:
-    """The consumer groups that must read each input stream before it is trimmed: the ledger's, and
-    with the notifier beside it, the notifier's on the streams it reads."""
-    return {
-        stream: (LEDGER_GROUP, NOTIFIER_GROUP)
-        if with_notifier and stream in NOTIFIER_STREAMS
-        else (LEDGER_GROUP,)
-        for stream in EVENT_STREAMS
-    }
+    """The consumer groups that must read each stream before it is trimmed: the ledger's on the input
+    streams, and with the notifier beside it, the notifier's on the accepted facts it reads (which the
+    ledger then publishes; without a notifier they wait in the database)."""
+    groups: dict[str, tuple[str, ...]] = {stream: (LEDGER_GROUP,) for stream in EVENT_STREAMS}
+    if with_notifier:
+        groups[ACCEPTED_CONSENT_STREAM] = (NOTIFIER_GROUP,)
+    return groups
 
 
 @dataclass
@@ -149,6 +149,11 @@ def start_api(
     tasks = [
         asyncio.create_task(guard.run()),
         asyncio.create_task(expiring.run()),
+        *(
+            [asyncio.create_task(AcceptedRelay(ledger.store.engine, ledger.redis, ledger.metrics).run())]
+            if ACCEPTED_CONSENT_STREAM in required
+            else []
+        ),
         asyncio.create_task(CheckpointScheduler(checkpoints, ledger.metrics).run()),
         asyncio.create_task(StreamTrimmer(ledger.redis, ledger.metrics, dict(required)).run()),
         asyncio.create_task(

@@ -64,7 +64,6 @@ def build_notifier(
         metrics=NotifierMetrics(registry),
         notices=ConsentNotices(
             store,
-            directory,
             settings.recipients(),
             clock,  # type: ignore[arg-type]
             organisation=settings.organisation,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+from ledger_contracts.formats import CHAIN_PATTERN
 from ledger_contracts.vocabulary import ConsentPurpose, RecipientCategory
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .core.consent_recipients import DEFAULT_CONSENT_RECIPIENTS, ConsentRecipient
+from .core.consent_recipients import DEFAULT_CONSENT_RECIPIENTS, ConsentRecipient, Recipients
 
 __all__ = ["NotifierSettings", "RecipientSetting"]
 
@@ -46,17 +48,29 @@ class NotifierSettings(BaseSettings):
     )
     webhooks: list[str] = Field(default_factory=list, description="URLs that receive each decision notice")
     outbox_max_attempts: int = Field(default=12, ge=1)
-    consent_recipients: dict[ConsentPurpose, list[RecipientSetting]] | None = Field(
+    consent_recipients: (
+        dict[
+            Annotated[str, StringConstraints(pattern=CHAIN_PATTERN)],
+            dict[ConsentPurpose, list[RecipientSetting]],
+        ]
+        | None
+    ) = Field(
         default=None,
-        description="Per consent purpose, the parties told when it ends (default: processing register)",
+        description="Per controller and consent purpose, the parties told when it ends (default: "
+        "WerkCorporatie's processing register)",
     )
 
-    def recipients(self) -> dict[str, tuple[ConsentRecipient, ...]]:
+    def recipients(self) -> Recipients:
         if self.consent_recipients is None:
             return DEFAULT_CONSENT_RECIPIENTS
         return {
-            str(purpose): tuple(ConsentRecipient(r.party_id, r.name, r.category, r.webhook) for r in parties)
-            for purpose, parties in self.consent_recipients.items()
+            controller: {
+                str(purpose): tuple(
+                    ConsentRecipient(r.party_id, r.name, r.category, r.webhook) for r in parties
+                )
+                for purpose, parties in by_purpose.items()
+            }
+            for controller, by_purpose in self.consent_recipients.items()
         }
 
     def resolved_database_url(self, home: Path) -> str:

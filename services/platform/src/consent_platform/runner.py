@@ -102,7 +102,14 @@ def _notifier(settings: Settings, ledger: Ledger, broker: RedisBroker, consumer_
     seeded = notifier.admin.seed(Actor("system", frozenset({Role.ADMINISTRATOR}), "service"))
     if seeded:
         log.info("known-party registry seeded from art. 8 lid 3: %s", ", ".join(seeded))
-    NotifierService(broker, consumer_name, notifier, ledger.redis)
+    NotifierService(
+        broker,
+        consumer_name,
+        notifier,
+        ledger.redis,
+        reclaim_idle_ms=settings.consumer.reclaim_idle_ms,
+        max_deliveries=settings.consumer.max_deliveries,
+    )
     return notifier
 
 

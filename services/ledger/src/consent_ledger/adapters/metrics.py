@@ -12,6 +12,11 @@ class LedgerMetrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.appended = Counter("ledger_events_appended", "Entries appended to the ledger", registry=r)
+        self.accepted_published = Counter(
+            "ledger_accepted_facts_published",
+            "Accepted consent endings put on ledger.accepted.consent-endings for the notifier",
+            registry=r,
+        )
         self.dead_lettered = Counter(
             "ledger_events_dead_lettered", "Events refused to the dead-letter stream", ["reason"], registry=r
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from .sql_models import (
+    AcceptedFactRow,
     ChainHeadRow,
     CheckpointRow,
     ConsentStateRow,
@@ -25,6 +26,7 @@ from .sql_models import (
 )
 
 __all__ = [
+    "ACCEPTED",
     "ENTRY",
     "HEAD",
     "INDEX",
@@ -66,6 +68,7 @@ VIOLATION = RegisterViolationRow.__table__  # type: ignore[attr-defined]
 REQUEST = SubjectRequestRow.__table__  # type: ignore[attr-defined]
 HOLD = SubjectHoldRow.__table__  # type: ignore[attr-defined]
 REGISTERED = RegisteredSubjectRow.__table__  # type: ignore[attr-defined]
+ACCEPTED = AcceptedFactRow.__table__  # type: ignore[attr-defined]
 HEAD_COLUMNS = (HEAD.c.chain, HEAD.c.length, HEAD.c.head_hash, HEAD.c.frontier)
 CHUNK = 500  # bound for IN (...) lists
 # For the rest of a PostgreSQL transaction: plan every statement afresh (no generic plan kept from a

@@ -4,6 +4,7 @@ in one database transaction with the chain heads locked."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
@@ -21,6 +22,7 @@ from .sql_bulk import (
 )
 from .sql_privacy_rows import PrivacyRows, registers_in_force
 from .sql_tables import (
+    ACCEPTED,
     CONSENT,
     ENTRY,
     HANDLE,
@@ -124,6 +126,11 @@ class SqlTransaction(PrivacyRows):
                 ),
                 [_consent_row(k, f, e) for k, (f, e) in consent.items()],
             )
+
+    def put_accepted(self, facts: Sequence[tuple[str, str]], at: datetime) -> None:
+        made = fixed_utc(at)
+        rows = [{"stream": s, "payload": p, "made_at": made} for s, p in facts]
+        self._conn.execute(ACCEPTED.insert(), rows)  # a few a batch; the key is made by the database
 
     def handles(self, triples: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
         out = {}

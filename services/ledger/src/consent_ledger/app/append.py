@@ -26,6 +26,7 @@ from ..core.consent_state import ConsentFact, supersedes
 from ..core.entries import AppendedEntry, ChainHead, append_records
 from ..core.merkle import Frontier, NodeKey, leaf_of
 from ..core.sealing import SubjectKey, content_mac, new_data_key, seal, subject_ref, unwrap_key, wrap_key
+from .accepted_facts import accepted_facts
 from .ports import (
     RIGHTS_EVENT_TYPES,
     ConsentKey,
@@ -187,6 +188,9 @@ class BatchAppender:
             ]
             if rights:
                 tx.track_rights(rights)
+            facts = accepted_facts((e, kind, en) for (e, kind, _), en in zip(chosen, entries, strict=True))
+            if facts:
+                tx.put_accepted(facts, now)
             if then is not None:
                 then(tx, entries)
         outcome.appended = len(entries)

@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from ledger_contracts.formats import ACTOR_ID_PATTERN
+from ledger_contracts.formats import ACTOR_ID_PATTERN, CHAIN_PATTERN
 
 __all__ = [
     "CONTROLLER_PATTERN",
@@ -40,7 +40,7 @@ __all__ = [
 TOKEN_PREFIX = "lc"
 _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 _ACTOR = re.compile(ACTOR_ID_PATTERN)  # the client acts on the chain as api.<client id>
-CONTROLLER_PATTERN = r"^[a-z0-9][a-z0-9-]{0,127}$"  # a controller's code: its chain's name
+CONTROLLER_PATTERN = CHAIN_PATTERN  # a controller's code: its chain's name
 _CONTROLLER = re.compile(CONTROLLER_PATTERN)
 
 
@@ -139,7 +139,7 @@ def _controllers(values: Iterable[str]) -> frozenset[str]:
     tied = frozenset(values)
     bad = sorted(c for c in tied if not _CONTROLLER.fullmatch(c))
     if bad:
-        raise ValueError("controller: a controller's code (lowercase letters, digits and '-')")
+        raise ValueError("controller: a controller's code, its chain's name (lowercase letters and '-')")
     return tied
 
 

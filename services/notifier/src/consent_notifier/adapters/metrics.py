@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ledger_contracts.streams import NOTIFIER_STREAMS
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from ..app.ports import StoredRequest
@@ -47,6 +48,27 @@ class NotifierMetrics:
             "Notices enqueued to parties that relied on a consent that ended",
             registry=registry,
         )
+
+        self.consent_facts_refused = Counter(
+            "notifier_accepted_facts_unreadable",
+            "Entries of ledger.accepted.consent-endings that are no accepted fact (none acted on)",
+            registry=registry,
+        )
+        self.reclaimed = Counter(
+            "notifier_entries_reclaimed",
+            "Stream entries left pending by a notifier that stopped, claimed again",
+            ["stream"],
+            registry=registry,
+        )
+        self.set_aside = Counter(
+            "notifier_entries_set_aside",
+            "Stream entries given up after too many deliveries",
+            ["stream"],
+            registry=registry,
+        )
+        for stream in NOTIFIER_STREAMS:  # listed at 0, so that the first one is an increase
+            self.reclaimed.labels(stream=stream)
+            self.set_aside.labels(stream=stream)
 
     def count_decision(self, stored: StoredRequest, changed: bool) -> None:
         """Count the request's current decision, once: only when this call made it."""

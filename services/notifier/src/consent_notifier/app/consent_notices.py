@@ -1,6 +1,7 @@
-"""Withdrawal, revocation and expiry are pushed: every party that relied on the consent gets a
-notice through the outbox (at least once, with retries), and once it is delivered the notice
-is recorded on the ledger as `consent.recipient-notified` (GDPR art. 7(3) and 19)."""
+"""Withdrawal, revocation and expiry are pushed: every party of that controller that relied on the
+consent gets a notice through the outbox (at least once, with retries), and once it is delivered the
+notice is recorded on the ledger as `consent.recipient-notified` (GDPR art. 7(3) and 19). Only an
+ending the ledger accepted (ledger_contracts.accepted) is noticed, never a raw event."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ledger_contracts.accepted import ConsentEnded
 from ledger_contracts.cloudevents import SPECVERSION, ce_type, source_urn
 from ledger_contracts.events import (
-    ConsentExpired,
     ConsentNoticeData,
     ConsentRecipientNotified,
-    ConsentRevoked,
-    ConsentWithdrawn,
     Recipient,
 )
 from ledger_contracts.formats import derived_event_id
@@ -25,7 +24,7 @@ from ledger_contracts.vocabulary import RecipientCategory
 
 from ..core.consent_recipients import ConsentRecipient, notice_stream
 from .events import outbox_item
-from .ports import Clock, NotifierStore, OutboxItem, SubjectDirectory
+from .ports import Clock, NotifierStore, OutboxItem
 
 __all__ = ["ENDING_EVENTS", "ConsentNotices"]
 
@@ -37,27 +36,26 @@ class ConsentNotices:
     def __init__(
         self,
         store: NotifierStore,
-        directory: SubjectDirectory,
-        recipients: Mapping[str, tuple[ConsentRecipient, ...]],
+        recipients: Mapping[str, Mapping[str, tuple[ConsentRecipient, ...]]],
         clock: Clock,
         producer: str = "notifier",
         organisation: str | None = None,
     ) -> None:
         """`organisation` (`oin:…`): each notice goes to its party as a CloudEvent of the NL GOV
         profile (type nl.consent-ledger.consent.ended-notice.v1), and its record to the ledger as one."""
-        self.store, self.directory, self.recipients = store, directory, recipients
+        self.store, self.recipients = store, recipients
         self.clock, self.producer, self.organisation = clock, producer, organisation
 
-    def consent_ended(self, event: ConsentWithdrawn | ConsentRevoked | ConsentExpired) -> int:
-        """Enqueue one notice per relying party; returns how many (0 when replayed)."""
-        ref = event.data.subject
-        subject = ref.pseudonym or self.directory.lookup(ref.bsn or "").pseudonym  # no BSN leaves here
-        purpose = str(event.data.purpose)
+    def consent_ended(self, event: ConsentEnded) -> int:
+        """Enqueue one notice per party of the event's controller relying on the purpose; returns
+        how many (a replay enqueues the same items, which the outbox keeps once)."""
+        subject = event.subject
+        purpose = str(event.purpose)
         cause = event.event_type.split(".", 1)[1]
         digest = hashlib.sha256(f"{event.producer}\0{event.event_id}".encode()).hexdigest()[:32]
         now = self.clock.now()
         items = []
-        for r in self.recipients.get(purpose, ()):
+        for r in self.recipients.get(event.controller, {}).get(purpose, ()):
             via, destination = ("webhook", r.webhook) if r.webhook else ("stream", notice_stream(r.party_id))
             notice = {
                 "notice": "consent-ended",
@@ -76,7 +74,7 @@ class ConsentNotices:
                 processing_activity=event.processing_activity,
                 data=ConsentNoticeData(
                     subject=SubjectRef(pseudonym=subject),
-                    purpose=event.data.purpose,
+                    purpose=event.purpose,
                     cause=cause,
                     consent_event_id=event.event_id,
                     recipient=Recipient(
