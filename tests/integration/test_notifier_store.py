@@ -233,6 +233,32 @@ def test_unknown_subject_and_expired_verification(notifier):
     assert (expired.current.verdict, expired.current.reason) == ("deny", "number-expired")
 
 
+def test_a_verification_ends_when_its_end_says_on_both_databases(notifier):
+    """Issue 28 item 14: a number verified "tot en met 28 februari 2027" (Dutch time) ends at
+    2027-03-01T00:00+01:00, which is 23:00 UTC on 28 February. SQLite dropped the offset, so the
+    verification counted for an hour more; now the instant is stored in UTC on both databases."""
+    from ledger_contracts.dutch_time import parse_until
+
+    deps, clock = notifier
+    end = parse_until("2027-02-28")
+    assert end == datetime(2027, 2, 28, 23, 0, tzinfo=UTC)
+    given_with_offset = datetime.fromisoformat("2027-03-01T00:00:00+01:00")
+    deps.admin.put_person("uwv-de-vries", "uwv", "A. de Vries", ADMIN)
+    deps.admin.verify_number("uwv-de-vries", "0527 222 333", ADMIN, valid_until=given_with_offset)
+    [stored] = [n for p in deps.store.persons("uwv") if p.person_id == "uwv-de-vries" for n in p.numbers]
+    assert stored.valid_until == end and stored.valid_until.utcoffset() == timedelta(0)
+    clock.at = end - timedelta(minutes=30)  # 23:30 Dutch time on the last day: still verified
+    before, _ = deps.desk.submit(ask(person_id="uwv-de-vries", calling_number="0527 222 333"), EMPLOYEE)
+    assert (before.current.verdict, before.current.reason) == ("allow", "known-person-verified-number")
+    clock.at = end + timedelta(minutes=30)  # 00:30 on 1 March Dutch time: ended
+    after, _ = deps.desk.submit(ask(person_id="uwv-de-vries", calling_number="0527 222 333"), EMPLOYEE)
+    assert (after.current.verdict, after.current.reason) == ("deny", "number-expired")
+    if deps.store.engine.dialect.name == "sqlite":  # PostgreSQL's timestamptz keeps the instant itself
+        with deps.store.engine.connect() as conn:
+            raw = conn.execute(text("SELECT valid_until FROM notifier_verified_number")).scalars().all()
+        assert any(v and v.startswith("2027-02-28 23:00") for v in raw), raw  # in UTC as stored
+
+
 async def test_outbox_delivers_every_decision_to_the_ledger_streams(notifier, redis_client):
     deps, _ = notifier
     a, _ = deps.desk.submit(ask(), EMPLOYEE)

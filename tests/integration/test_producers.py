@@ -140,3 +140,47 @@ def test_redis_acl_users_hold_a_producer_to_xadd(redis_client, acl_users):
     assert read and as_ledger.xack(CONSENT_STREAM, "acl-check", read[0][1][0][0]) == 1
     with pytest.raises(redis.exceptions.NoPermissionError):
         as_ledger.set("elsewhere", "x")  # the ledger's user has the ledger's streams only
+
+
+def test_the_systems_own_event_types_are_never_granted_to_an_outside_producer():
+    """Issue 28 item 5: a grant of 'consent.*' or '*' does not cover what only the notifier, the
+    expiry scheduler or the operator's commands record; an internal producer still may."""
+    from consent_ledger.app.internal_producers import INTERNAL_PRODUCERS
+    from consent_ledger.app.producers import ProducerRecord, system_owner
+
+    now = datetime.now(UTC)
+    for patterns in (("consent.*",), ("*",), ("consent.recipient-notified", "consent.expired")):
+        outside = ProducerRecord("website-team", "ed25519:x", patterns, ("*",), now)
+        for own in (
+            "consent.recipient-notified",
+            "consent.expired",
+            "dead-letter.dropped",
+            "phone.disclosure-decided",
+        ):
+            assert not outside.may_publish(own, "werkcorporatie"), (patterns, own)
+    assert ProducerRecord("website-team", "ed25519:x", ("consent.*",), ("*",), now).may_publish(
+        "consent.withdrawn", "werkcorporatie"
+    )
+    for producer_id, patterns in INTERNAL_PRODUCERS.items():
+        internal = ProducerRecord(producer_id, "ed25519:x", patterns, ("*",), now)
+        owned = [
+            t
+            for t in ("consent.recipient-notified", "consent.expired", "dead-letter.dropped")
+            if system_owner(t) == producer_id
+        ]
+        assert all(internal.may_publish(t, "werkcorporatie") for t in owned)
+
+
+def test_producers_add_refuses_the_systems_own_types_and_ids(ledger_env):
+    from tests.integration.test_cli import run
+
+    for args, said in (
+        (["--type", "consent.expired"], "never granted"),
+        (["--type", "consent.recipient-notified"], "never granted"),
+    ):
+        refused = run(
+            ["producers", "add", "website-team", *args, "--controller", "werkcorporatie"], ledger_env
+        )
+        assert refused.returncode != 0 and said in refused.stderr, refused.stderr
+    taken = run(["producers", "add", "notifier", "--type", "consent.*", "--controller", "*"], ledger_env)
+    assert taken.returncode != 0 and "own producers" in taken.stderr

@@ -44,13 +44,20 @@ def register(app: typer.Typer, store_factory: Callable[[], ProducerStore]) -> No
         from ledger_contracts.formats import CODE_PATTERN
         from ledger_contracts.signing import ProducerSigner
 
-        from .app.producers import ProducerRecord
+        from .app.internal_producers import INTERNAL_PRODUCERS
+        from .app.producers import ProducerRecord, system_owner
 
         if not re.match(CODE_PATTERN, producer_id):
             _usage("a producer id is lowercase words joined by '-' or '.', without digits")
-        unknown = [t for t in types if t != "*" and not any(_matches(t, e) for e in EVENT_TYPES)]
+        if producer_id in INTERNAL_PRODUCERS:
+            _usage(f"{producer_id} is one of the ledger's own producers; choose another id")
+        outside = [e for e in EVENT_TYPES if system_owner(e) is None]
+        unknown = [t for t in types if t != "*" and not any(_matches(t, e) for e in outside)]
         if unknown:
-            _usage(f"no event type matches {', '.join(unknown)}; types: {', '.join(sorted(EVENT_TYPES))}")
+            _usage(
+                f"no event type an outside producer may publish matches {', '.join(unknown)} (the "
+                f"system's own types are never granted); types: {', '.join(sorted(outside))}"
+            )
         signer = None
         if public_key is None:
             signer = ProducerSigner.generate()

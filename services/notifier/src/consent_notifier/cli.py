@@ -66,7 +66,13 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
         return RegistryAdmin(s, events, SystemClock()), Actor(by, roles)
 
     By = Annotated[str, typer.Option("--by", help="Your personal user id (administrator role)")]
-    Until = Annotated[datetime | None, typer.Option(help="Valid until (ISO date/time, UTC when no offset)")]
+    Until = Annotated[
+        str | None,
+        typer.Option(
+            help="Valid until: a date (up to and including that Dutch day), or a date and time "
+            "(Dutch time unless it has an offset)"
+        ),
+    ]
 
     @users.command("add")
     def add_user(
@@ -132,7 +138,7 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
         until: Until = None,
     ) -> None:
         a, actor = admin(by)
-        run(lambda: a.put_person(person_id, party, name, actor, None, _aware(until)))
+        run(lambda: a.put_person(person_id, party, name, actor, None, _until(until)))
         typer.echo(f"known person {person_id} at {party}")
 
     @registry.command("verify-number")
@@ -150,7 +156,7 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
     ) -> None:
         """Record that you verified this number for the person."""
         a, actor = admin(by)
-        n = run(lambda: a.verify_number(person_id, number, actor, _aware(until), _aware(verified_at)))
+        n = run(lambda: a.verify_number(person_id, number, actor, _until(until), _aware(verified_at)))
         typer.echo(f"verified {n.number} for {person_id}")
 
     @registry.command("revoke-number")
@@ -160,6 +166,18 @@ def build_cli(home: Callable[[], Path]) -> tuple[typer.Typer, typer.Typer]:
         typer.echo(f"revoked {number} for {person_id}")
 
     return users, registry
+
+
+def _until(value: str | None) -> datetime | None:
+    from ledger_contracts.dutch_time import parse_until
+
+    if value is None:
+        return None
+    try:
+        return parse_until(value)
+    except ValueError:
+        typer.echo("refused: --until is a date (2027-11-23) or a date and time", err=True)
+        raise typer.Exit(2) from None
 
 
 def _aware(value: datetime | None) -> datetime | None:

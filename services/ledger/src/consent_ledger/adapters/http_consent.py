@@ -13,7 +13,7 @@ from ledger_contracts.problems import (
 )
 from ledger_contracts.vocabulary import ConsentPurpose
 
-from ..app.clients import Client, ControllerRefused, Scope
+from ..app.clients import CONTROLLER_PATTERN, Client, ControllerRefused, Scope
 from ..app.consent_query import ConsentAnswer, HistoryEntry, SubjectRefused
 from ..core.consent_state import DPV_STATE
 from .http_access import ClientDep, ConsentApiDeps, Deps, refused, require_scope
@@ -108,7 +108,9 @@ def consent_status(
     d: Deps,
     client: ClientDep,
     as_of: Annotated[Moment | None, Query(description="Ask about this moment instead of now")] = None,
-    controller: Annotated[str | None, Query(description=CONTROLLER_FIELD, max_length=128)] = None,
+    controller: Annotated[
+        str | None, Query(description=CONTROLLER_FIELD, max_length=64, pattern=CONTROLLER_PATTERN)
+    ] = None,
 ) -> ConsentStatusOut:
     """May this controller, now (or on `as_of`)? `subject` is a ledger pseudonym; a BSN goes in the
     body of POST /v1/consents/query, never in a URL."""
@@ -150,7 +152,9 @@ def history(
     request: Request,
     d: Deps,
     client: ClientDep,
-    controller: Annotated[str | None, Query(description=CONTROLLER_FIELD, max_length=128)] = None,
+    controller: Annotated[
+        str | None, Query(description=CONTROLLER_FIELD, max_length=64, pattern=CONTROLLER_PATTERN)
+    ] = None,
 ) -> HistoryOut:
     """One subject's consent history at one controller, every event and notice in ledger order
     (the auditor's view)."""

@@ -40,6 +40,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")  # durable at commit, before the broker ack
             cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA secure_delete=ON")  # a deleted key's bytes are zeroed (invariant 14)
             cur.close()
 
         @event.listens_for(engine, "begin")

@@ -44,6 +44,9 @@ class SqlRetentionStore:
         with self._store.engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
 
+    def purge_destroyed_keys(self) -> None:
+        self._store.purge_destroyed_keys()
+
     def held(self, on: date) -> set[tuple[str, str]]:
         q = select(HOLD.c.pseudonym, HOLD.c.chain).where(
             HOLD.c.kind == "legal-hold", HOLD.c.lifted_at.is_(None), HOLD.c.until >= on.isoformat()

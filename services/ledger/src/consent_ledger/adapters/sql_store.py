@@ -4,6 +4,7 @@ PostgreSQL); the hot consent reads on their own autocommit pool."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -37,6 +38,7 @@ __all__ = ["SqlLedgerStore"]
 
 
 T = TypeVar("T")
+log = logging.getLogger("consent_ledger.store")
 
 
 class SqlLedgerStore:
@@ -216,6 +218,35 @@ class SqlLedgerStore:
             REGISTERED.c.pseudonym == pseudonym, REGISTERED.c.controller == controller
         )
         return self.read(lambda conn: conn.execute(q.limit(1)).first() is not None)
+
+    def purge_destroyed_keys(self) -> None:
+        """After keys were deleted, make it physical (DESIGN.md invariant 14). SQLite runs with
+        `secure_delete` (sql_engine), so a deleted row's bytes are zeroed in the pages written; a WAL
+        checkpoint that truncates then writes those pages into the main file and empties the WAL,
+        which held the key's earlier page images. PostgreSQL keeps a deleted row as a dead tuple
+        until vacuumed, and plain VACUUM may leave its bytes in the page's free space: `VACUUM FULL`
+        rewrites the small key table into a new file, and a CHECKPOINT lets the server remove the
+        old one (it needs the role pg_checkpoint or a superuser; without, the old file goes at the
+        next checkpoint, within checkpoint_timeout). What WAL archives and backups may keep is in
+        docs/operations.md."""
+        if self.engine.dialect.name == "sqlite":
+            raw = self.engine.raw_connection()  # outside a transaction: a checkpoint cannot run in one
+            try:
+                busy, _, _ = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.close()
+            if busy:
+                log.warning("WAL checkpoint after erasure was blocked by a reader; it runs again next time")
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f"VACUUM FULL {KEY.name}")
+            try:
+                conn.exec_driver_sql("CHECKPOINT")
+            except DBAPIError:
+                log.warning(
+                    "CHECKPOINT refused (grant the ledger's role pg_checkpoint): the old key file "
+                    "goes at the server's next checkpoint"
+                )
 
     def wrapped_page(self, after: str, limit: int) -> list[tuple[str, bytes]]:
         """Stored data keys in key-id order after `after` (app.rewrap)."""

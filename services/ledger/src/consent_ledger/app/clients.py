@@ -78,7 +78,7 @@ class Client:
         if asked is not None:
             if asked not in self.controllers:
                 raise ControllerRefused(
-                    "controller-not-allowed", f"client {self.client_id} is not tied to controller {asked}"
+                    "controller-not-allowed", f"client {self.client_id} is not tied to the controller asked"
                 )
             return asked
         if len(self.controllers) == 1:

@@ -18,7 +18,31 @@ from typing import Protocol
 from ledger_contracts import Event, Refusal
 from ledger_contracts.signing import verify_event
 
-__all__ = ["ProducerGate", "ProducerRecord", "ProducerStore", "producer_refusal"]
+__all__ = [
+    "SYSTEM_EVENT_TYPES",
+    "ProducerGate",
+    "ProducerRecord",
+    "ProducerStore",
+    "producer_refusal",
+    "system_owner",
+]
+
+# The system's own event types (pattern -> the internal producer that alone may publish them): what
+# the notifier, the expiry scheduler and the operator's commands record. No grant to an outside
+# producer covers them, whatever its patterns ("consent.*", "*"): an outside producer could
+# otherwise record a notice that was never sent, or an expiry that never happened.
+SYSTEM_EVENT_TYPES: dict[str, str] = {
+    "consent.recipient-notified": "notifier",
+    "consent.expired": "ledger-expiry",
+    "dead-letter.dropped": "ledger-operations",
+    "phone.*": "notifier",
+    "registry.*": "notifier",
+}
+
+
+def system_owner(event_type: str) -> str | None:
+    """The internal producer that alone may publish `event_type`, or None for an outside type."""
+    return next((o for p, o in SYSTEM_EVENT_TYPES.items() if fnmatch.fnmatchcase(event_type, p)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +55,9 @@ class ProducerRecord:
     disabled_at: datetime | None = None
 
     def may_publish(self, event_type: str, controller: str) -> bool:
+        owner = system_owner(event_type)
+        if owner is not None and owner != self.producer_id:
+            return False
         return any(fnmatch.fnmatchcase(event_type, p) for p in self.event_types) and (
             "*" in self.controllers or controller in self.controllers
         )

@@ -72,6 +72,11 @@ class RetentionStore(Protocol):
         """(pseudonym, controller) under a legal hold that has not ended by `on`."""
         ...
 
+    def purge_destroyed_keys(self) -> None:
+        """Make the deletion of destroyed keys physical in the live store's files (DESIGN.md
+        invariant 14): no database page, WAL or dead tuple keeps their bytes."""
+        ...
+
 
 class ErasureTransaction(Protocol):
     def destroy(
@@ -164,6 +169,8 @@ class RetentionService:
         for handle, erasures in by_handle.items():
             report.entries_sealed += self._erase(handle, erasures, now)
             report.erased_keys += 1
+        if report.erased_keys:
+            self._store.purge_destroyed_keys()
         return report
 
     def replay(self, journal: ErasureJournal) -> int:
@@ -184,6 +191,8 @@ class RetentionService:
             events = [self._replayed(s, said.get(s.activity, {}), sealed, now) for s in mine]
             self._append_erasures(handle, mine, events)
             done += 1
+        if done:
+            self._store.purge_destroyed_keys()
         return done
 
     def erase_on_request(self, scopes: Sequence[Scope], request_id: str, by: str) -> int:
@@ -202,6 +211,8 @@ class RetentionService:
             ]
             self._destroy(handle, mine, events)
             sealed_total += sealed
+        if by_handle:
+            self._store.purge_destroyed_keys()
         return sealed_total
 
     def _replayed(self, scope: Scope, line: dict[str, Any], sealed: int, now: datetime) -> SubjectErased:

@@ -5,11 +5,12 @@ goes to the ledger through the registry's use cases, as from the CLI and the API
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from ledger_contracts.dutch_time import end_of_dutch_day
 
 from ..app.actors import Actor
 from ..app.errors import Forbidden, NotifierError
@@ -19,7 +20,6 @@ from .deps import NotifierDeps
 from .http_api import STATUS
 from .web_pages import refused_form, render_page, worklist_page
 from .web_session import ActorDep, Deps, FormActorDep
-from .web_text import TZ
 
 __all__ = ["registry_router"]
 
@@ -59,7 +59,7 @@ def _end_of(day: str) -> datetime | None:
     """'Valid up to and including' a day: until the start of the next day, Dutch time."""
     if not day:
         return None
-    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), TZ)
+    return end_of_dutch_day(date.fromisoformat(day))
 
 
 def _changed(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from ledger_contracts.dutch_time import AMSTERDAM
 from ledger_contracts.vocabulary import Art9Ground, DataCategory, GdprBasis, RecipientCategory
 from ledger_contracts.vocabulary_nl import DATA_CATEGORIES, RECIPIENT_CATEGORIES
 
@@ -16,10 +16,7 @@ from ..core.reasons import explain
 
 __all__ = ["FIELD_ERRORS", "TEMPLATE_GLOBALS", "field_error", "local_time"]
 
-try:
-    TZ: Any = ZoneInfo("Europe/Amsterdam")
-except Exception:  # no time zone database: show UTC, and say so
-    TZ = UTC
+TZ: Any = AMSTERDAM
 
 
 def local_time(moment: datetime | None, seconds: bool = False) -> str:
