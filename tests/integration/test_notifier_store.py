@@ -233,6 +233,24 @@ def test_unknown_subject_and_expired_verification(notifier):
     assert (expired.current.verdict, expired.current.reason) == ("deny", "number-expired")
 
 
+def test_only_the_employee_who_asked_records_a_callback(notifier):
+    """Issue 28 item 15: a colleague cannot confirm or fail another employee's callback task (its
+    id is the request id plus '.cb'); it is not found, as reading the request is not."""
+    deps, _ = notifier
+    colleague = Actor("mdw2", frozenset({Role.EMPLOYEE}))
+    asked, _ = deps.desk.submit(ask(request_id="r-own"), EMPLOYEE)
+    task = asked.task.task_id
+    for outcome in ("confirmed", "failed"):
+        with pytest.raises(NotFound):
+            deps.desk.record_callback(task, outcome, colleague)
+    assert deps.store.open_callbacks(None)[0].task.task_id == task  # still open, unchanged
+    done, changed = deps.desk.record_callback(task, "failed", EMPLOYEE)
+    assert changed and done.current.reason == "callback-failed"
+    second, _ = deps.desk.submit(ask(request_id="r-other"), EMPLOYEE)
+    with pytest.raises(Forbidden):  # management decides overrides; it does not make the callback
+        deps.desk.record_callback(second.task.task_id, "failed", MANAGER)
+
+
 def test_a_verification_ends_when_its_end_says_on_both_databases(notifier):
     """Issue 28 item 14: a number verified "tot en met 28 februari 2027" (Dutch time) ends at
     2027-03-01T00:00+01:00, which is 23:00 UTC on 28 February. SQLite dropped the offset, so the

@@ -166,7 +166,9 @@ class PhoneDesk:
     # --- callback ----------------------------------------------------------------------------
 
     def record_callback(self, task_id: str, outcome: str, actor: Actor) -> tuple[StoredRequest, bool]:
-        """(the request with its final decision, True if this call changed it)."""
+        """(the request with its final decision, True if this call changed it). Only the employee
+        who asked the request records its outcome (management has no callback permission): a
+        colleague's task is answered as not found, as reading the request is (docs/privacy.md)."""
         actor.require(Permission.RECORD_CALLBACK)
         try:
             wanted = Outcome(outcome)
@@ -174,7 +176,7 @@ class PhoneDesk:
             raise InputError("outcome must be 'confirmed' or 'failed'", "outcome") from None
         with self.store.transaction() as tx:
             stored = tx.request_for_task(task_id)
-            if stored is None or stored.task is None:
+            if stored is None or stored.task is None or not may_read(actor, stored):
                 raise NotFound("no callback task with this id", "task_id")
             try:
                 transition = record_outcome(stored.task, wanted, self.clock.now(), actor.principal_id)
