@@ -271,3 +271,35 @@ def test_disclosures_against_the_register_are_appended_with_their_violations(wor
     version = arnhem[0]["event"]["data"]["register_version"]
     assert checked[fine["event_id"]] == {"register": version, "violations": []}
     assert "third-country-transfer" in checked[abroad["event_id"]]["violations"]
+
+
+@pytest.mark.parametrize(
+    ("ended", "milestone_on", "due_on"),
+    [
+        # 00:30 Dutch time on 1 March is 23:30 UTC on 29 February: the case ended on 1 March
+        ("2028-03-01T00:30:00+01:00", "2028-03-01", "2038-03-01"),
+        # P10Y from 29 February ends on 28 February (docs/privacy.md)
+        ("2028-02-29T12:00:00+01:00", "2028-02-29", "2038-02-28"),
+        # summer time: 00:30 CEST on 1 July is 22:30 UTC on 30 June
+        ("2028-07-01T00:30:00+02:00", "2028-07-01", "2038-07-01"),
+    ],
+)
+def test_milestones_and_due_dates_are_dutch_calendar_dates(world, ended, milestone_on, due_on):
+    """Issue 28 item 9: the dates on the permanent chain and in the report are Dutch dates."""
+    from datetime import date, datetime
+
+    from ledger_contracts.dutch_time import dutch_date, start_of_dutch_day
+
+    at = datetime.fromisoformat(ended)
+    controller, activity = "werkcorporatie", "re-integratietraject"
+    world.add(lifecycle("case.started", controller, activity, T0))
+    world.add(lifecycle("case.ended", controller, activity, at))
+    [due] = [e for e in world.retention.plan(datetime.fromisoformat("2040-01-01T00:00:00+01:00")).due]
+    assert dutch_date(due.due.due_at).isoformat() == due_on
+    day_begins = start_of_dutch_day(date.fromisoformat(due_on))
+    assert (controller, activity) not in world.due_scopes(day_begins)
+    world.clock.at = datetime.fromisoformat("2040-01-01T00:00:00+01:00")
+    assert world.retention.run().erased_keys == 1
+    erased = [json.loads(e.body)["event"] for e in world.store.iter_entries(controller)][-1]
+    assert erased["event_type"] == "subject.erased"
+    assert (erased["data"]["milestone_on"], erased["data"]["due_on"]) == (milestone_on, due_on)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from ledger_contracts.dutch_time import AMSTERDAM, dutch_date, start_of_dutch_day
 
 from .cli_output import err, out
 
@@ -30,7 +31,11 @@ def _moment(text: str | None) -> datetime | None:
     except ValueError:
         err.print(f"[red]refused:[/red] not a date or time: {text!r} (e.g. 2036-03-02)")
         raise typer.Exit(EXIT_USAGE) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if moment.tzinfo:
+        return moment
+    if len(text) == 10:  # a Dutch calendar date: as the periods stand when that day begins
+        return start_of_dutch_day(moment.date())
+    return moment.replace(tzinfo=AMSTERDAM)
 
 
 def register(app: typer.Typer, privacy: Callable[[], Privacy]) -> None:
@@ -146,7 +151,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy]) -> None:
             rule = f"{e.due.rule.milestone} + {e.due.rule.duration}"
             out.print(
                 f"{'due   ' if dry_run else 'erased'} {e.scope.controller}/{e.scope.activity}  {rule}  "
-                f"due {e.due.due_at.date()}"
+                f"due {dutch_date(e.due.due_at)}"
             )
         verb = "would erase" if dry_run else "erased"
         out.print(

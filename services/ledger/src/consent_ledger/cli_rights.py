@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from ledger_contracts.dutch_time import dutch_date
 
 from .cli_output import err, out
 
@@ -72,7 +73,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
     ) -> None:
         """Requests by deadline; exit 1 when --overdue finds any."""
         p = privacy()
-        today = datetime.now(UTC).date()
+        today = dutch_date(datetime.now(UTC))
         rows = p.rights_reads.requests(open_only, today if overdue else None)
         for r in rows:
             state = f"{r.outcome} {r.decided_at[:10]}" if r.outcome and r.decided_at else "open"
@@ -172,7 +173,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
                 "vastgelegd_als": f"{chain}#{seq}",
                 "verzoek": request_id,
                 "door": by,
-                "datum": datetime.now(UTC).date().isoformat(),
+                "datum": dutch_date(datetime.now(UTC)).isoformat(),
             }
             copy.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             out.print(f"copy for the requester written to {copy}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.streams import ACCEPTED_CONSENT_STREAM, EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
 from . import __version__ as VERSION
@@ -134,7 +135,7 @@ def start_api(
     for head in ledger.store.heads():
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
     ledger.metrics.subject_requests_overdue.set_function(
-        lambda: privacy.rights_reads.overdue_count(datetime.now(UTC).date())
+        lambda: privacy.rights_reads.overdue_count(dutch_date(datetime.now(UTC)))
     )
     if settings.dev_mode:
         for line in publish_register_files(privacy, settings.register_dir or Path("register")):

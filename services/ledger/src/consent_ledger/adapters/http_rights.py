@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.problems import ApiRefusal, describe_invalid, problem_responses
 from ledger_contracts.vocabulary import SubjectRight
 from pydantic import ValidationError
@@ -138,7 +139,7 @@ def list_requests(
 ) -> list[RequestOut]:
     """Requests by deadline, for the desk's worklist (pseudonyms only)."""
     require_scope(client, Scope.SUBJECT_ACCESS, d, request, Scope.SUBJECT_ERASURE)
-    today = datetime.now(UTC).date()
+    today = dutch_date(datetime.now(UTC))
     return [request_out(t) for t in r.reads.requests(open_only, today if overdue else None)]
 
 

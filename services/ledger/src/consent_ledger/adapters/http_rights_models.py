@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.formats import EVENT_ID_PATTERN, ActorId, ChainName
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import DecisionReason, SubjectRight
@@ -149,7 +150,7 @@ def request_out(r: TrackedRequest) -> RequestOut:
         right=r.right,
         received_on=r.received_on,
         due_on=r.due_on,
-        overdue=r.overdue(datetime.now(UTC).date()),
+        overdue=r.overdue(dutch_date(datetime.now(UTC))),
         outcome=r.outcome,
         decided_at=r.decided_at,
         entry=r.received_seq,

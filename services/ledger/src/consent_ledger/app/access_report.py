@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.register import Activity, ProcessingRegister
 
 from ..core.audit import RECEIPTS_FORMAT
@@ -201,7 +202,7 @@ class AccessReports:
         if activity is not None and activity.retention:
             ended = due_under(activity.retention, milestones, (chain,), activity.id)
             if ended is not None:
-                destroy = {"on": ended.due_at.astimezone(UTC).date(), "rule": ended.rule}
+                destroy = {"on": dutch_date(ended.due_at), "rule": ended.rule}
             else:
                 destroy = {"rules": activity.retention, "pending": True}
         violations = (document.get("checks") or {}).get("violations", [])

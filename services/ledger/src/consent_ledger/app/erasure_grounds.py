@@ -4,8 +4,9 @@ on which ground a part is kept (GDPR art. 17(3)): the grounds an erasure decisio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.events import (
     DecisionGround,
     ErasureRule,
@@ -43,7 +44,7 @@ def erasure_grounds(
     consent or legitimate interest, and data whose period has ended. Data sealed under one key go
     together or stay together: an erasable scope sharing its key with a kept one stays, on its
     ground."""
-    today = now.astimezone(UTC).date()
+    today = dutch_date(now)
     held = {h.controller: h for h in holds if h.kind == "legal-hold" and h.until and h.until >= today}
     out: list[tuple[Scope, DecisionGround]] = []
     for s in scopes:
@@ -97,5 +98,5 @@ def _ground(
         reason=DecisionReason.RETENTION_RUNS,
         rule=rule,
         statute=statute,
-        until=ended.due_at.astimezone(UTC).date(),
+        until=dutch_date(ended.due_at),
     )

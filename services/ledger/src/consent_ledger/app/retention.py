@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.events import ErasureRule, SubjectErased, SubjectErasedData
 from ledger_contracts.subjects import SubjectRef
 
@@ -129,7 +130,7 @@ class RetentionService:
         report = RetentionReport(as_of)
         registers = {c: from_stored(doc) for c, (_v, doc) in self._store.registers_in_force().items()}
         milestones = self._store.milestones()
-        held = self._store.held(as_of.date())
+        held = self._store.held(dutch_date(as_of))
         by_handle: dict[str, list[Scope]] = defaultdict(list)
         for scope in self._store.scopes():
             by_handle[scope.handle].append(scope)
@@ -309,4 +310,4 @@ class RetentionService:
 
 
 def _day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
+    return dutch_date(moment)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from ledger_contracts.dutch_time import AMSTERDAM
 from ledger_contracts.register import RetentionRule, parse_duration
 from ledger_contracts.vocabulary import Milestone
 
@@ -51,7 +52,9 @@ class Due:
 
 
 def add_duration(moment: datetime, duration: str) -> datetime:
-    """ISO 8601 calendar arithmetic: P10Y from 29 February ends on 28 February."""
+    """ISO 8601 calendar arithmetic on the Dutch calendar (Europe/Amsterdam wall time, so a
+    milestone at 00:30 on 1 March Dutch time counts from 1 March): P10Y from 29 February ends on
+    28 February (relativedelta takes the last day of a month that is shorter)."""
     n, unit = parse_duration(duration)
     step: relativedelta | timedelta = {
         "Y": relativedelta(years=n),
@@ -59,7 +62,7 @@ def add_duration(moment: datetime, duration: str) -> datetime:
         "W": timedelta(weeks=n),
         "D": timedelta(days=n),
     }[unit]
-    moved: datetime = moment + step
+    moved: datetime = moment.astimezone(AMSTERDAM) + step
     return moved
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.events import (
     DecisionGround,
     SubjectCorrected,
@@ -70,7 +71,7 @@ class SubjectRights:
         """Record a request; its decision is due one month after receipt."""
         self._known_controller(pseudonym, controller)
         now = self._clock.now()
-        today = now.astimezone(UTC).date()
+        today = dutch_date(now)
         on = received_on or today
         if on > today:
             raise RequestRefused("received-in-future", "received_on lies after today")
@@ -204,7 +205,7 @@ class SubjectRights:
         request_id: str | None = None,
     ) -> Hold:
         self._known_controller(pseudonym, controller)
-        today = self._clock.now().astimezone(UTC).date()
+        today = dutch_date(self._clock.now())
         if kind == "legal-hold" and (until is None or until < today):
             raise RequestRefused("hold-ended", "a legal hold needs an end on or after today")
         hold_id = str(uuid.uuid4())
