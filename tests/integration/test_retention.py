@@ -19,6 +19,8 @@ from consent_ledger.core.audit import verify_receipt
 from consent_ledger.core.merkle import verify_consistency
 from consent_ledger.core.sealing import open_sealed
 from consent_ledger.core.verify import verify_chain
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ledger_contracts import parse_event
 from sqlalchemy import text
 
@@ -303,3 +305,59 @@ def test_milestones_and_due_dates_are_dutch_calendar_dates(world, ended, milesto
     erased = [json.loads(e.body)["event"] for e in world.store.iter_entries(controller)][-1]
     assert erased["event_type"] == "subject.erased"
     assert (erased["data"]["milestone_on"], erased["data"]["due_on"]) == (milestone_on, due_on)
+
+
+def _contact_story(bsn: str) -> list[dict]:
+    """Events about one new subject at werkkrachtcentrale: contact, then what is no contact (a
+    disclosure about them, their own request), each later than the contact."""
+    controller, activity = "werkkrachtcentrale", "registratie-kandidaten"
+    contact = lifecycle(
+        "contact.recorded", controller, activity, T0, bsn=bsn, channel="in-person", initiated_by="subject"
+    )
+    told = disclosure(
+        bsn=bsn, controller=controller, processing_activity=activity, occurred_at=(T0 + 40 * DAY).isoformat()
+    )
+    asked = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "subject.request-received",
+        "schema_version": 2,
+        "occurred_at": (T0 + 80 * DAY).isoformat(),
+        "producer": "gemeente-noordoostpolder.participatie",
+        "controller": controller,
+        "processing_activity": activity,
+        "data": {
+            "subject": {"bsn": bsn},
+            "request_id": str(uuid.uuid4()),
+            "right": "erasure",
+            "received_on": (T0 + 80 * DAY).date().isoformat(),
+            "due_on": (T0 + 110 * DAY).date().isoformat(),
+            "received_by": "medewerker-17",
+        },
+    }
+    return [contact, told, asked]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(3)), cuts=st.lists(st.booleans(), min_size=2, max_size=2))
+def test_last_contact_is_the_same_whatever_the_batching_and_order(tmp_path_factory, order, cuts):
+    """Issue 28 items 7 and 8: only contact events count for last contact, by type alone. A
+    disclosure and the subject's own request, in the batch that creates the subject's key or
+    after it, in any order, leave last contact at the contact's time."""
+    home = tmp_path_factory.mktemp("contact")
+    world = World(f"sqlite:///{home / 'ledger.db'}", home)
+    try:
+        events = [_contact_story(VALID_BSN)[i] for i in order]
+        batches: list[list[dict]] = [[events[0]]]
+        for event, cut in zip(events[1:], cuts, strict=True):
+            if cut:
+                batches.append([event])
+            else:
+                batches[-1].append(event)
+        for batch in batches:
+            world.add(*batch)
+        pseudonym = world.pseudonyms.pseudonym(VALID_BSN)
+        milestones = SqlRetentionStore(world.store).milestones()
+        last = milestones[(pseudonym, "werkkrachtcentrale", "*")]["last-contact"]
+        assert last == T0
+    finally:
+        world.store.dispose()

@@ -118,11 +118,14 @@ class Milestone(StrEnum):
     CONSENT_ENDED = "consent-ended"  # toestemming ingetrokken, herroepen of verlopen
 
 
-# Contact between the data subject and the controller (privacy regulation art. 10): the subject
-# was seen, heard or written to or by (contact.recorded), their case changed, they expressed,
-# renewed or withdrew a consent themselves, or they made a request about their data. A disclosure
-# about them to a third party, a phone call by a third party about them and anything the ledger
-# does itself are not contact.
+# Contact between the data subject and the controller (privacy regulation art. 10, "contact tussen
+# de geregistreerde en de werkKRACHTcentrale"): the subject was seen, heard or written to or by
+# (contact.recorded), their case changed, or they expressed, renewed or withdrew a consent
+# themselves. This set is the one definition: whether an event is contact depends on its type alone,
+# never on the batch it arrived in. Not contact: a disclosure about them to a third party, a phone
+# call by a third party about them (the notifier's decisions), anything the ledger does itself, and
+# the subject's own request about their data (subject.request-received): asking for access or
+# erasure must not keep the data longer (GDPR art. 12(2), 17; docs/privacy.md).
 CONTACT_EVENT_TYPES = frozenset(
     {
         "contact.recorded",
@@ -135,7 +138,6 @@ CONTACT_EVENT_TYPES = frozenset(
         "consent.refused",
         "consent.withdrawn",
         "consent.renewed",
-        "subject.request-received",
     }
 )
 

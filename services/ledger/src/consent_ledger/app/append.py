@@ -144,7 +144,7 @@ class BatchAppender:
             subjects = [e.subject for e, _, _ in chosen]
             tx.write(entries, index, list(heads.values()), new_keys, consent, nodes, subjects, chosen_keys)
             tx.put_handles(new_handles)
-            tx.reach_milestones(self._milestones(chosen, new_handles))
+            tx.reach_milestones(self._milestones(chosen))
             tx.register_subjects(
                 [
                     HandleRow(e.subject, e.chain, e.activity, "", now)
@@ -263,21 +263,18 @@ class BatchAppender:
         return self._registers[version]
 
     @staticmethod
-    def _milestones(
-        chosen: list[tuple[PreparedEvent, str, str]], new_handles: list[HandleRow]
-    ) -> list[MilestoneRow]:
-        """The retention milestones the events reach, by event time. Contact with the controller
-        (CONTACT_EVENT_TYPES), and a subject's first record under an activity (their registration),
-        count for last contact."""
+    def _milestones(chosen: list[tuple[PreparedEvent, str, str]]) -> list[MilestoneRow]:
+        """The retention milestones the events reach, by event time. Only contact with the
+        controller (CONTACT_EVENT_TYPES, by type alone) counts for last contact: never a subject's
+        first record, whichever event that is, so no batching or order changes the outcome."""
         rows: list[MilestoneRow] = []
-        first = {(h.pseudonym, h.controller): h for h in new_handles}
         for event, kind, _mac in chosen:
             if kind != "event" or not event.subject or event.occurred_at is None:
                 continue
             at = event.occurred_at
             for milestone in milestones_of(event.event_type, event.event["data"]):
                 rows.append(MilestoneRow(event.subject, event.chain, event.activity, milestone, at))
-            if event.event_type in CONTACT_EVENT_TYPES or (event.subject, event.chain) in first:
+            if event.event_type in CONTACT_EVENT_TYPES:
                 rows.append(MilestoneRow(event.subject, event.chain, "*", "last-contact", at))
         return rows
 
