@@ -25,7 +25,7 @@ from ledger_contracts import parse_event
 from sqlalchemy import text
 
 from tests.factories import OTHER_BSN, VALID_BSN, disclosure
-from tests.integration.privacy_world import DAY, T0, World, lifecycle
+from tests.integration.privacy_world import DAY, REGISTERS, T0, World, lifecycle
 
 
 @pytest.fixture
@@ -361,3 +361,41 @@ def test_last_contact_is_the_same_whatever_the_batching_and_order(tmp_path_facto
         assert last == T0
     finally:
         world.store.dispose()
+
+
+def test_a_disclosure_is_checked_against_the_register_version_in_force_when_it_happened(world, tmp_path):
+    """Issue 28 item 10: a 2027 version that no longer describes the activity is published first;
+    a late disclosure that happened in 2026 is checked against the 2026 version (no violation), one
+    of 2027 against the 2027 version (unknown-activity), whatever the order they arrive in."""
+    from consent_ledger.app.registers import load_register, publish_register
+
+    text = (REGISTERS / "werkcorporatie.yaml").read_text(encoding="utf-8")
+    newer = text.replace("valid_from: 2026-01-01", "valid_from: 2027-01-01").replace(
+        "  - id: re-integratietraject", "  - id: re-integratie-nieuw"
+    )
+    path = tmp_path / "werkcorporatie-2027.yaml"
+    path.write_text(newer, encoding="utf-8")
+    loaded = load_register(path)
+    publish_register(world.appender, world.pseudonyms, loaded, "privacy-officer", T0)
+    late = disclosure(
+        controller="werkcorporatie",
+        processing_activity="re-integratietraject",
+        occurred_at="2026-06-01T10:00:00+02:00",
+    )
+    early = disclosure(
+        controller="werkcorporatie",
+        processing_activity="re-integratietraject",
+        occurred_at="2027-01-01T00:30:00+01:00",  # 23:30 UTC on 31 December: the Dutch date counts
+    )
+    world.add(early, late)
+    entries = {
+        json.loads(e.body)["event"]["event_id"]: json.loads(e.body)
+        for e in world.store.iter_entries("werkcorporatie")
+    }
+    assert "unknown-activity" not in entries[late["event_id"]]["checks"]["violations"]
+    assert entries[late["event_id"]]["checks"]["register"] != loaded.version
+    assert entries[early["event_id"]]["checks"] == {
+        "register": loaded.version,
+        "violations": entries[early["event_id"]]["checks"]["violations"],
+    }
+    assert "unknown-activity" in entries[early["event_id"]]["checks"]["violations"]

@@ -41,6 +41,21 @@ class PrivacyRows:
     def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
         return registers_in_force(self._conn, chains)
 
+    def register_versions(self, chains: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+        q = (
+            select(REGISTER.c.chain, REGISTER.c.seq, REGISTER.c.version)
+            .where(REGISTER.c.chain.in_(sorted(set(chains))))
+            .order_by(REGISTER.c.chain, REGISTER.c.seq)
+        )
+        out: dict[str, list[tuple[int, str]]] = {}
+        for chain, seq, version in self._conn.execute(q):
+            out.setdefault(chain, []).append((int(seq), version))
+        return out
+
+    def register_document(self, chain: str, seq: int) -> str:
+        q = select(REGISTER.c.document).where(REGISTER.c.chain == chain, REGISTER.c.seq == seq)
+        return str(self._conn.execute(q).scalar_one())
+
     def put_register(self, chain: str, seq: int, version: str, document: dict[str, Any], at: str) -> None:
         self._conn.execute(
             REGISTER.insert(),

@@ -15,9 +15,11 @@ import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
+from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.register import ProcessingRegister
 from ledger_contracts.vocabulary import CONTACT_EVENT_TYPES
 
@@ -63,6 +65,30 @@ class AppendOutcome:
 
 # Writes more in the same transaction as the entries: (transaction, appended entries in order).
 AfterAppend = Callable[[LedgerTransaction, list[AppendedEntry]], None]
+
+
+def _same(value: dict[str, Any]) -> dict[str, Any]:
+    return value
+
+
+def _in_force(
+    versions: list[tuple[date, int, str, ProcessingRegister]], occurred_at: datetime | None
+) -> tuple[str, ProcessingRegister] | None:
+    """The version in force on the Dutch date of `occurred_at`: the latest `valid_from` on or before
+    it, ties to the one published last; before every version, the oldest."""
+    if not versions:
+        return None
+    if occurred_at is None:
+        chosen = max(versions, key=lambda v: (v[0], v[1]))
+    else:
+        day = dutch_date(occurred_at)
+        standing = [v for v in versions if v[0] <= day]
+        chosen = (
+            max(standing, key=lambda v: (v[0], v[1]))
+            if standing
+            else min(versions, key=lambda v: (v[0], v[1]))
+        )
+    return chosen[2], chosen[3]
 
 
 def new_handle() -> str:
@@ -233,15 +259,19 @@ class BatchAppender:
         records: list[dict[str, Any]],
         outcome: AppendOutcome,
     ) -> list[tuple[str | None, list[str]]]:
-        """Each entry against its controller's register in force (a register published earlier in
-        the same batch counts from the next entry on); the verdict goes on the entry's record."""
-        in_force = {
-            chain: (v, self._register(v, doc))
-            for chain, (v, doc) in tx.registers({e.chain for e, _, _ in chosen}).items()
-        }
+        """Each entry against its controller's register version in force at the event's
+        `occurred_at` (DESIGN.md invariant 11: the version whose `valid_from` is the latest on or
+        before the event's Dutch date, the one published last among equals; an event older than
+        every version is checked against the oldest). A register published earlier in the same
+        batch counts from the next entry on. The verdict goes on the entry's record."""
+        versions: dict[str, list[tuple[date, int, str, ProcessingRegister]]] = {}
+        for chain, listed in tx.register_versions({e.chain for e, _, _ in chosen}).items():
+            for seq, v in listed:
+                r = self._register(v, partial(tx.register_document, chain, seq))
+                versions.setdefault(chain, []).append((r.valid_from, seq, v, r))
         out: list[tuple[str | None, list[str]]] = []
         for (event, _kind, _mac), record in zip(chosen, records, strict=True):
-            standing = in_force.get(event.chain)
+            standing = _in_force(versions.get(event.chain, []), event.occurred_at)
             if standing is None:
                 out.append((None, []))
                 outcome.unchecked += 1
@@ -253,12 +283,16 @@ class BatchAppender:
                 out.append((version, found))
             if event.published_register is not None:
                 version = str(event.event["data"]["register_version"])
-                in_force[event.chain] = (version, self._register(version, event.published_register))
+                published = event.published_register
+                new = self._register(version, partial(_same, published))
+                versions.setdefault(event.chain, []).append((new.valid_from, 1 << 62, version, new))
         return out
 
-    def _register(self, version: str, document: dict[str, Any] | str) -> ProcessingRegister:
+    def _register(self, version: str, document: Callable[[], dict[str, Any] | str]) -> ProcessingRegister:
+        """The register of `version`, parsed once; its document is read only when not yet parsed."""
         if version not in self._registers:
-            doc = json.loads(document) if isinstance(document, str) else document
+            found = document()
+            doc = json.loads(found) if isinstance(found, str) else found
             self._registers[version] = ProcessingRegister.model_validate(doc)
         return self._registers[version]
 

@@ -123,7 +123,15 @@ class LedgerTransaction(Protocol):
         ...
 
     def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """chain -> (version, document JSON) of the register in force."""
+        """chain -> (version, document JSON) of the register published last."""
+        ...
+
+    def register_versions(self, chains: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+        """chain -> every register version published on it, (seq, version), in chain order."""
+        ...
+
+    def register_document(self, chain: str, seq: int) -> str:
+        """The register published at (chain, seq), as JSON."""
         ...
 
     def put_register(self, chain: str, seq: int, version: str, document: dict[str, Any], at: str) -> None: ...
