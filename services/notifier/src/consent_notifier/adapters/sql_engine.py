@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,19 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
-__all__ = ["make_engine", "migrate"]
+__all__ = ["make_engine", "migrate", "private_file"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def private_file(path: Path) -> None:
+    """The database file readable by its owner only (0600), made so before SQLite opens it: SQLite
+    gives its WAL and shared-memory files the database file's mode. It holds the registry, open
+    callbacks and the outbox; nobody else on the host reads them."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def make_engine(url: str) -> Engine:
@@ -23,6 +34,7 @@ def make_engine(url: str) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(path))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
