@@ -77,11 +77,12 @@ class LedgerApi:
 
     async def stop(self) -> None:
         guarding, *rest = self.tasks
-        guarding.cancel()  # first: it would start the subscribers that broker.stop() stops
-        with contextlib.suppress(asyncio.CancelledError):
-            await guarding
+        self.guard.stop()  # first: it would start the subscribers that broker.stop() stops
+        guarding.cancel()
         for task in rest:
             task.cancel()
+        # bounded: a chore caught in a call that ignores cancellation cannot hold the shutdown
+        await asyncio.wait(self.tasks, timeout=10)
 
 
 def http_server(settings: Settings, metrics: LedgerMetrics, app: Any) -> uvicorn.Server:

@@ -48,6 +48,11 @@ class StreamGuard:
         self.redis, self.broker, self.metrics, self.required = redis, broker, metrics, dict(required)
         self.interval, self.clock = interval, clock
         self._lost: tuple[float, datetime, int] | None = None  # (monotonic, wall time, groups)
+        self._stopping = False
+
+    def stop(self) -> None:
+        """From now on no subscriber is started again: the process is shutting its broker down."""
+        self._stopping = True
 
     async def check_once(self) -> list[tuple[str, str]]:
         """Recreate the missing groups and restart stopped subscribers; returns what was recreated."""
@@ -71,7 +76,7 @@ class StreamGuard:
                 ", ".join(f"{g}@{s}" for s, g in recreated),
             )
         for subscriber in list(self.broker.subscribers) if self.broker is not None else []:
-            if not subscriber.running:  # FastStream stopped it on NOGROUP
+            if not subscriber.running and not self._stopping:  # FastStream stopped it on NOGROUP
                 await subscriber.start()
                 log.warning("subscriber %s started again", getattr(subscriber, "stream_sub", subscriber))
         return recreated
@@ -105,7 +110,7 @@ class StreamGuard:
 
     async def run(self) -> None:
         passes = 0
-        while True:
+        while not self._stopping:
             try:
                 await self.check_once()
                 if passes % PRUNE_EVERY == 0:
