@@ -45,6 +45,21 @@ def _projection(engine) -> list[tuple]:
         )
 
 
+def test_the_migration_names_the_consent_types_the_contracts_name():
+    """Migration 0008 may not import the contracts, so its list of consent types is written twice."""
+    from pathlib import Path
+
+    from ledger_contracts import CONSENT_EVENT_TYPES
+
+    source = (
+        Path(__file__).resolve().parents[2]
+        / "services/ledger/src/consent_ledger/adapters/migrations/versions/0008_controller_scoped_consent.py"
+    ).read_text()
+    namespace: dict = {}
+    exec(compile(source.split("\n\ndef _fixed_utc")[0], "0008", "exec"), namespace)  # noqa: S102
+    assert namespace["_CONSENT_TYPES"] == set(CONSENT_EVENT_TYPES)
+
+
 def test_each_controller_keeps_its_own_consent_and_the_migration_rebuilds_it(database_url, tmp_path):
     from consent_ledger.bootstrap import build_ledger
 

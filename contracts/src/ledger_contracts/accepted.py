@@ -6,7 +6,7 @@ users may write `ledger.events.*` only (docs/privacy.md), so this stream is the 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -16,9 +16,12 @@ from .streams import ACCEPTED_CONSENT_STREAM
 from .subjects import PSEUDONYM_PATTERN
 from .vocabulary import ConsentPurpose
 
-__all__ = ["ACCEPTED_CONSENT_STREAM", "FACT_FIELD", "ConsentEnded"]
+__all__ = ["ACCEPTED_CONSENT_STREAM", "ENDING_EVENT_TYPES", "FACT_FIELD", "ConsentEnded", "EndingType"]
 
 FACT_FIELD = "fact"  # the one stream-entry field: UTF-8 JSON of the fact
+
+EndingType = Literal["consent.withdrawn", "consent.revoked", "consent.expired"]
+ENDING_EVENT_TYPES = frozenset(get_args(EndingType))  # the consent events the notifier is told of
 
 
 class ConsentEnded(BaseModel):
@@ -30,7 +33,7 @@ class ConsentEnded(BaseModel):
     chain: ChainName = clear(description="The controller's chain the entry is on")
     seq: int = clear(ge=0)
     event_id: EventId = clear()
-    event_type: Literal["consent.withdrawn", "consent.revoked", "consent.expired"] = clear()
+    event_type: EndingType = clear()
     producer: Code = clear()
     controller: ChainName = clear()
     processing_activity: Code = clear()

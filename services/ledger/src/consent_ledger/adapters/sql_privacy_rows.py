@@ -38,9 +38,6 @@ class PrivacyRows:
 
     _conn: Connection
 
-    def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
-        return registers_in_force(self._conn, chains)
-
     def register_versions(self, chains: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
         q = (
             select(REGISTER.c.chain, REGISTER.c.seq, REGISTER.c.version)

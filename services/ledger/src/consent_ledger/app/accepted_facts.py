@@ -7,14 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ledger_contracts.accepted import ACCEPTED_CONSENT_STREAM, ConsentEnded
+from ledger_contracts.accepted import ACCEPTED_CONSENT_STREAM, ENDING_EVENT_TYPES, ConsentEnded
 
 from ..core.entries import AppendedEntry
 from .records import PreparedEvent
 
-__all__ = ["ENDING_EVENT_TYPES", "accepted_facts"]
-
-ENDING_EVENT_TYPES = frozenset({"consent.withdrawn", "consent.revoked", "consent.expired"})
+__all__ = ["accepted_facts"]
 
 
 def accepted_facts(appended: Iterable[tuple[PreparedEvent, str, AppendedEntry]]) -> list[tuple[str, str]]:

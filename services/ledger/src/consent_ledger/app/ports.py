@@ -122,10 +122,6 @@ class LedgerTransaction(Protocol):
         """Record (pseudonym, controller, activity) as registered from `created_at`, unless already."""
         ...
 
-    def registers(self, chains: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """chain -> (version, document JSON) of the register published last."""
-        ...
-
     def register_versions(self, chains: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
         """chain -> every register version published on it, (seq, version), in chain order."""
         ...

@@ -26,9 +26,8 @@ from ..core.consent_recipients import ConsentRecipient, notice_stream
 from .events import outbox_item
 from .ports import Clock, NotifierStore, OutboxItem
 
-__all__ = ["ENDING_EVENTS", "ConsentNotices"]
+__all__ = ["ConsentNotices"]
 
-ENDING_EVENTS = frozenset({"consent.withdrawn", "consent.revoked", "consent.expired"})
 NOTICE_TYPE = "consent.ended-notice"  # a notice to a party, not an event of the ledger's contracts
 
 
