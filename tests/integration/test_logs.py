@@ -22,7 +22,9 @@ NUMBER = "+31612345678"
 def test_no_bsn_or_number_in_the_log_of_up(up):
     env, base = up
     r = redis.Redis.from_url(Path(env["LEDGER_HOME"], "redis.url").read_text().strip())
-    desk = run(["clients", "add", "balie", "--scope", "subject:access"], env)
+    desk = run(
+        ["clients", "add", "balie", "--scope", "subject:access", "--controller", "werkcorporatie"], env
+    )
     assert desk.returncode == 0, desk.stderr
     with httpx.Client(base_url=base, timeout=60) as http:
         # the desk asks for a resident's access report: served by `up`, recorded, logged by client

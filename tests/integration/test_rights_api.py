@@ -170,19 +170,26 @@ async def test_the_desk_takes_a_request_and_the_privacy_officer_decides_it(serve
         "until": "2030-01-01",
         "reason": "Bezwaarprocedure",
     }
-    for wrong, error in (
-        ({"until": "2026-03-11"}, "hold-ended"),  # the day before the test's today
-        ({"until": 0}, "invalid-input"),  # not read as 1 January 1970
-        ({"controller": "bakkerij"}, "unknown-controller"),
+    for wrong, status, error in (
+        ({"until": "2026-03-11"}, 422, "hold-ended"),  # the day before the test's today
+        ({"until": 0}, 422, "invalid-input"),  # not read as 1 January 1970
+        ({"controller": "bakkerij"}, 403, "controller-not-allowed"),  # not the client's organisation
     ):
         refused = await s.post("privacy-officer", "/v1/subjects/holds", json={**held, **wrong})
-        assert (refused.status_code, refused.json()["error"]) == (422, error), wrong
+        assert (refused.status_code, refused.json()["error"]) == (status, error), wrong
     future = await s.post(
         "privacy-officer", "/v1/subjects/requests", json={**asked, "received_on": "2026-03-13"}
     )
     assert (future.status_code, future.json()["error"]) == (422, "received-in-future")
     hold = await s.post("privacy-officer", "/v1/subjects/holds", json=held)
     assert hold.status_code == 201, hold.text
+    listed = await s.get("balie", "/v1/subjects/holds")
+    assert listed.status_code == 200, listed.text
+    assert [(h["hold_id"], h["kind"], h["until"], h["in_force"]) for h in listed.json()] == [
+        (hold.json()["hold_id"], "legal-hold", "2030-01-01", True)
+    ]
+    elsewhere = await s.get("balie", "/v1/subjects/holds", params={"controller": "gemeente-arnhem"})
+    assert (elsewhere.status_code, elsewhere.json()["error"]) == (403, "controller-not-allowed")
     assert s.world.rights_reads.holds(request["subject"])[0].until == date(2030, 1, 1)
     lifted = await s.post("privacy-officer", f"/v1/subjects/holds/{hold.json()['hold_id']}/lift", json={})
     assert (lifted.status_code, lifted.json()["state"]) == (200, "lifted")
@@ -328,3 +335,28 @@ async def test_the_register_is_published_and_its_violations_read_over_http(serve
         assert [v["event_id"] for v in found.json()] == [stray["event_id"]]
         assert found.json()[0]["reason"] == "recipient-category-not-listed"
     assert (await s.get("balie", "/v1/violations")).status_code == 403
+
+
+async def test_a_client_sees_and_decides_only_its_own_organisation_s_requests(served):
+    s = served
+    s.world.add(lifecycle("case.started", "gemeente-arnhem", "begeleiding-naar-werk", T0))
+    me = s.world.pseudonyms.pseudonym(VALID_BSN)
+    theirs = s.world.rights.receive(me, "gemeente-arnhem", SubjectRight.ERASURE, "medewerker-3").request_id
+    asked = {"subject": {"bsn": VALID_BSN}, "controller": "gemeente-arnhem", "right": "erasure"}
+    taken = await s.post("privacy-officer", "/v1/subjects/requests", json=asked)
+    assert (taken.status_code, taken.json()["error"]) == (403, "controller-not-allowed")
+    for path in (f"/v1/subjects/requests/{theirs}/erasure", f"/v1/subjects/requests/{theirs}/restriction"):
+        decided = await s.post("privacy-officer", path, json={})
+        assert (decided.status_code, decided.json()["error"]) == (404, "unknown-request"), path
+    seen = await s.get("privacy-officer", f"/v1/subjects/requests/{theirs}")
+    assert seen.status_code == 404
+    assert (await s.get("privacy-officer", "/v1/subjects/requests")).json() == []
+    report = await s.post(
+        "balie", "/v1/subjects/access-report", json={"subject": {"bsn": VALID_BSN}, "request_id": theirs}
+    )
+    assert (report.status_code, report.json()["error"]) == (404, "unknown-request")
+    hold = s.world.rights.place_hold(me, "gemeente-arnhem", "legal-hold", "jurist", date(2030, 1, 1))
+    lifted = await s.post("privacy-officer", f"/v1/subjects/holds/{hold.hold_id}/lift", json={})
+    assert (lifted.status_code, lifted.json()["error"]) == (404, "unknown-hold")
+    assert s.world.rights_reads.request(theirs).decided_at is None
+    assert (await s.get("balie", "/v1/subjects/holds")).json() == []

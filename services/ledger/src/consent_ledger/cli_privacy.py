@@ -159,6 +159,13 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy]) -> None:
             f"({report.erased_keys} keys, {report.entries_sealed} entries now unreadable); "
             f"{report.waiting} wait for another activity of the same key; {report.held} held (legal hold)"
         )
+        if dry_run:
+            return
+        for d in p.rights.carry_out_held_erasures():
+            out.print(
+                f"erasure request {d.request.request_id} at {d.request.chain} carried out now that its "
+                f"legal hold has ended: {d.erased_keys} keys, {d.entries_sealed} entries now unreadable"
+            )
 
     @retention.command("replay")
     def replay(

@@ -136,6 +136,29 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
             raise _refused(exc) from None
         out.print(f"hold {h.hold_id} placed at {h.controller} until {h.until}")
 
+    @holds.command("list")
+    def list_holds(
+        controller: Annotated[str | None, typer.Option(help="Only the holds at this organisation")] = None,
+        subject: Annotated[
+            str | None, typer.Option("--subject", help="Only this subject's (BSN or pseudonym)")
+        ] = None,
+    ) -> None:
+        """Holds and restrictions not lifted, with their end and the request each serves; a legal
+        hold whose last day has passed is listed as ended (it stops nothing any more)."""
+        p = privacy()
+        today = dutch_date(datetime.now(UTC))
+        found = p.rights_reads.holds(_pseudonym(p, subject)) if subject else p.rights_reads.all_holds()
+        rows = [h for h in found if controller is None or h.controller == controller]
+        for h in rows:
+            ends = f"until {h.until}" if h.until else "until lifted"
+            state = "in force" if h.stops(today) else "ended"
+            serves = f"  for request {h.request_id}" if h.request_id else ""
+            out.print(
+                f"{h.hold_id}  {h.kind:<11} {h.controller:<20} {ends:<16} placed {h.placed_at[:10]}  "
+                f"{state}{serves}"
+            )
+        out.print(f"{len(rows)} holds")
+
     @holds.command("lift")
     def lift(hold_id: str, by: ByOption) -> None:
         """Lift a hold or a restriction before its end."""

@@ -159,7 +159,9 @@ def start_api(
         asyncio.create_task(CheckpointScheduler(checkpoints, ledger.metrics).run()),
         asyncio.create_task(StreamTrimmer(ledger.redis, ledger.metrics, dict(required)).run()),
         asyncio.create_task(
-            RetentionScheduler(privacy.retention, ledger.metrics, settings.retention_hour).run()
+            RetentionScheduler(
+                privacy.retention, ledger.metrics, settings.retention_hour, privacy.rights
+            ).run()
         ),
     ]
     log.info("checkpoints signed by %s", ", ".join(str(v) for v in checkpoints.verifiers()))

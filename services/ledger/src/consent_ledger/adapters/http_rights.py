@@ -24,23 +24,26 @@ from ..app.access_report import AccessReports
 from ..app.checkpoints import CheckpointRefused
 from ..app.clients import Client, Scope
 from ..app.consent_query import ConsentQuery
-from ..app.rights_model import RequestRefused
+from ..app.rights_model import RequestRefused, TrackedRequest
 from ..app.subject_rights import SubjectRights
 from .access_report_render import render_html, render_pdf
 from .http_access import ClientDep, require_scope, served_part
 from .http_access import Deps as ConsentDeps
+from .http_consent import controller_for
 from .http_rights_models import (
     AccessReportIn,
     AccessReportOut,
     DecideIn,
     DecisionOut,
     HoldIn,
+    HoldListed,
     HoldOut,
     IdPath,
     LiftIn,
     RequestIn,
     RequestOut,
     decision_out,
+    hold_listed,
     hold_out,
     request_out,
 )
@@ -102,6 +105,22 @@ def refusal_of(exc: RequestRefused | CheckpointRefused | ValidationError) -> Api
 RIGHT_SCOPE = {SubjectRight.ACCESS: Scope.SUBJECT_ACCESS}  # every other right: subject:erasure
 
 
+def _own_request(r: RightsApiDeps, client: Client, request_id: str) -> TrackedRequest:
+    """A request made to one of the client's controllers; another organisation's is not found."""
+    found = r.reads.request(request_id)
+    if found is None or found.chain not in client.controllers:
+        raise ApiRefusal(404, "unknown-request", "no request with this id", "request_id")
+    return found
+
+
+def _listed_at(d: ConsentDeps, client: Client, asked: str | None, request: Request) -> frozenset[str]:
+    """The controllers a list answers for: the one asked (when the client is tied to it), or all
+    of the client's."""
+    if asked is not None or not client.controllers:
+        return frozenset({controller_for(d, client, asked, request)})
+    return client.controllers
+
+
 rights_router = APIRouter(
     prefix="/v1/subjects",
     tags=["subject rights"],
@@ -116,10 +135,11 @@ def receive_request(
     """Record a resident's request (access, correction, erasure or restriction); it is due one
     month after receipt. Access needs `subject:access`, every other right `subject:erasure`."""
     require_scope(client, RIGHT_SCOPE.get(body.right, Scope.SUBJECT_ERASURE), d, request)
+    controller = controller_for(d, client, body.controller, request)
     pseudonym = r.query.subject_pseudonym(body.subject)
     tracked = r.rights.receive(
         pseudonym,
-        body.controller,
+        controller,
         body.right,
         _actor(client, body.employee),
         body.details,
@@ -136,11 +156,14 @@ def list_requests(
     client: ClientDep,
     open_only: Annotated[bool, Query(alias="open", description="Only those not decided")] = False,
     overdue: Annotated[bool, Query(description="Only those past their deadline")] = False,
+    controller: Annotated[str | None, Query(description="Only this one of the client's controllers")] = None,
 ) -> list[RequestOut]:
-    """Requests by deadline, for the desk's worklist (pseudonyms only)."""
+    """Requests by deadline, for the desk's worklist (pseudonyms only), at the client's controllers."""
     require_scope(client, Scope.SUBJECT_ACCESS, d, request, Scope.SUBJECT_ERASURE)
+    at = _listed_at(d, client, controller, request)
     today = dutch_date(datetime.now(UTC))
-    return [request_out(t) for t in r.reads.requests(open_only, today if overdue else None)]
+    found = r.reads.requests(open_only, today if overdue else None)
+    return [request_out(t) for t in found if t.chain in at]
 
 
 @rights_router.get("/requests/{request_id}", response_model=RequestOut)
@@ -148,10 +171,7 @@ def get_request(
     request_id: IdPath, request: Request, d: ConsentDeps, r: Rights, client: ClientDep
 ) -> RequestOut:
     require_scope(client, Scope.SUBJECT_ACCESS, d, request, Scope.SUBJECT_ERASURE)
-    found = r.reads.request(request_id)
-    if found is None:
-        raise ApiRefusal(404, "unknown-request", "no request with this id", "request_id")
-    return request_out(found)
+    return request_out(_own_request(r, client, request_id))
 
 
 @rights_router.post("/requests/{request_id}/erasure", response_model=DecisionOut)
@@ -161,6 +181,7 @@ def decide_erasure(
     """Decide an erasure request (art. 17): erase what may go, keep what must stay, each with the
     rule or the law that still runs."""
     require_scope(client, Scope.SUBJECT_ERASURE, d, request)
+    _own_request(r, client, request_id)
     return decision_out(r.rights.decide_erasure(request_id, _actor(client, body.employee), body.note))
 
 
@@ -170,6 +191,7 @@ def decide_restriction(
 ) -> DecisionOut:
     """Decide a restriction request (art. 18): consent answers about the subject become no."""
     require_scope(client, Scope.SUBJECT_ERASURE, d, request)
+    _own_request(r, client, request_id)
     return decision_out(r.rights.decide_restriction(request_id, _actor(client, body.employee), body.note))
 
 
@@ -178,10 +200,27 @@ def place_hold(body: HoldIn, request: Request, d: ConsentDeps, r: Rights, client
     """A legal hold (art. 17(3)(e)): the retention run and erasure requests leave the subject's
     data at the controller alone until `until`."""
     require_scope(client, Scope.SUBJECT_ERASURE, d, request)
+    controller = controller_for(d, client, body.controller, request)
     pseudonym = r.query.subject_pseudonym(body.subject)
     actor = _actor(client, body.employee)
-    hold = r.rights.place_hold(pseudonym, body.controller, "legal-hold", actor, body.until, body.reason)
+    hold = r.rights.place_hold(pseudonym, controller, "legal-hold", actor, body.until, body.reason)
     return hold_out(hold, "placed")
+
+
+@rights_router.get("/holds", response_model=list[HoldListed])
+def list_holds(
+    request: Request,
+    d: ConsentDeps,
+    r: Rights,
+    client: ClientDep,
+    controller: Annotated[str | None, Query(description="Only this one of the client's controllers")] = None,
+) -> list[HoldListed]:
+    """Legal holds and restrictions not lifted at the client's controllers (pseudonyms only), each
+    with its end and the request it serves; a legal hold past its last day is listed with
+    `in_force: false`."""
+    require_scope(client, Scope.SUBJECT_ACCESS, d, request, Scope.SUBJECT_ERASURE)
+    today = dutch_date(datetime.now(UTC))
+    return [hold_listed(h, today) for h in r.reads.all_holds(_listed_at(d, client, controller, request))]
 
 
 @rights_router.post("/holds/{hold_id}/lift", response_model=HoldOut)
@@ -190,6 +229,9 @@ def lift_hold(
 ) -> HoldOut:
     """Lift a legal hold or a restriction before its end."""
     require_scope(client, Scope.SUBJECT_ERASURE, d, request)
+    found = r.reads.hold(hold_id)
+    if found is None or found.controller not in client.controllers:
+        raise ApiRefusal(404, "unknown-hold", "no hold with this id is in force", "hold_id")
     return hold_out(r.rights.lift_hold(hold_id, _actor(client, body.employee), body.reason), "lifted")
 
 
@@ -218,7 +260,10 @@ def access_report(
     pseudonym = r.query.subject_pseudonym(body.subject)
     actor = _actor(client, body.employee)
     hint = body.subject.bsn[-3:] if body.subject.bsn else "(pseudoniem)"
-    tracked = r.rights.access_request(pseudonym, actor, body.request_id, body.controller)
+    if body.request_id is not None:
+        _own_request(r, client, body.request_id)
+    controller = controller_for(d, client, body.controller, request) if body.controller else None
+    tracked = r.rights.access_request(pseudonym, actor, body.request_id, controller)
     report = r.reports.build(pseudonym, hint)
     html = render_html(report, RECEIPTS_NAME, tracked)
     pdf = render_pdf(report, RECEIPTS_NAME)

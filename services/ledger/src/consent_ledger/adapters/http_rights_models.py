@@ -23,6 +23,7 @@ __all__ = [
     "DecisionOut",
     "GroundOut",
     "HoldIn",
+    "HoldListed",
     "HoldOut",
     "IdPath",
     "LiftIn",
@@ -30,6 +31,7 @@ __all__ = [
     "RequestOut",
     "Text",
     "decision_out",
+    "hold_listed",
     "hold_out",
     "request_out",
 ]
@@ -111,6 +113,17 @@ class HoldOut(BaseModel):
     state: Literal["placed", "lifted"]
 
 
+class HoldListed(BaseModel):
+    hold_id: str
+    controller: str
+    subject: str = Field(description="The subject's pseudonym")
+    kind: str
+    until: date | None = Field(description="A legal hold's last day; a restriction stands until lifted")
+    placed_at: str
+    request_id: str | None = Field(None, description="The request it serves")
+    in_force: bool = Field(description="False for a legal hold whose last day has passed")
+
+
 class LiftIn(BaseModel):
     reason: Text | None = None
     employee: ActorId | None = None
@@ -176,6 +189,19 @@ def decision_out(d: Decision) -> DecisionOut:
         grounds=grounds,
         keys_destroyed=d.erased_keys,
         entries_sealed=d.entries_sealed,
+    )
+
+
+def hold_listed(h: Hold, today: date) -> HoldListed:
+    return HoldListed(
+        hold_id=h.hold_id,
+        controller=h.controller,
+        subject=h.pseudonym,
+        kind=h.kind,
+        until=h.until,
+        placed_at=h.placed_at,
+        request_id=h.request_id,
+        in_force=h.stops(today),
     )
 
 

@@ -1,5 +1,6 @@
 """Runs the retention by itself under `up`: once a day at the configured hour (UTC), and once at
-start-up, so a ledger that was down at that hour catches up."""
+start-up, so a ledger that was down at that hour catches up. Each run also carries out the erasure
+requests that waited for a legal hold that has ended since."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from ..app.retention import RetentionService
+from ..app.subject_rights import SubjectRights
 from .metrics import LedgerMetrics
 
 __all__ = ["RetentionScheduler", "seconds_until"]
@@ -24,12 +26,17 @@ def seconds_until(hour: int, now: datetime) -> float:
 
 
 class RetentionScheduler:
-    def __init__(self, retention: RetentionService, metrics: LedgerMetrics, hour: int) -> None:
-        self.retention, self.metrics, self.hour = retention, metrics, hour
+    def __init__(
+        self, retention: RetentionService, metrics: LedgerMetrics, hour: int, rights: SubjectRights
+    ) -> None:
+        self.retention, self.metrics, self.hour, self.rights = retention, metrics, hour, rights
 
     async def tick(self) -> None:
         report = await asyncio.to_thread(self.retention.run)
-        self.metrics.keys_erased.inc(report.erased_keys)
+        held = await asyncio.to_thread(self.rights.carry_out_held_erasures)
+        self.metrics.keys_erased.inc(report.erased_keys + sum(d.erased_keys for d in held))
+        if held:
+            log.info("%d erasure requests carried out now that their legal hold has ended", len(held))
         self.metrics.retention_last_run.set(datetime.now(UTC).timestamp())
         log.info(
             "retention run: %d keys destroyed, %d entries unreadable, %d of %d subject activities due",

@@ -272,6 +272,7 @@ class SubjectHoldRow(SQLModel, table=True):
     until: str | None = Field(default=None, max_length=10)
     placed_at: str = Field(max_length=40)
     lifted_at: str | None = Field(default=None, max_length=40)
+    request_id: str | None = Field(default=None, max_length=128, description="the request it serves")
 
 
 class AcceptedFactRow(SQLModel, table=True):

@@ -169,6 +169,7 @@ class PrivacyRows:
                         kind=d["kind"],
                         until=d.get("until"),
                         placed_at=r.recorded_at,
+                        request_id=d.get("request_id"),
                     )
                 )
             else:

@@ -35,7 +35,7 @@ def _request(row: Any) -> TrackedRequest:
 
 def _hold(row: Any) -> Hold:
     until = date.fromisoformat(row.until) if row.until else None
-    return Hold(row.hold_id, row.chain, row.pseudonym, row.kind, until, row.placed_at)
+    return Hold(row.hold_id, row.chain, row.pseudonym, row.kind, until, row.placed_at, row.request_id)
 
 
 class SqlRightsStore(SqlRetentionStore):
@@ -64,6 +64,27 @@ class SqlRightsStore(SqlRetentionStore):
         with self._store.engine.connect() as conn:
             row = conn.execute(q).first()
         return _hold(row) if row else None
+
+    def all_holds(self, controllers: frozenset[str] | None = None) -> list[Hold]:
+        """Every hold and restriction not lifted, by the day it was placed; at `controllers` only
+        when given (a legal hold whose end date passed is listed, and stops nothing)."""
+        q = select(HOLD).where(HOLD.c.lifted_at.is_(None))
+        if controllers is not None:
+            q = q.where(HOLD.c.chain.in_(sorted(controllers)))
+        with self._store.engine.connect() as conn:
+            return [_hold(r) for r in conn.execute(q.order_by(HOLD.c.placed_at, HOLD.c.hold_id))]
+
+    def erasures_waiting(self) -> list[Hold]:
+        """The restrictions that stand in for an erasure refused for a legal hold: placed for an
+        erasure request and not lifted."""
+        q = (
+            select(HOLD)
+            .join(REQUEST, REQUEST.c.request_id == HOLD.c.request_id)
+            .where(HOLD.c.kind == "restriction", HOLD.c.lifted_at.is_(None), REQUEST.c.right == "erasure")
+            .order_by(HOLD.c.placed_at, HOLD.c.hold_id)
+        )
+        with self._store.engine.connect() as conn:
+            return [_hold(r) for r in conn.execute(q)]
 
     def request(self, request_id: str) -> TrackedRequest | None:
         with self._store.engine.connect() as conn:

@@ -55,6 +55,11 @@ class Hold:
     kind: str
     until: date | None
     placed_at: str
+    request_id: str | None = None
+
+    def stops(self, today: date) -> bool:
+        """A restriction stands until it is lifted; a legal hold until the end of its last day."""
+        return self.kind == "restriction" or (self.until is not None and self.until >= today)
 
 
 @dataclass
@@ -78,6 +83,10 @@ class RightsStore(Protocol):
         ...
 
     def hold(self, hold_id: str) -> Hold | None: ...
+    def erasures_waiting(self) -> list[Hold]:
+        """Restrictions placed for an erasure request refused for a legal hold, not yet lifted."""
+        ...
+
     def request(self, request_id: str) -> TrackedRequest | None: ...
     def entry_about(self, event_id: str) -> tuple[str, int, str, str | None] | None:
         """(chain, seq, activity, subject pseudonym) of the entry recording `event_id`."""

@@ -113,10 +113,11 @@ class SubjectRights:
         grounds: list[DecisionGround],
         by: str,
         note: str | None = None,
+        also: Sequence[tuple[Any, str]] = (),
     ) -> TrackedRequest:
-        now = self._clock.now()
+        """Append the decision (with `also`, events and their sources, in the same transaction)."""
         event = SubjectRequestDecided(
-            **self._envelope(request.chain, OPERATIONS_ACTIVITY, now),
+            **self._envelope(request.chain, OPERATIONS_ACTIVITY, self._clock.now()),
             data=SubjectRequestDecidedData(
                 request_id=request.request_id,
                 subject=SubjectRef(pseudonym=request.pseudonym),
@@ -127,7 +128,7 @@ class SubjectRights:
                 note=note,
             ),
         )
-        self._append(event, f"decision/{request.request_id}")
+        self._append_all([(event, f"decision/{request.request_id}"), *also])
         found = self._store.request(request.request_id)
         assert found is not None
         return found
@@ -180,7 +181,10 @@ class SubjectRights:
         )
 
     def decide_erasure(self, request_id: str, by: str, note: str | None = None) -> Decision:
-        """Carry out what may go, keep what must stay, and append the decision with every ground."""
+        """Carry out what may go, keep what must stay, and append the decision with every ground.
+        What only a legal hold keeps is restricted meanwhile (art. 18(1)(c)): consent answers about
+        the subject at the controller are no, and the erasure is carried out when the hold ends
+        (`carry_out_held_erasures`)."""
         request = self.open_request(request_id, SubjectRight.ERASURE)
         plan = self.plan_erasure(request.pseudonym, request.chain)
         doomed = [s for s, g in plan if g.outcome == "erased"]
@@ -189,8 +193,60 @@ class SubjectRights:
         erased = sum(g.outcome == "erased" for g in data)
         outcome = "granted" if erased == len(data) else "refused" if erased == 0 else "partly-granted"
         grounds = [g for _s, g in plan]
-        decided = self.decide(request, outcome, grounds, by, note)
+        waits = any(g.reason == DecisionReason.LEGAL_HOLD for g in data)
+        also = (
+            [
+                self._hold_event(
+                    request.pseudonym,
+                    request.chain,
+                    str(uuid.uuid4()),
+                    "restriction",
+                    "placed",
+                    by,
+                    None,
+                    None,
+                    request_id,
+                )
+            ]
+            if waits
+            else []
+        )
+        decided = self.decide(request, outcome, grounds, by, note, also)
         return Decision(decided, outcome, grounds, len({s.handle for s in doomed}), sealed)
+
+    def carry_out_held_erasures(self, by: str = "retention-run") -> list[Decision]:
+        """Every erasure refused for a legal hold whose hold has ended (lifted, or past its last day)
+        is carried out now as the register allows today, and its restriction lifted: the erasure
+        entries name the request. Done twice, the second does nothing."""
+        today = dutch_date(self._clock.now())
+        done: list[Decision] = []
+        for waiting in self._store.erasures_waiting():
+            holds = self._store.holds(waiting.pseudonym)
+            if any(
+                h.kind == "legal-hold" and h.controller == waiting.controller and h.stops(today)
+                for h in holds
+            ):
+                continue
+            assert waiting.request_id is not None
+            request = self._store.request(waiting.request_id)
+            assert request is not None
+            plan = self.plan_erasure(waiting.pseudonym, waiting.controller)
+            doomed = [s for s, g in plan if g.outcome == "erased"]
+            sealed = self._retention.erase_on_request(doomed, waiting.request_id, by) if doomed else 0
+            self._change_hold(
+                waiting.pseudonym,
+                waiting.controller,
+                waiting.hold_id,
+                "restriction",
+                "lifted",
+                by,
+                None,
+                None,
+                waiting.request_id,
+            )
+            grounds = [g for _s, g in plan]
+            done.append(Decision(request, "carried-out", grounds, len({s.handle for s in doomed}), sealed))
+        return done
 
     # --- holds and restriction (art. 17(3)(e), art. 18) ---------------------------------------
 
@@ -209,16 +265,21 @@ class SubjectRights:
         if kind == "legal-hold" and (until is None or until < today):
             raise RequestRefused("hold-ended", "a legal hold needs an end on or after today")
         hold_id = str(uuid.uuid4())
-        self._hold(pseudonym, controller, hold_id, kind, "placed", by, until, reason, request_id)
+        self._change_hold(pseudonym, controller, hold_id, kind, "placed", by, until, reason, request_id)
         found = self._store.hold(hold_id)
         assert found is not None
         return found
 
     def lift_hold(self, hold_id: str, by: str, reason: str | None = None) -> Hold:
+        """Lift a hold or a restriction; a legal hold's end carries out the erasures it stopped."""
         hold = self._store.hold(hold_id)
         if hold is None:
             raise RequestRefused("unknown-hold", "no hold with this id is in force")
-        self._hold(hold.pseudonym, hold.controller, hold_id, hold.kind, "lifted", by, None, reason, None)
+        self._change_hold(
+            hold.pseudonym, hold.controller, hold_id, hold.kind, "lifted", by, None, reason, hold.request_id
+        )
+        if hold.kind == "legal-hold":
+            self.carry_out_held_erasures(by)
         return hold
 
     def decide_restriction(self, request_id: str, by: str, reason: str | None = None) -> Decision:
@@ -240,7 +301,10 @@ class SubjectRights:
         decided = self.decide(request, "granted", grounds, by)
         return Decision(decided, "granted", grounds)
 
-    def _hold(
+    def _change_hold(self, *change: Any) -> None:
+        self._append_all([self._hold_event(*change)])
+
+    def _hold_event(
         self,
         pseudonym: str,
         controller: str,
@@ -251,7 +315,7 @@ class SubjectRights:
         until: date | None,
         reason: str | None,
         request_id: str | None,
-    ) -> None:
+    ) -> tuple[SubjectHoldChanged, str]:
         event = SubjectHoldChanged(
             **self._envelope(controller, OPERATIONS_ACTIVITY, self._clock.now()),
             data=SubjectHoldData(
@@ -265,7 +329,7 @@ class SubjectRights:
                 by=by,
             ),
         )
-        self._append(event, f"hold/{hold_id}/{state}")
+        return event, f"hold/{hold_id}/{state}"
 
     # --- correction (art. 16; privacyreglement art. 12) ---------------------------------------
 
@@ -328,4 +392,9 @@ class SubjectRights:
         }
 
     def _append(self, event: Any, source: str) -> Any:
-        return self._appender.append([prepare_event(event, self._pseudonyms)], [source])
+        return self._append_all([(event, source)])
+
+    def _append_all(self, events: Sequence[tuple[Any, str]]) -> Any:
+        """Append the events in one transaction: all are on the chain, or none."""
+        prepared = [prepare_event(e, self._pseudonyms) for e, _s in events]
+        return self._appender.append(prepared, [src for _e, src in events])
