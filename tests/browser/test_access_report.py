@@ -1,7 +1,9 @@
 """The access report (GDPR art. 15) through the real command, for a resident with disclosures to UWV,
-an employer and a jobcoach organisation, a photo consent, a correction and an erasure; read in
-headless Chromium and, as PDF, turned into images by pdftoppm. It lists every recipient, date,
-category, purpose and basis, nothing about anyone else, and its receipt bundle verifies offline."""
+an employer and a jobcoach organisation, a photo consent, a correction, and at another organisation
+a disclosure since erased; read in headless Chromium and, as PDF, turned into images by pdftoppm
+and into text by pdftotext. It lists every recipient, date, category, purpose and basis, nothing
+about anyone else nor anything another organisation holds; the PDF says everything the HTML says;
+its receipt bundle verifies offline."""
 
 from __future__ import annotations
 
@@ -43,8 +45,8 @@ def world(tmp_path: Path) -> World:
     w.store.dispose()
 
 
-def cli(world: World, *args: str) -> subprocess.CompletedProcess[str]:
-    return world_cli(world, *args)
+def cli(world: World, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return world_cli(world, *args, **env)
 
 
 def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
@@ -71,9 +73,13 @@ def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
         "jobcoach-noord",
         "jobcoach",
         "Jobcoach Noord B.V.",
-        ["naw", "loonwaarde"],
+        ["naw", "loonwaarde", "gezondheid"],
         "zelfstandig-werken",
     )
+    jobcoach["data"]["legal_basis"]["special_category_ground"] = {
+        "gdpr_article_9_2": "b",
+        "statute": {"law": "participatiewet", "article": "53a"},
+    }
     someone_else = shared(
         "proefplaatsing",
         "garage-bos",
@@ -105,9 +111,14 @@ def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
         "medewerker-17",
         fix.request_id,
     )
-    # and at Arnhem, support aborted: six weeks later the retention run erases it
+    # and at Arnhem, a disclosure, then support aborted: six weeks later the retention run erases it
+    arnhem = shared(
+        "begeleiding-naar-werk", "werkgever-arnhem", "werkgever", "Werkgever Arnhem", ["naw"], "participatie"
+    )
+    arnhem["controller"] = "gemeente-arnhem"
     world.add(
         lifecycle("case.started", "gemeente-arnhem", "begeleiding-naar-werk", T0),
+        arnhem,
         lifecycle("case.aborted", "gemeente-arnhem", "begeleiding-naar-werk", T0 + DAY),
     )
     world.clock.at = T0 + 50 * DAY
@@ -126,6 +137,7 @@ def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
         "medewerker-17",
         "--out",
         str(out),
+        LEDGER_PRIVACY_CONTACTS='{"werkcorporatie": "fg@werkcorporatie.example, 0527 000 000"}',
     )
     assert done.returncode == 0, done.stderr
     assert VALID_BSN not in done.stdout + done.stderr
@@ -133,6 +145,7 @@ def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert "Garage Bos" not in html and OTHER_BSN not in html  # nobody else's data
     assert VALID_BSN not in html  # only its last digits
+    assert "Werkgever Arnhem" not in html and "gemeente-arnhem" not in html  # nor another organisation's
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
@@ -156,21 +169,26 @@ def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
         assert "burgerservicenummer (BSN)" in by_name["UWV Werkbedrijf Emmeloord"]
         assert "werkgevers en werkzoekenden bij elkaar brengen" in by_name["UWV Werkbedrijf Emmeloord"]
         assert "uitkomst loonwaardemeting" in by_name["Jobcoach Noord B.V."]
+        assert "AVG artikel 9 lid 2 sub b" in by_name["Jobcoach Noord B.V."]  # the ground of health data
         assert "Afspraken over proefplaatsing (gecorrigeerd)" in by_name["Bakkerij De Vries"]
         assert "was “Afspraken over de proefplaatsing”" in by_name["Bakkerij De Vries"]  # the history
         assert "kandidaten, werkgevers" in by_name["Bakkerij De Vries"]  # the register's sources
         assert "10 jaar na het einde van het traject" in by_name["UWV Werkbedrijf Emmeloord"]
         consents = page.locator("h2:has-text('Uw toestemmingen') + table").inner_text()
         assert "uw foto op de website" in consents and "Formulier in dossier, map 12" in consents
-        erased = page.locator("h2:has-text('Vernietigde gegevens') + p + table").inner_text()
-        assert "bewaartermijn verstreken: 6 weken na het afbreken van de ondersteuning" in erased
-        assert "gemeente-arnhem#" in erased  # by reference, without content
+        erased = page.locator("h2:has-text('Vernietigde gegevens') + p").inner_text()
+        assert erased == "Er zijn (nog) geen gegevens van u vernietigd."
         requests = page.locator("h2:has-text('Uw verzoeken') + table").inner_text()
         assert "correctie" in requests and "toegewezen" in requests and "inzage" in requests
-        statement = page.locator("h2:has-text('Zelf controleren') + p + ul").inner_text()
+        statement = page.locator("h2:has-text('Zelf controleren') ~ ul").last.inner_text()
         bundle = json.loads(out.with_suffix(".receipts.json").read_text())
         size = bundle["complete_up_to"]["werkcorporatie"]
         assert f"volledig tot en met boomgrootte {size}" in statement
+        rights = page.locator("h2:has-text('Uw rechten') + p + ul").inner_text()
+        assert "AVG artikel 16" in rights and "AVG artikel 21" in rights  # art. 15(1)(e)
+        body = page.locator("body").inner_text()
+        assert "Autoriteit Persoonsgegevens" in body and "AVG artikel 22" in body  # art. 15(1)(f), (h)
+        assert "fg@werkcorporatie.example, 0527 000 000" in body
         browser.close()
 
     # the PDF, as images
@@ -178,11 +196,50 @@ def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True, timeout=60)
     pages = sorted(tmp_path.glob("page*.png"))
     assert pages and all(p.stat().st_size > 5_000 for p in pages)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     text = " ".join(text.split())  # table cells wrap
     for name in ("UWV Werkbedrijf Emmeloord", "Bakkerij De Vries", "Jobcoach Noord B.V."):
         assert name in text
     assert "Garage Bos" not in text and f"boomgrootte {size}" in text
+    # every line the resident reads in the HTML is in the PDF too (cells wrap, and may break a long
+    # word, so both are compared without white space; the PDF's font has plain quotes and dashes)
+    plain = str.maketrans({"“": '"', "”": '"', "—": "-"})
+    pdf_flat = "".join(text.split())
+    lines = [p for line in body.translate(plain).splitlines() for p in line.split("\t") if p.strip()]
+    missing = [line for line in lines if "".join(line.split()) not in pdf_flat]
+    assert not missing, missing
+
+    # at Arnhem: the erased disclosure is said, not denied
+    arnhem_out = tmp_path / "rapport" / "arnhem.html"
+    asked = cli(
+        world,
+        "access-report",
+        "--subject",
+        VALID_BSN,
+        "--controller",
+        "gemeente-arnhem",
+        "--by",
+        "medewerker-3",
+        "--out",
+        str(arnhem_out),
+    )
+    assert asked.returncode == 0, asked.stderr
+    arnhem_text = subprocess.run(
+        ["pdftotext", "-raw", str(arnhem_out.with_suffix(".pdf")), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    arnhem_text = " ".join(arnhem_text.split())
+    assert (
+        "uw gegevens 1 keer aan anderen verstrekt, maar die gegevens zijn inmiddels vernietigd" in arnhem_text
+    )
+    assert "Wij hebben geen gegevens over u aan anderen verstrekt" not in arnhem_text
+    assert "bewaartermijn verstreken: 6 weken na het afbreken van de ondersteuning" in arnhem_text
+    assert "termijn verstreken op" in arnhem_text and "gemeente-arnhem#" in arnhem_text
+    assert "Bakkerij De Vries" not in arnhem_text and "UWV" not in arnhem_text
 
     # the bundle verifies offline with the public key alone, through the command and the code
     verifiers = [s.verifier() for s in world.settings.checkpoint_signers()]
@@ -191,7 +248,7 @@ def test_a_resident_reads_and_verifies_their_access_report(world, tmp_path):
     proved = {json.loads(r["body"])["event"]["event_id"] for r in bundle["receipts"]}
     assert {uwv["event_id"], employer["event_id"], jobcoach["event_id"]} <= proved
     assert someone_else["event_id"] not in proved
-    assert set(bundle["complete_up_to"]) == {"werkcorporatie", "gemeente-arnhem"}
+    assert set(bundle["complete_up_to"]) == {"werkcorporatie"}
     key_file = tmp_path / "key.pub"
     key_file.write_text("\n".join(str(v) for v in verifiers) + "\n")
     checked = cli(world, "verify-receipt", str(out.with_suffix(".receipts.json")), "--key", str(key_file))

@@ -16,7 +16,7 @@ from consent_ledger.core.verify import verify_chain
 from ledger_contracts.vocabulary import SubjectRight
 
 from tests.factories import OTHER_BSN, VALID_BSN, consent, disclosure
-from tests.integration.privacy_world import DAY, T0, World, lifecycle
+from tests.integration.privacy_world import DAY, T0, World, lifecycle, world_cli
 
 
 @pytest.fixture
@@ -95,7 +95,18 @@ def test_a_running_retention_period_refuses_erasure_until_its_end_and_names_the_
         "P5Y",
     )
     assert ground.until == date(2031, 3, 3)
+    # what keeps the data is the rule's own source, not the first law of the activity's task
+    assert ground.statute is None
+    sources = dict(zip([g.activity for g in decision.grounds], decision.sources, strict=True))
+    assert sources["begeleiding-naar-werk"] == (
+        "als de begeleiding wordt geweigerd, 5 jaar (Privacyverklaring gemeente Arnhem)"
+    )
     assert not [e for e in entries(world, "gemeente-arnhem") if e["event"]["event_type"] == "subject.erased"]
+    # the command names it too
+    asked = world.rights.receive(me, "gemeente-arnhem", SubjectRight.ERASURE, "medewerker-3")
+    decided = world_cli(world, "request", "erase", asked.request_id, "--by", "privacy-officer")
+    assert decided.returncode == 0, decided.stderr
+    assert "period set by: als de begeleiding wordt geweigerd, 5 jaar (Privacyverklaring" in decided.stdout
 
 
 def test_a_legal_hold_stops_the_retention_run_until_its_end_date(world):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
@@ -108,9 +108,12 @@ class Privacy:
     rights_reads: SqlRightsStore
     kek: bytes
     previous_keks: tuple[bytes, ...] = ()  # a key-encryption key rotation under way (app.rewrap)
+    privacy_contacts: dict[str, str] = field(default_factory=dict)  # controller -> how to reach its FG
 
     def access_reports(self, checkpoints: Checkpoints) -> AccessReports:
-        return AccessReports(self.rights_reads, self.kek, checkpoints, self.previous_keks)
+        return AccessReports(
+            self.rights_reads, self.kek, checkpoints, self.previous_keks, self.privacy_contacts
+        )
 
 
 def build_privacy(settings: Settings, store: SqlLedgerStore | None = None) -> Privacy:
@@ -124,4 +127,15 @@ def build_privacy(settings: Settings, store: SqlLedgerStore | None = None) -> Pr
     retention = RetentionService(reads, appender, pseudonyms, SystemClock(), journal)
     rights_reads = SqlRightsStore(store)
     rights = SubjectRights(rights_reads, appender, pseudonyms, retention, SystemClock())
-    return Privacy(store, appender, pseudonyms, retention, reads, rights, rights_reads, kek, previous)
+    return Privacy(
+        store,
+        appender,
+        pseudonyms,
+        retention,
+        reads,
+        rights,
+        rights_reads,
+        kek,
+        previous,
+        settings.privacy_contacts,
+    )

@@ -97,11 +97,15 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
             d = p.rights.decide_erasure(request_id, by, note)
         except RequestRefused as exc:
             raise _refused(exc) from None
-        for g in d.grounds:
+        for g, source in zip(d.grounds, d.sources, strict=True):
             rule = f" ({g.rule.milestone} + {g.rule.duration})" if g.rule and g.rule.milestone else ""
             until = f" until {g.until}" if g.until else ""
             out.print(f"{g.outcome:<7} {g.controller}/{g.activity}: {g.reason}{rule}{until}")
             out.print(f"        {REASONS.get(g.reason, '')}")
+            if g.statute:
+                out.print(f"        law: {g.statute.law} art. {g.statute.article}")
+            if source:
+                out.print(f"        period set by: {source}")
         out.print(f"{d.outcome}: {d.erased_keys} keys destroyed, {d.entries_sealed} entries now unreadable")
 
     @requests.command("restrict")
@@ -230,13 +234,13 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
             request = p.rights.access_request(pseudonym, by, request_id, controller)
             reports = p.access_reports(build_checkpoints(settings(), p.store))
             hint = subject[-3:] if subject.isdigit() else "(pseudoniem)"
-            report = reports.build(pseudonym, hint)
+            report = reports.build(pseudonym, hint, request.chain)
         except (RequestRefused, CheckpointRefused) as exc:
             raise _refused(exc) from None
         receipts = out_file.with_suffix(".receipts.json")
         out_file.parent.mkdir(parents=True, exist_ok=True)
         out_file.write_text(render_html(report, receipts.name, request), encoding="utf-8")
-        out_file.with_suffix(".pdf").write_bytes(render_pdf(report, receipts.name))
+        out_file.with_suffix(".pdf").write_bytes(render_pdf(report, receipts.name, request))
         receipts.write_text(json.dumps(report.receipts, indent=1) + "\n", encoding="utf-8")
         p.rights.report_handed_over(request, list(report.complete_up_to), by)
         sizes = ", ".join(f"{c} up to size {n}" for c, n in report.complete_up_to.items())

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     register_dir: Path | None = Field(
         default=None, description="In development mode, `up` publishes the registers in this folder"
     )
+    privacy_contacts: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per controller (chain), how a resident reaches its data protection officer (FG), "
+        'as JSON: {"werkcorporatie": "privacy@werkcorporatie.nl, 0527 000 000"}; the access report '
+        "names it (GDPR art. 38(4))",
+    )
     retention_hour: int = Field(default=2, ge=0, le=23, description="Hour (UTC) of the daily retention run")
     public_url: str = Field(
         default="http://127.0.0.1:8080",

@@ -264,9 +264,9 @@ def access_report(
         _own_request(r, client, body.request_id)
     controller = controller_for(d, client, body.controller, request) if body.controller else None
     tracked = r.rights.access_request(pseudonym, actor, body.request_id, controller)
-    report = r.reports.build(pseudonym, hint)
+    report = r.reports.build(pseudonym, hint, tracked.chain)
     html = render_html(report, RECEIPTS_NAME, tracked)
-    pdf = render_pdf(report, RECEIPTS_NAME)
+    pdf = render_pdf(report, RECEIPTS_NAME, tracked)
     tracked = r.rights.report_handed_over(tracked, list(report.complete_up_to), actor)
     complete = ", ".join(f"{c}={n}" for c, n in report.complete_up_to.items())
     headers = {"Ledger-Complete-Up-To": complete, "Ledger-Request": tracked.request_id}

@@ -84,7 +84,8 @@ class GroundOut(BaseModel):
     outcome: str
     reason: str
     rule: str | None = Field(None, description="milestone + duration of the retention rule")
-    statute: str | None = None
+    statute: str | None = Field(None, description="The law of the task still carried out")
+    source: str | None = Field(None, description="Where the retention rule comes from, as the register says")
     until: date | None = None
 
 
@@ -179,9 +180,10 @@ def decision_out(d: Decision) -> DecisionOut:
             reason=DecisionReason(g.reason).value,
             rule=f"{g.rule.milestone} + {g.rule.duration}" if g.rule and g.rule.milestone else None,
             statute=f"{g.statute.law} art. {g.statute.article}" if g.statute else None,
+            source=source,
             until=g.until,
         )
-        for g in d.grounds
+        for g, source in zip(d.grounds, d.sources or [None] * len(d.grounds), strict=True)
     ]
     return DecisionOut(
         request=request_out(d.request),

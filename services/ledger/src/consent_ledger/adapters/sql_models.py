@@ -240,6 +240,9 @@ class ErasureRecordRow(SQLModel, table=True):
     rule: str = Field(max_length=80)
     due_on: str | None = Field(default=None, max_length=10)
     erased_at: str = Field(max_length=40)
+    disclosures: int | None = Field(
+        default=None, description="disclosures among the entries made unreadable; none: not known"
+    )
 
 
 class SubjectRequestRow(SQLModel, table=True):

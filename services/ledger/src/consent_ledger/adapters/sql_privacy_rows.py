@@ -74,6 +74,12 @@ class PrivacyRows:
         sealed = ENTRY.c.key_id == handle
         pseudonyms = {s.pseudonym for s in scopes}
         places = conn.execute(select(ENTRY.c.chain, ENTRY.c.seq).where(sealed)).all()
+        disclosures: dict[str, int] = {}  # activity -> disclosures made unreadable, for the access report
+        for (body,) in conn.execute(select(ENTRY.c.body).where(sealed, ENTRY.c.kind == "event")):
+            event = json.loads(bytes(body))["event"]
+            if event.get("event_type") == "disclosure.recorded":
+                activity = event.get("processing_activity", "")
+                disclosures[activity] = disclosures.get(activity, 0) + 1
         for chunk in chunks(places):
             conn.execute(
                 CONSENT.delete().where(
@@ -124,6 +130,7 @@ class PrivacyRows:
                     "rule": f"{rule.get('milestone') or 'request'}+{rule.get('duration') or ''}".rstrip("+"),
                     "due_on": data.get("due_on"),
                     "erased_at": entry.document["recorded_at"],
+                    "disclosures": disclosures.get(scope.activity, 0),
                 }
             )
         conn.execute(ERASURE.insert(), rows)

@@ -130,7 +130,7 @@ class SqlRightsStore(SqlRetentionStore):
         q = select(ERASURE).where(ERASURE.c.pseudonym == pseudonym).order_by(ERASURE.c.erased_at)
         with self._store.engine.connect() as conn:
             return [
-                ErasedScope(r.chain, r.seq, r.activity, r.cause, r.rule, r.due_on, r.erased_at)
+                ErasedScope(r.chain, r.seq, r.activity, r.cause, r.rule, r.due_on, r.erased_at, r.disclosures)
                 for r in conn.execute(q)
             ]
 

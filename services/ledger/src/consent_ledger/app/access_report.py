@@ -4,6 +4,10 @@ categories, purpose, legal basis and statute, source and destruction date; conse
 evidence; phone decisions; their requests; corrections applied with their history; what was erased,
 when and under which rule. The sealed text is opened with the subject's keys.
 
+One report answers for one controller, the organisation the access request was made to: each
+organisation is controller of its own processing and answers for it (GDPR art. 15(1), 24), and
+one organisation's sealed data are never handed out by another (docs/privacy.md).
+
 The report is complete up to a signed tree size per chain: checkpoints are signed first, and only
 entries below them are reported, each with a receipt (inclusion proof and the signed checkpoint)
 that `consent-ledger verify-receipt` checks offline. Rendering (Dutch HTML and PDF) is in adapters.
@@ -81,6 +85,7 @@ class ErasedScope:
     rule: str
     due_on: str | None
     erased_at: str
+    disclosures: int | None = None  # disclosures among the entries made unreadable; None: not known
 
 
 @dataclass
@@ -94,6 +99,8 @@ class AccessReport:
     requests: list[TrackedRequest]
     registers: dict[str, ProcessingRegister]
     receipts: dict[str, Any]  # the bundle
+    controller: str = ""  # the organisation the report answers for
+    contact: str | None = None  # how to reach its data protection officer (LEDGER_PRIVACY_CONTACTS)
 
     def of(self, *prefixes: str) -> list[ReportLine]:
         return [line for line in self.lines if line.event_type.startswith(prefixes)]
@@ -141,18 +148,26 @@ def _set_pointer(doc: dict[str, Any], pointer: str, value: Any) -> None:
 
 class AccessReports:
     def __init__(
-        self, store: SubjectEntries, kek: bytes, checkpoints: Checkpoints, previous_keks: Sequence[bytes] = ()
+        self,
+        store: SubjectEntries,
+        kek: bytes,
+        checkpoints: Checkpoints,
+        previous_keks: Sequence[bytes] = (),
+        contacts: dict[str, str] | None = None,
     ) -> None:
         self._store = store
+        self._contacts = dict(contacts or {})
         self._kek, self._previous = kek, tuple(previous_keks)
         self._checkpoints = checkpoints
 
-    def build(self, pseudonym: str, subject_hint: str, now: datetime | None = None) -> AccessReport:
+    def build(
+        self, pseudonym: str, subject_hint: str, controller: str, now: datetime | None = None
+    ) -> AccessReport:
+        """What `controller` holds about the subject, and nothing another organisation holds."""
         now = now or datetime.now(UTC)
-        rows = self._store.subject_entries(pseudonym)
-        erased = self._store.erasures_of(pseudonym)
-        chains = sorted({r[0] for r in rows} | {e.chain for e in erased})
-        complete = {c: self._checkpoints.issue(c)[0].size for c in chains}
+        rows = [r for r in self._store.subject_entries(pseudonym) if r[0] == controller]
+        erased = [e for e in self._store.erasures_of(pseudonym) if e.chain == controller]
+        complete = {controller: self._checkpoints.issue(controller)[0].size}
         rows = [r for r in rows if r[1] < complete[r[0]]]
         erased = [e for e in erased if e.seq < complete[e.chain]]
         registers = {
@@ -176,10 +191,12 @@ class AccessReports:
             complete,
             [line for line in lines if line.event_type != "subject.corrected"],
             erased,
-            self._store.holds(pseudonym),
-            self._store.requests(pseudonym=pseudonym),
+            [h for h in self._store.holds(pseudonym) if h.controller == controller],
+            [r for r in self._store.requests(pseudonym=pseudonym) if r.chain == controller],
             registers,
             bundle,
+            controller,
+            self._contacts.get(controller),
         )
 
     def _line(

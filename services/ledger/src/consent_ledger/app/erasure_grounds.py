@@ -20,7 +20,7 @@ from .retention import Scope
 from .retention_rules import due_under
 from .rights_model import Hold
 
-__all__ = ["erasure_grounds"]
+__all__ = ["erasure_grounds", "ground_source"]
 
 # Bases under which the controller must or may keep the data while its task or period runs
 # (art. 17(3)(b)); on consent (a) or legitimate interest (f) the data go on request (17(1)(b), (c)).
@@ -92,11 +92,24 @@ def _ground(
     rule = ErasureRule(milestone=ended.rule.milestone, duration=ended.rule.duration)
     if ended.due_at <= now:
         return DecisionGround(**where, outcome="erased", reason=DecisionReason.PERIOD_ENDED, rule=rule)
+    # What imposes the period is the rule's own source (ground_source), not a law of the task.
     return DecisionGround(
         **where,
         outcome="kept",
         reason=DecisionReason.RETENTION_RUNS,
         rule=rule,
-        statute=statute,
         until=dutch_date(ended.due_at),
     )
+
+
+def ground_source(registers: dict[str, ProcessingRegister], ground: DecisionGround) -> str | None:
+    """Where a ground's retention rule comes from, as the register words it: the rule's label and
+    its source (e.g. the Selectielijst), or None when the ground names no rule of the register."""
+    register = registers.get(ground.controller)
+    activity = register.activity(ground.activity) if register else None
+    if activity is None or ground.rule is None or ground.rule.milestone is None:
+        return None
+    for r in activity.retention:
+        if r.milestone == ground.rule.milestone and r.duration == ground.rule.duration:
+            return f"{r.label} ({r.source})" if r.source else r.label
+    return None

@@ -69,6 +69,7 @@ class Decision:
     grounds: list[DecisionGround] = field(default_factory=list)
     erased_keys: int = 0
     entries_sealed: int = 0
+    sources: list[str | None] = field(default_factory=list)  # per ground: where its rule comes from
 
 
 class RightsStore(Protocol):

@@ -32,7 +32,7 @@ from ledger_contracts.vocabulary import DecisionReason, SubjectRight
 
 from ..core.pseudonyms import Pseudonymizer
 from .append import BatchAppender
-from .erasure_grounds import erasure_grounds
+from .erasure_grounds import erasure_grounds, ground_source
 from .ports import Clock
 from .records import prepare_event
 from .registers import OPERATIONS_ACTIVITY, PRODUCER, from_stored
@@ -212,7 +212,8 @@ class SubjectRights:
             else []
         )
         decided = self.decide(request, outcome, grounds, by, note, also)
-        return Decision(decided, outcome, grounds, len({s.handle for s in doomed}), sealed)
+        keys = len({s.handle for s in doomed})
+        return Decision(decided, outcome, grounds, keys, sealed, self._sources(grounds))
 
     def carry_out_held_erasures(self, by: str = "retention-run") -> list[Decision]:
         """Every erasure refused for a legal hold whose hold has ended (lifted, or past its last day)
@@ -245,7 +246,8 @@ class SubjectRights:
                 waiting.request_id,
             )
             grounds = [g for _s, g in plan]
-            done.append(Decision(request, "carried-out", grounds, len({s.handle for s in doomed}), sealed))
+            keys = len({s.handle for s in doomed})
+            done.append(Decision(request, "carried-out", grounds, keys, sealed, self._sources(grounds)))
         return done
 
     # --- holds and restriction (art. 17(3)(e), art. 18) ---------------------------------------
@@ -372,6 +374,12 @@ class SubjectRights:
         return chain, head.length - 1
 
     # --- helpers --------------------------------------------------------------------------------
+
+    def _sources(self, grounds: Sequence[DecisionGround]) -> list[str | None]:
+        registers = {
+            c: from_stored(doc).register for c, (_v, doc) in self._store.registers_in_force().items()
+        }
+        return [ground_source(registers, g) for g in grounds]
 
     def _known_controller(self, pseudonym: str, controller: str) -> None:
         known = controller in self._store.registers_in_force()

@@ -1,5 +1,6 @@
 """a hold names the request it serves: the restriction that stands in for an erasure refused for a
-legal hold, carried out when the hold ends (app.subject_rights)
+legal hold, carried out when the hold ends (app.subject_rights); an erasure record counts the
+disclosures among the entries it made unreadable (unknown for those made before)
 
 Revision ID: 0009
 Revises: 0008
@@ -18,6 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("erasure_record", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("disclosures", sa.Integer(), nullable=True))
     with op.batch_alter_table("subject_hold", schema=None) as batch_op:
         batch_op.add_column(sa.Column("request_id", sa.String(length=128), nullable=True))
     # From the entries already held: a hold's request id is a clear field of its entry.
@@ -41,5 +44,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("erasure_record", schema=None) as batch_op:
+        batch_op.drop_column("disclosures")
     with op.batch_alter_table("subject_hold", schema=None) as batch_op:
         batch_op.drop_column("request_id")
