@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .cli_backup import register as register_backup
 from .cli_clients import register as register_clients
 from .cli_dead_letters import register as register_dead_letters
 from .cli_export import register as register_export
@@ -206,6 +207,7 @@ def build_app() -> typer.Typer:
     register_rights(cli, _privacy, keyed_settings)
     register_export(cli, command_settings, keyed_settings)
     register_verify(cli)
+    register_backup(cli, command_settings)
     return cli
 
 

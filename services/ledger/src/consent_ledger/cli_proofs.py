@@ -4,6 +4,7 @@ and `receipt`. Exit codes: 0 done, 1 refused, 2 usage error."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,8 +42,8 @@ def register(app: typer.Typer, settings: Any) -> None:
 
         cps = _checkpoints(sign=True)
         try:
-            for stored in cps.issue(chain):
-                print(cps.note(stored.chain, stored.size))
+            for stored in cps.issue(chain):  # each note exactly as signed: saved, they verify as is
+                sys.stdout.write(cps.note(stored.chain, stored.size))
         except CheckpointRefused as exc:
             raise _refused(exc) from None
 

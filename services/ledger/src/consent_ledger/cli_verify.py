@@ -199,6 +199,14 @@ def register(app: typer.Typer) -> None:
                     continue
                 if seen.keep:
                     keep[chain] = seen.keep
+                if seen.latest is None and seen.saved is None and report.length:
+                    # a key was given to check signatures, and nothing here is signed: that must fail
+                    damaged = True
+                    out.print(
+                        f"UNSIGNED chain {chain!r}: {report.length} entries and no signed checkpoint, so "
+                        "the key checks nothing (were the checkpoints removed? or run `checkpoint` first)"
+                    )
+                    continue
                 _say_witnessed(seen)
         if not chains:
             out.print("intact  (the ledger is empty)")

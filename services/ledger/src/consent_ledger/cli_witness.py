@@ -23,7 +23,7 @@ def load_state(path: Path) -> tuple[dict[str, str], bool]:
     """The checkpoints an auditor saved: one signed note (as fetched), or a JSON map of chain to
     note written by `verify --checkpoint`. Returns them and whether the file held one note."""
     from .core.audit import chain_of_origin
-    from .core.notes import Checkpoint, SignedNote
+    from .core.notes import Checkpoint, SignedNote, split_notes
 
     if not path.exists():
         return {}, True
@@ -34,8 +34,9 @@ def load_state(path: Path) -> tuple[dict[str, str], bool]:
             if doc.get("format") != STATE_FORMAT:
                 raise ValueError(f"not a {STATE_FORMAT} file")
             return {str(k): str(v) for k, v in doc["checkpoints"].items()}, False
-        note = SignedNote.parse(text)
-        return {chain_of_origin(Checkpoint.parse(note.text).origin): text}, True
+        notes = split_notes(text)  # one note as fetched, or several as `checkpoint` prints them
+        found = {chain_of_origin(Checkpoint.parse(SignedNote.parse(n).text).origin): n for n in notes}
+        return found, len(notes) == 1
     except (ValueError, KeyError, AttributeError) as exc:
         err.print(f"[red]usage:[/red] {path}: not a saved checkpoint: {exc}")
         raise typer.Exit(EXIT_USAGE) from None

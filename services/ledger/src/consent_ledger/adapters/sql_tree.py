@@ -53,7 +53,15 @@ class SqlTreeStore:
             row["chain"], row["size"], bytes(row["root_hash"]), row["note"], row["issued_at"]
         )
 
-    def put_checkpoint(self, stored: StoredCheckpoint) -> None:
+    def put_checkpoint(self, stored: StoredCheckpoint, replace: bool = False) -> None:
+        if replace:
+            with self._store.engine.begin() as conn:
+                conn.execute(
+                    CHECKPOINT.update()
+                    .where(CHECKPOINT.c.chain == stored.chain, CHECKPOINT.c.size == stored.size)
+                    .values(note=stored.note, issued_at=stored.issued_at)
+                )
+            return
         with self._store.engine.begin() as conn:
             stmt = insert_statement(conn, CHECKPOINT)
             conn.execute(

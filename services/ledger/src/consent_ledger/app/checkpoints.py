@@ -59,7 +59,11 @@ class TreeStore(Protocol):
     def nodes(self, chain: str, keys: list[NodeKey]) -> dict[NodeKey, bytes]: ...
     def entry(self, chain: str, seq: int) -> StoredEntry | None: ...
     def checkpoint(self, chain: str, size: int | None = None) -> StoredCheckpoint | None: ...
-    def put_checkpoint(self, stored: StoredCheckpoint) -> None: ...
+    def put_checkpoint(self, stored: StoredCheckpoint, replace: bool = False) -> None:
+        """Store a checkpoint; with `replace`, the note of the one of that size is replaced (the
+        same tree signed again, by the keys configured now)."""
+        ...
+
     def cosignatures(self, chain: str, size: int) -> list[str]: ...
     def put_cosignature(
         self, chain: str, size: int, witness: str, key_id: str, line: str, at: str
@@ -113,17 +117,30 @@ class Checkpoints:
         return out
 
     def sign_grown(self, head: ChainHead) -> StoredCheckpoint | None:
-        """A new signed checkpoint if the chain grew past its last one, else None."""
+        """A new signed checkpoint if the chain grew past its last one, or if its last one lacks a
+        signature of a key configured now (after a key rotation an idle chain is signed again, so
+        an auditor given only the new key can check it); else None."""
         last = self.store.checkpoint(head.chain)
         if last is not None and last.size >= head.length:
-            return None
+            return None if self._signed_by_every_key(last) else self._sign(head, last, again=True)
         return self._sign(head, last)
 
-    def _sign(self, head: ChainHead, last: StoredCheckpoint | None) -> StoredCheckpoint:
+    def _signed_by_every_key(self, stored: StoredCheckpoint) -> bool:
+        lines = SignedNote.parse(stored.note).signatures
+        return all(any(v.matches(line) for line in lines) for v in self.verifiers())
+
+    def _sign(self, head: ChainHead, last: StoredCheckpoint | None, again: bool = False) -> StoredCheckpoint:
         if not self.signers:
             raise CheckpointRefused("no-checkpoint-keys", "this process has no checkpoint key to sign with")
         root = Frontier(head.length, head.frontier).root()
-        if last is not None:  # never sign a tree that does not extend what was signed before
+        if again and last is not None:
+            if last.size != head.length or last.root_hash != root:
+                raise CheckpointRefused(
+                    "inconsistent-tree",
+                    f"chain {head.chain!r} at size {head.length} is not the tree signed before; "
+                    "nothing is signed again",
+                )
+        elif last is not None:  # never sign a tree that does not extend what was signed before
             try:
                 _, proof = self.consistency(head.chain, last.size, head.length)
                 verify_consistency(last.size, head.length, last.root_hash, root, proof)
@@ -136,7 +153,7 @@ class Checkpoints:
         text = Checkpoint(self.origin(head.chain), head.length, root).text()
         note = SignedNote(text, tuple(s.sign(text) for s in self.signers)).render()
         stored = StoredCheckpoint(head.chain, head.length, root, note, rfc3339_utc(datetime.now(UTC)))
-        self.store.put_checkpoint(stored)
+        self.store.put_checkpoint(stored, replace=again)
         return stored
 
     def note(self, chain: str, size: int | None = None) -> str:

@@ -181,7 +181,13 @@ def witness_chain(
     for which, cp in (("saved", saved), ("latest", latest)):
         if cp is None:
             continue
-        if cp.size > watch.count:
+        if cp.size > watch.count and which == "saved":  # entries you saw signed are gone
+            raise AuditError(
+                "rolled-back",
+                f"the checkpoint you saved signs {cp.size} entries; the ledger now holds {watch.count}: "
+                "it was rolled back (restored from an older backup?), the entries after it are gone",
+            )
+        if cp.size > watch.count:  # the ledger's own checkpoint signs entries it no longer holds
             raise AuditError(
                 "entries-missing",
                 f"the {which} checkpoint signs {cp.size} entries; the ledger now holds {watch.count}",

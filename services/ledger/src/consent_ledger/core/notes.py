@@ -30,6 +30,7 @@ __all__ = [
     "SignatureLine",
     "SignedNote",
     "open_checkpoint",
+    "split_notes",
 ]
 
 ED25519 = 0x01  # signed-note: Ed25519 over the note text
@@ -128,6 +129,25 @@ class SignedNote:
         if not lines:
             raise NoteError("the note has no signature lines")
         return cls(text, tuple(_signature_line(line) for line in lines))
+
+
+def split_notes(text: str) -> list[str]:
+    """Signed notes written one after another (as `consent-ledger checkpoint` prints them for
+    several chains), each as its own note: a note ends with its last signature line, and the next
+    begins with a line that is not one."""
+    notes: list[str] = []
+    current: list[str] = []
+    in_signatures = False
+    for line in text.splitlines(keepends=True):
+        if in_signatures and not line.startswith(_DASH):
+            notes.append("".join(current))
+            current, in_signatures = [], False
+        current.append(line)
+        if line == "\n":
+            in_signatures = True
+    if current:
+        notes.append("".join(current))
+    return notes
 
 
 def _signature_line(line: str) -> SignatureLine:
