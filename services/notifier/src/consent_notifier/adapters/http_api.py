@@ -133,7 +133,14 @@ def record_outcome(
 
 @api_router.post("/phone-requests/{request_id}/override", response_model=DecisionOut)
 def override(request_id: str, body: OverrideIn, request: Request, deps: Deps, actor: ActorDep) -> DecisionOut:
-    inp = OverrideInput(body.note, body.recipient_category, body.recipient_name, body.gdpr_basis)
+    inp = OverrideInput(
+        body.note,
+        body.recipient_category,
+        body.recipient_name,
+        body.gdpr_basis,
+        body.gdpr_article_9_2.value if body.gdpr_article_9_2 else None,
+        body.art9_statute,
+    )
     stored, changed = _call(request, deps, deps.desk.override, request_id, inp, actor)
     deps.metrics.count_decision(stored, changed)
     return decision_out(stored, actor)
@@ -153,7 +160,17 @@ def put_party(party_id: str, body: PartyIo, request: Request, deps: Deps, actor:
         party_id,
         body.name,
         body.category,
-        tuple(Topic(t.topic, t.label, t.gdpr_basis, t.statute) for t in body.topics),
+        tuple(
+            Topic(
+                t.topic,
+                t.label,
+                t.gdpr_basis,
+                t.statute,
+                t.art9_ground.value if t.art9_ground else None,
+                t.art9_statute,
+            )
+            for t in body.topics
+        ),
         body.valid_from,
         body.valid_until,
         body.always_call_back,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from ledger_contracts.vocabulary import GdprBasis, RecipientCategory
+from ledger_contracts.vocabulary import Art9Ground, GdprBasis, RecipientCategory
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ..app.actors import Actor
@@ -90,6 +90,10 @@ class OverrideIn(BaseModel):
     )
     recipient_name: str | None = Field(None, max_length=500)
     gdpr_basis: GdprBasis | None = Field(None, description="GDPR art. 6(1) letter; needed as above")
+    gdpr_article_9_2: Art9Ground | None = Field(
+        None, description="GDPR art. 9(2) letter, when health data are told and the topic names no ground"
+    )
+    art9_statute: str | None = Field(None, max_length=200, description="The law that gives that ground")
 
 
 class TopicIo(BaseModel):
@@ -97,6 +101,10 @@ class TopicIo(BaseModel):
     label: str
     gdpr_basis: Literal["a", "b", "c", "d", "e", "f"]
     statute: str | None = None
+    art9_ground: Art9Ground | None = Field(
+        None, description="GDPR art. 9(2) letter under which health data may be told on this topic"
+    )
+    art9_statute: str | None = Field(None, description="The law that gives that ground")
 
 
 class PartyIo(BaseModel):
@@ -169,7 +177,14 @@ def party_io(p: Party) -> PartyIo:
         valid_until=p.valid_until,
         always_call_back=p.always_call_back,
         topics=[
-            TopicIo(topic=t.topic_id, label=t.label, gdpr_basis=t.gdpr_basis, statute=t.statute)
+            TopicIo(
+                topic=t.topic_id,
+                label=t.label,
+                gdpr_basis=t.gdpr_basis,
+                statute=t.statute,
+                art9_ground=Art9Ground(t.art9_ground) if t.art9_ground else None,
+                art9_statute=t.art9_statute,
+            )
             for t in p.topics
         ],
     )

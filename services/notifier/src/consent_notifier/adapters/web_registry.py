@@ -87,6 +87,7 @@ def _changed(
 
 DONE = {
     "persoon": "De persoon is vastgelegd.",
+    "beeindigd": "De persoon is beëindigd: voor hem of haar worden geen inlichtingen meer gegeven.",
     "nummer": "Het nummer is geverifieerd en vastgelegd.",
     "ingetrokken": "Het nummer is ingetrokken.",
 }
@@ -156,3 +157,13 @@ def revoke_number(
         {},
         "ingetrokken",
     )
+
+
+@registry_router.post("/register/personen/beeindigen", name="web_end_person")
+def end_person(
+    request: Request,
+    deps: Deps,
+    actor: FormActorDep,
+    person_id: Annotated[str, Form()] = "",
+) -> Response:
+    return _changed(request, deps, actor, lambda: deps.admin.end_person(person_id, actor), {}, "beeindigd")

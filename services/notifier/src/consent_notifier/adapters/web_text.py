@@ -56,6 +56,7 @@ NUMBER_STATE_NL = {
     "revoked": "ingetrokken",
     "expired": "verlopen",
     "not-yet": "nog niet geldig",
+    "person-ended": "niet geldig: persoon beëindigd",
 }
 
 BASIS_NL = {"policy": "regels", "callback": "terugbelcontrole", "management-override": "directiebesluit"}

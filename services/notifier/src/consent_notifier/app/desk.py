@@ -20,7 +20,7 @@ from ..core.roles import Permission, allowed
 from .actors import Actor
 from .errors import Conflict, InputError, NotFound
 from .events import DisclosureTo, EventFactory
-from .inputs import identifier, phone_number
+from .inputs import code, identifier, person_code, phone_number
 from .ports import Clock, NotifierStore, NotifierTx, StoredDecision, StoredRequest, SubjectDirectory
 
 __all__ = ["OverrideInput", "PhoneDesk", "RequestInput", "may_read"]
@@ -79,9 +79,9 @@ class PhoneDesk:
         """(the request with its decision, True if new). Raises InputError or Conflict."""
         actor.require(Permission.REQUEST_DECISION)
         request_id = identifier(inp.request_id, "request_id", required=False) or uuid.uuid4().hex
-        party_id = identifier(inp.party_id, "party_id")
-        topic = identifier(inp.topic, "topic")
-        person_id = identifier(inp.person_id, "person_id", required=False)
+        party_id = code(inp.party_id, "party_id")
+        topic = code(inp.topic, "topic")
+        person_id = person_code(inp.person_id, "person_id", required=False)
         calling, given = (
             phone_number(inp.calling_number, "calling_number"),
             phone_number(inp.given_number, "given_number"),

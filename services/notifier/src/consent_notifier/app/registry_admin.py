@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from ledger_contracts.vocabulary import GdprBasis, RecipientCategory
+from ledger_contracts.vocabulary import Art9Ground, GdprBasis, RecipientCategory
 
 from ..core.art8 import ART_8_LID_3
 from ..core.registry import KnownPerson, Party, VerifiedNumber
@@ -14,7 +14,7 @@ from ..core.roles import Permission
 from .actors import Actor
 from .errors import InputError, NotFound
 from .events import EventFactory
-from .inputs import identifier, phone_number
+from .inputs import code, person_code, phone_number
 from .ports import Clock, NotifierStore
 
 __all__ = ["RegistryAdmin"]
@@ -44,15 +44,19 @@ class RegistryAdmin:
 
     def put_party(self, party: Party, actor: Actor) -> Party:
         actor.require(Permission.EDIT_REGISTRY)
-        identifier(party.party_id, "party_id")
+        code(party.party_id, "party_id")
+        for t in party.topics:
+            code(t.topic_id, "topic")
         try:
             RecipientCategory(party.category)
             for t in party.topics:
-                identifier(t.topic_id, "topic")
                 GdprBasis(t.gdpr_basis)
+                if t.art9_ground is not None:
+                    Art9Ground(t.art9_ground)
         except ValueError:
             raise InputError(
-                "party: category must be a recipient category and each topic's gdpr_basis a letter a-f",
+                "party: category must be a recipient category, each topic's gdpr_basis a letter a-f and "
+                "its art9_ground a letter a-j",
                 "party",
             ) from None
         with self.store.transaction() as tx:
@@ -73,6 +77,22 @@ class RegistryAdmin:
             tx.enqueue([self.events.party_changed(party, actor.principal_id, self.clock.now(), _change_id())])
         return party
 
+    def end_person(self, person_id: str, actor: Actor) -> KnownPerson:
+        """A known person is one no more from now (left the party, or was entered by mistake): no
+        call is answered for them and no number of theirs is called back; the ledger records it."""
+        actor.require(Permission.EDIT_REGISTRY)
+        with self.store.transaction() as tx:
+            person = tx.person(person_id)
+            if person is None:
+                raise NotFound("no person with this id", "person_id")
+            now = self.clock.now()
+            if person.valid_until is not None and person.valid_until <= now:
+                raise InputError("the person was ended before", "person_id")
+            ended = replace(person, valid_until=now)
+            tx.put_person(ended)
+            tx.enqueue([self.events.person_changed(ended, actor.principal_id, now, _change_id())])
+        return ended
+
     def put_person(
         self,
         person_id: str,
@@ -83,7 +103,7 @@ class RegistryAdmin:
         valid_until: datetime | None = None,
     ) -> KnownPerson:
         actor.require(Permission.EDIT_REGISTRY)
-        identifier(person_id, "person_id")
+        person_code(person_id, "person_id")
         display_name = (display_name or "").strip()
         if not display_name or len(display_name) > 200:
             raise InputError("display_name is required (at most 200 characters)", "display_name")

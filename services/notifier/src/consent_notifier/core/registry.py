@@ -69,6 +69,16 @@ class KnownPerson:
     valid_until: datetime | None = None
     numbers: tuple[VerifiedNumber, ...] = field(default=())
 
+    def in_force(self, at: datetime) -> bool:
+        return in_force(self.valid_from, self.valid_until, at)
+
+    def shown_state(self, number: VerifiedNumber, at: datetime) -> str:
+        """A verification's state as the registry page shows it: no number of a person who is no
+        known person (any more, or yet) is called back to, whatever its own state."""
+        if not self.in_force(at):
+            return "person-ended" if self.valid_until is not None and self.valid_until <= at else "not-yet"
+        return number.state_at(at)
+
     def valid_numbers(self, at: datetime) -> list[VerifiedNumber]:
         """Numbers valid at `at`, most recently verified first."""
         return sorted((n for n in self.numbers if n.valid_at(at)), key=lambda n: n.verified_at, reverse=True)
