@@ -20,8 +20,10 @@ from tests.integration.harness import eventually, running_ledger, settings_for
 HEALTH = "Heeft een burn-out en rugklachten"  # health details a producer put in the clear
 
 
-def cli(args, home) -> subprocess.CompletedProcess[str]:
+def cli(args, home, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
+    if database_url:
+        env["LEDGER_DATABASE_URL"] = database_url  # the ledger whose producers a replay is checked against
     env.update(
         LEDGER_HOME=str(home),
         LEDGER_REDIS_URL=REDIS_URL,
@@ -66,10 +68,16 @@ async def test_show_fix_replay_once_and_drop_recorded(redis_client, database_url
         assert (
             unsigned.returncode == 1 and "signature-needed" in unsigned.stderr
         )  # only its producer signs it
+        fix = ["dead-letters", "replay", first, "--fixed", str(tmp_path / "fixed.json")]
+        # a signature that is not the producer's of this body is refused before anything is published
+        forged = PRODUCER_SIGNER.sign(json.dumps(broken).encode())
+        refused = cli([*fix, "--sig", forged], tmp_path, database_url)
+        assert refused.returncode == 1 and "still-refused" in refused.stderr, refused.stderr
+        assert "nothing was published" in refused.stderr and r.xlen(DEAD_LETTER_STREAM) == 2
+        alone = cli(["dead-letters", "replay", first, "--sig", forged], tmp_path, database_url)
+        assert alone.returncode == 2 and "--fixed" in alone.stderr  # --sig signs a fix: never ignored
         sig = PRODUCER_SIGNER.sign((tmp_path / "fixed.json").read_bytes())  # the producer signs its fix
-        replayed = cli(
-            ["dead-letters", "replay", first, "--fixed", str(tmp_path / "fixed.json"), "--sig", sig], tmp_path
-        )
+        replayed = cli([*fix, "--sig", sig], tmp_path, database_url)
         assert replayed.returncode == 0, replayed.stderr
         await eventually(lambda: ledger.store.count_entries() == 1, what="the fixed event appended")
         try:

@@ -134,6 +134,16 @@ def test_a_large_body_is_refused_before_it_is_read_and_metrics_need_a_scope(up):
     assert fits.status_code == 401  # a bulk of 10,000 is read (and then refused for its credential)
     anonymous = httpx.get(f"{base}/metrics")
     assert anonymous.status_code == 401 and "client=" not in anonymous.text
+    # headers are bounded too (431), and no redirect is built from the Host a client sends
+    heavy = httpx.get(f"{base}/health", headers={f"x-pad-{i}": "y" * 1000 for i in range(20)})
+    assert heavy.status_code == 431 and heavy.json()["error"] == "headers-too-large"
+    assert httpx.get(f"{base}/health", headers={"x-pad": "y" * 1000}).status_code == 200
+    for path in ("/v1/registers/", "/health/", "/telefoon/register/"):
+        answer = httpx.get(f"{base}{path}", headers={"Host": "evil.example"})
+        assert "evil.example" not in answer.headers.get("location", ""), path
+        assert answer.status_code in (401, 404), (path, answer.status_code)
+    bare = httpx.get(f"{base}/telefoon", headers={"Host": "evil.example"})
+    assert (bare.status_code, bare.headers["location"]) == (307, "/telefoon/")
 
 
 def test_the_managers_reason_is_shown_to_management_only_and_a_callers_name_is_kept_sealed(desk):

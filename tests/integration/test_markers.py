@@ -43,7 +43,21 @@ from tests.integration.test_cli import CLI, free_port
 BSN = make_bsn(random.Random("marker"))  # a valid BSN used nowhere else
 NAME = "Zwaantje Markeerstra"
 PHONE = "+31687654321"
-MARKERS = [BSN.encode(), NAME.encode(), PHONE.encode(), PHONE[3:].encode(), b"Markeerstra"]
+# the BSN as people write it: dashed, spaced, dotted, split by letters (issue 28 item 18)
+FORMS = [
+    f"{BSN[:3]}-{BSN[3:6]}-{BSN[6:]}",
+    f"{BSN[:3]} {BSN[3:6]} {BSN[6:]}",
+    f"{BSN[:3]}.{BSN[3:6]}.{BSN[6:]}",
+    "x".join(BSN),
+]
+MARKERS = [
+    BSN.encode(),
+    NAME.encode(),
+    PHONE.encode(),
+    PHONE[3:].encode(),
+    b"Markeerstra",
+    *(f.encode() for f in FORMS),
+]
 
 
 def _marked_text() -> str:
@@ -87,6 +101,12 @@ def _events() -> list[tuple[str, dict]]:
         )
     )
     out.append((CONSENT_STREAM, consent("withdrawn", BSN, form_sha256=BSN)))
+    for form in FORMS:  # clear fields whose format must hold no BSN however it is written
+        for value in (f"bsn{form}", f"mdw-{form}".replace(" ", "-")):
+            body = disclosure(bsn=BSN)
+            body["data"]["disclosed_by"] = value
+            out.append((DISCLOSURE_STREAM, body))
+            out.append((CONSENT_STREAM, consent("given", BSN, notice_version=value, method="web")))
     return out
 
 

@@ -8,54 +8,33 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from consent_notifier.adapters.http import create_notifier_app
 from consent_notifier.app.actors import Actor
 from consent_notifier.app.desk import RequestInput
-from consent_notifier.bootstrap import build_notifier
-from consent_notifier.config import NotifierSettings
 from consent_notifier.core.roles import Role
-from prometheus_client import CollectorRegistry
 from starlette.testclient import TestClient
 
-from tests.integration.test_http_abuse import PASSWORD, login
-from tests.integration.test_notifier_store import KNOWN, Clock, Directory
+from tests.integration.test_http_abuse import PASSWORD, desk, login  # noqa: F401 - desk is a fixture
+from tests.integration.test_notifier_store import KNOWN, pending_payloads
 
 
 @pytest.fixture
-def notifier(tmp_path: Path):
-    clock = Clock()
-    deps = build_notifier(
-        NotifierSettings(database_url=f"sqlite:///{tmp_path / 'notifier.db'}"),
-        tmp_path,
-        Directory(),
-        CollectorRegistry(),
-        clock,
-    )
-    admin = Actor("beheer1", frozenset({Role.ADMINISTRATOR}))
-    deps.admin.seed(admin)
+def notifier(desk):  # noqa: F811 - the fixture imported above
+    """The notifier of test_http_abuse, with an administrator who logs in and a service token."""
+    deps, clock = desk
     deps.credentials.add_user("beheer1", frozenset({Role.ADMINISTRATOR}), PASSWORD)
     token = deps.credentials.add_service("every-role", frozenset(Role))
     app = create_notifier_app(deps)
     with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as api:
         yield deps, clock, api, app
-    deps.store.engine.dispose()
 
 
 def _ledger_events(deps, event_type: str) -> list[dict]:
     """What the notifier queued for the ledger (CloudEvents), of one ledger event type."""
-    from sqlalchemy import text
-
-    with deps.store.engine.connect() as conn:
-        rows = conn.execute(text("SELECT payload FROM notifier_outbox")).all()
-    found = []
-    for (payload,) in rows:
-        event = json.loads(payload)
-        if isinstance(event, dict) and f".{event_type}." in str(event.get("type")):
-            found.append(event)
-    return found
+    events = [json.loads(p) for p in pending_payloads(deps)]
+    return [e for e in events if isinstance(e, dict) and f".{event_type}." in str(e.get("type"))]
 
 
 def test_a_party_written_back_as_read_keeps_its_topics_art9_grounds(notifier):
@@ -132,3 +111,29 @@ def test_the_register_page_ends_a_known_person_and_stops_showing_their_number_va
     assert _ledger_events(deps, "registry.person-changed")[-1]["data"]["valid_until"] is not None
     twice = page.post("/register/personen/beeindigen", data={"csrf": csrf, "person_id": "uwv-jansen"})
     assert twice.status_code in (400, 422)
+
+
+def test_names_and_notes_are_not_in_the_notifier_s_files_in_the_clear(notifier, tmp_path):
+    """Issue 28 item 17: a caller's name and a manager's note reach the ledger, sealed there; in the
+    notifier's database (its outbox and its decisions) they are sealed too, in every file of it."""
+    deps, _clock, api, _app = notifier
+    mdw = Actor("mdw1", frozenset({Role.EMPLOYEE}))
+    caller, note = "Pieternella Oudewater-Zeldenrust", "Bevel van de kantonrechter Zwolle, zaaknummer 44"
+    stored, _ = deps.desk.submit(
+        RequestInput(KNOWN, "sociale-dienst", "indiensttreding", ("naw",), None, None, None, "r-17", caller),
+        mdw,
+    )
+    path = f"/api/v1/phone-requests/{stored.request.request_id}/override"
+    assert api.post(path, json={"note": note}).status_code == 200
+    # the relay still sends them whole: the events carry the name and the note, for the ledger to seal
+    sent = "\n".join(pending_payloads(deps))
+    assert caller in sent and note in sent
+    files = [p for p in tmp_path.glob("notifier.db*") if p.is_file()]
+    assert files
+    for f in files:
+        raw = f.read_bytes()
+        for secret in (caller, note):
+            assert secret.encode() not in raw, (f.name, secret)
+    # and the manager still reads the note back
+    history = api.get(f"/api/v1/phone-requests/{stored.request.request_id}").json()["history"]
+    assert [step["note"] for step in history if step["note"]] == [note]

@@ -189,10 +189,14 @@ def test_override_for_a_registered_topic_takes_the_registry_basis(notifier):
     assert to.legal_basis.regulation.article == "8 lid 3"
 
 
+def pending_payloads(deps, target: str | None = None) -> list[str]:
+    """What waits in the outbox, opened as the relay opens it (the table holds it sealed)."""
+    due = deps.store.outbox_due(datetime(9999, 1, 1, tzinfo=UTC), 1_000_000)
+    return [m.payload for m in due if target is None or m.target == target]
+
+
 def outbox_events(deps) -> list:
-    with deps.store.engine.connect() as conn:
-        payloads = conn.execute(text("SELECT payload FROM notifier_outbox WHERE target = 'stream'")).scalars()
-        return [parse_event(p) for p in payloads]
+    return [parse_event(p) for p in pending_payloads(deps, "stream")]
 
 
 def test_roles_and_bad_input_change_nothing(notifier):

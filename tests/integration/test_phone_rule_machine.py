@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 from ledger_contracts import parse_event
 from prometheus_client import CollectorRegistry
-from sqlalchemy import text
+
+from tests.integration.test_notifier_store import pending_payloads
 
 EMPLOYEE = Actor("mdw1", frozenset({Role.EMPLOYEE}))
 ADMIN = Actor("beheer1", frozenset({Role.ADMINISTRATOR}))
@@ -389,8 +390,7 @@ class PhoneRule(RuleBasedStateMachine):
 
     @invariant()
     def one_disclosure_per_allow(self) -> None:
-        with self.deps.store.engine.connect() as conn:
-            payloads = [p for (p,) in conn.execute(text("SELECT payload FROM notifier_outbox"))]
+        payloads = pending_payloads(self.deps)
         events = [parse_event(p) for p in payloads if "disclosure.recorded" in p]  # CloudEvents, mapped
         disclosures = [e.model_dump(mode="json") for e in events if e.event_type == "disclosure.recorded"]
         assert len(disclosures) == sum(a.allows for a in self.asked.values())

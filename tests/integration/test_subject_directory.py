@@ -6,7 +6,7 @@ is reported; the notifier's desk, on the real ledger, denies a stranger however 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -45,10 +45,13 @@ def ask(deps, bsn: str):
 
 def deliver_outbox(deps, world: World) -> int:
     """What the notifier published, appended to the ledger as its relay would."""
-    with deps.store.engine.begin() as conn:
-        rows = conn.execute(text("SELECT id, payload FROM notifier_outbox WHERE delivered_at IS NULL")).all()
-        conn.execute(text("UPDATE notifier_outbox SET delivered_at = CURRENT_TIMESTAMP"))
-    bodies = [json.loads(p) for _, p in rows if '"event_type"' in p or '"nl.consent-ledger.' in p]
+    due = deps.store.outbox_due(datetime(9999, 1, 1, tzinfo=UTC), 1_000_000)
+    deps.store.outbox_delivered([m.id for m in due], datetime.now(UTC))
+    bodies = [
+        json.loads(m.payload)
+        for m in due
+        if '"event_type"' in m.payload or '"nl.consent-ledger.' in m.payload
+    ]
     if bodies:
         world.add(*bodies)
     return len(bodies)

@@ -120,3 +120,47 @@ async def test_a_trimmed_entry_leaves_the_append_only_file_of_the_embedded_redis
         await client.aclose()
     finally:
         embedded.stop()
+
+
+async def test_a_trim_on_a_system_gone_quiet_still_leaves_the_append_only_file(tmp_path):
+    """Issue 28 item 18: a trim within `rewrite_every` of the last rewrite is rewritten out once the
+    interval has passed, though nothing was trimmed since (before, it waited for another trim)."""
+    from consent_ledger.adapters.embedded_redis import EmbeddedRedis
+
+    embedded = EmbeddedRedis(tmp_path)
+    url = embedded.start()
+    now = [0.0]
+    try:
+        r = redis.Redis.from_url(url)
+        client = aioredis.Redis.from_url(url)
+        r.xgroup_create(DISCLOSURE_STREAM, "ledger", id="0", mkstream=True)
+
+        def on_disk() -> bytes:
+            return b"".join(p.read_bytes() for p in embedded.dir.rglob("*.aof*") if p.is_file())
+
+        def idle() -> bool:
+            info = r.info("persistence")
+            return not (info["aof_rewrite_in_progress"] or info["aof_rewrite_scheduled"])
+
+        def add_and_ack(text: str) -> None:
+            r.xadd(DISCLOSURE_STREAM, {"event": text})
+            read = r.xreadgroup("ledger", "c", {DISCLOSURE_STREAM: ">"}, count=1)
+            r.xack(DISCLOSURE_STREAM, "ledger", read[0][1][0][0])
+
+        trimmer = StreamTrimmer(
+            client, LedgerMetrics(), {DISCLOSURE_STREAM: ("ledger",)}, rewrite_every=300, clock=lambda: now[0]
+        )
+        add_and_ack("BSN 247935829 Markeerstra")
+        assert await trimmer.trim_once() == 1  # the first trim rewrites at once
+        wait_until(lambda: idle() and b"Markeerstra" not in on_disk(), what="the first rewrite")
+        add_and_ack("Zeldenrust")
+        wait_until(lambda: b"Zeldenrust" in on_disk(), what="the second entry in the file")
+        now[0] = 10.0
+        assert await trimmer.trim_once() == 1  # too soon after the last rewrite: not rewritten yet
+        assert idle() and b"Zeldenrust" in on_disk()
+        now[0] = 400.0
+        assert await trimmer.trim_once() == 0  # nothing more to trim, but the file still holds it
+        wait_until(lambda: idle() and b"Zeldenrust" not in on_disk(), what="the rewrite after a quiet spell")
+        await client.aclose()
+    finally:
+        embedded.stop()

@@ -56,3 +56,34 @@ def test_the_sealed_body_opens_only_with_its_key_for_its_source():
         open_body(KEY, sealed, b"ledger.events.consent/2-0")
     with pytest.raises(InvalidTag):
         open_body(bytes(32), sealed, b"ledger.events.consent/1-0")
+
+
+def test_a_dead_letter_shows_only_the_contracts_names_and_keeps_no_oversized_body():
+    """Issue 28 item 18: a key or an event type a producer chose is masked, however it is written
+    (dashed, dotted, with letters between the digits); a body no event could be is not kept."""
+    from datetime import UTC, datetime
+
+    from consent_ledger.app.screening import NAMES, DeadLetter, RawEntry
+    from ledger_contracts import EventRefused, Refusal
+
+    body = disclosure()
+    for key in ("bsn-111-222-333", "jansen.pieter", "bsn111x222x333", "tel_06-1234-5678"):
+        body["data"][key] = "x"
+    body["event_type"] = "jansen.pieter"
+    shown = masked_structure(json.dumps(body).encode(), NAMES)
+    for secret in ("111", "jansen", "pieter", "1234"):
+        assert secret not in shown, secret
+    assert '"<key>"' in shown and '"recipient"' in shown and '"purpose"' in shown
+    body["event_type"] = "disclosure.recorded"
+    assert '"disclosure.recorded"' in masked_structure(json.dumps(body).encode(), NAMES)
+    errors = [{"loc": ("disclosure.recorded", "data", "bsn-111-222-333"), "msg": "Extra inputs"}]
+    assert failed_paths(errors, NAMES) == ["data.<key>"]
+
+    huge = b'{"data": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    refusal = EventRefused(Refusal.OVERSIZED, "too large", [])
+    fields = DeadLetter(RawEntry("ledger.events.disclosures", "1-0", {b"event": huge}), refusal).fields(
+        datetime.now(UTC), b"k" * 32
+    )
+    assert fields["sealed_body"] == "" and fields["body_bytes"] == str(len(huge))
+    assert len(fields["body_sha256"]) == 64 and "too large to show" in fields["structure"]
+    assert sum(len(v) for v in fields.values()) < 20_000  # what is kept is bounded, not the body

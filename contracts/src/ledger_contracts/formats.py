@@ -39,10 +39,13 @@ CODE_PATTERN = r"^[a-z](?:[a-z.-]{0,62}[a-z])?$"
 # A controller organisation, which names its chain: a code without dots, so that it is one URL path
 # segment and one file name as it is (the HTTP API serves chains under this same pattern).
 CHAIN_PATTERN = r"^[a-z](?:[a-z-]{0,62}[a-z])?$"
-# A person's user id (employee, known person): letters with digit runs of at most four.
-ACTOR_ID_PATTERN = r"^[a-z][a-z._-]{0,63}(?:[0-9]{1,4}[a-z._-]{1,63}){0,8}[0-9]{0,4}$"
-# A version label such as 'toestemmingsformulier-foto-2026' or 'v3.1': digit runs of at most four.
-VERSION_PATTERN = r"^[a-z0-9]{1,4}(?:[a-z._-]{1,63}[0-9]{0,4}){0,12}$"
+# A person's user id (employee, known person): a letter, then letters and at most four digits in all,
+# however they are split ('bsn111-222-333' and 'b1s2n3...' hold too many): no BSN, phone number or
+# date fits.
+ACTOR_ID_PATTERN = r"^[a-z][a-z._-]{0,63}(?:[0-9][a-z._-]{0,63}){0,4}$"
+# A version label such as 'toestemmingsformulier-foto-2026', '2026-01-15' or 'v3.1': at most eight
+# digits in all, however split, so a date fits and a BSN (nine) or a phone number (ten) does not.
+VERSION_PATTERN = r"^[a-z0-9][a-z._-]{0,63}(?:[0-9][a-z._-]{0,63}){0,7}$"
 # An article of a law: '53a', '54', '8 lid 3', '6:4 lid 1 onder b', 'hoofdstuk 9'.
 ARTICLE_PATTERN = (
     r"^(?:hoofdstuk [0-9]{1,2}[a-z]?(?: en [0-9]{1,2}[a-z]?)?|[0-9]{1,3}[a-z]{0,2}(?::[0-9]{1,3}[a-z]{0,2})?)"

@@ -29,7 +29,7 @@ from .errors import ConfigError, NoLedger
 if TYPE_CHECKING:
     from .app.clients import ApiClients
     from .app.dead_letters import DeadLetterDesk
-    from .app.producers import ProducerStore
+    from .app.producers import ProducerRecord, ProducerStore
     from .bootstrap import Privacy
     from .config import Settings
 
@@ -111,7 +111,26 @@ def _dead_letter_desk() -> DeadLetterDesk:
     box = RedisDeadLetterBox(
         broker_url(settings), internal_signer(kek, "ledger-operations"), settings.organisation
     )
-    return DeadLetterDesk(box, key, settings.operations_controller, require_signature=not settings.dev_mode)
+    registered: dict[str, ProducerRecord] | None = None
+
+    def producer(producer_id: str) -> ProducerRecord | None:
+        """The registered producer, read from the ledger when a replay first asks (not for list)."""
+        nonlocal registered
+        if registered is None:
+            from .adapters.sql_producers import SqlProducerStore
+            from .stores import build_store
+
+            store = SqlProducerStore(build_store(settings).engine)
+            registered = {p.producer_id: p for p in store.producers()}
+        return registered.get(producer_id)
+
+    return DeadLetterDesk(
+        box,
+        key,
+        settings.operations_controller,
+        require_signature=not settings.dev_mode,
+        producers=producer,
+    )
 
 
 def _producer_store() -> ProducerStore:

@@ -70,6 +70,9 @@ def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> No
         """Publish the body again through the normal path; with --fixed the corrected one."""
         from .app.dead_letters import DeadLetterError
 
+        if sig is not None and fixed is None:
+            err.print("[red]usage:[/red] --sig signs a corrected body: give that body with --fixed")
+            raise typer.Exit(2)
         body = fixed.read_bytes() if fixed else None
         try:
             entry = desk().replay(dead_letter_id, body, sig)

@@ -30,7 +30,7 @@ from consent_notifier.service import NotifierService, background
 from faststream.redis import RedisBroker
 from ledger_contracts.streams import EVENT_STREAMS, NOTIFIER_GROUP, NOTIFIER_STREAMS
 
-from .notifier_app import notifier_process_app
+from .notifier_app import mount_notifier, notifier_process_app
 from .subject_directory import LedgerSubjectDirectory
 
 __all__ = ["NOTIFIER_PATH", "AlreadyUp", "product_groups", "run_notifier", "run_up"]
@@ -125,7 +125,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     await ensure_groups(ledger.redis)
     await _notifier_groups(ledger)
     api = start_api(settings, ledger, product_groups(), consuming=True)
-    api.app.mount(NOTIFIER_PATH, create_notifier_app(notifier))
+    mount_notifier(api.app, create_notifier_app(notifier), NOTIFIER_PATH)
     server = api.server(settings)
     await ledger.consumer.start()
     tune_collector()

@@ -71,7 +71,8 @@ Deps = Annotated[HttpDeps, Depends(_get_deps)]
 
 
 def create_app(deps: HttpDeps) -> FastAPI:
-    app = FastAPI(title="Consent and disclosure ledger", version="0.1.0")
+    # no trailing-slash redirect: Starlette builds it from the Host header the client sent
+    app = FastAPI(title="Consent and disclosure ledger", version="0.1.0", redirect_slashes=False)
 
     app.state.deps = deps
     app.state.consent = ConsentApiDeps(deps.query, deps.clients, deps.metrics)

@@ -1,6 +1,7 @@
-"""ASGI guards in front of every route, the notifier's page and API included: a request body
-larger than the limit is refused with 413 before it is read (a declared Content-Length at once; a
-chunked body as soon as it passes the limit), in the API's refusal shape."""
+"""ASGI guards in front of every route, the notifier's page and API included: request headers larger
+than their limit are refused with 431, and a request body larger than its limit with 413 before it
+is read (a declared Content-Length at once; a chunked body as soon as it passes the limit), in the
+API's refusal shape."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any
 
 from ledger_contracts.problems import PROBLEM_MEDIA_TYPE, problem_body
 
-__all__ = ["DEFAULT_MAX_BODY", "BodyLimit"]
+__all__ = ["DEFAULT_MAX_BODY", "MAX_HEADER_BYTES", "BodyLimit"]
 
 # A bulk consent question of 10,000 subjects is about 0.7 MB of JSON; a register about 0.1 MB.
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
+# Names and values of all request headers together: a browser sends 1-2 KiB, a bearer token 100 bytes;
+# 16 KiB is what nginx and h11 allow by default.
+MAX_HEADER_BYTES = 16 * 1024
 
 
 class BodyLimit:
@@ -22,6 +26,10 @@ class BodyLimit:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if sum(len(k) + len(v) for k, v in scope.get("headers") or []) > MAX_HEADER_BYTES:
+            detail = f"the request headers are larger than {MAX_HEADER_BYTES} bytes together"
+            await self._send_problem(send, 431, "headers-too-large", detail)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
@@ -58,11 +66,15 @@ class BodyLimit:
         if self.on_refused is not None:
             self.on_refused()
         detail = f"the request body is larger than {self.max_bytes} bytes; nothing was read"
-        body = json.dumps(problem_body(413, "body-too-large", detail)).encode()
+        await self._send_problem(send, 413, "body-too-large", detail)
+
+    @staticmethod
+    async def _send_problem(send: Any, status: int, error: str, detail: str) -> None:
+        body = json.dumps(problem_body(status, error, detail)).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()),

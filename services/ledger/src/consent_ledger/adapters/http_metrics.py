@@ -14,7 +14,7 @@ __all__ = ["metrics_app"]
 
 
 def metrics_app(clients: ApiClients, registry: CollectorRegistry) -> FastAPI:
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
 
     @app.exception_handler(ApiRefusal)
     async def _refusal(request: Request, exc: ApiRefusal) -> Response:

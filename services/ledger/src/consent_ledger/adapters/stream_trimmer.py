@@ -32,10 +32,13 @@ class StreamTrimmer:
     ) -> None:
         """`required`: stream -> the consumer groups that must have acknowledged an entry before it goes.
         A Redis that keeps an append-only file still holds trimmed entries in it until the file is
-        rewritten: after trimming, the file is rewritten at most every `rewrite_every` seconds."""
+        rewritten: after trimming, the file is rewritten at most every `rewrite_every` seconds, and
+        always once after the last trim, also on a system gone quiet since (a trim waits for its
+        rewrite, not for the next trim)."""
         self.redis, self.metrics, self.required = redis, metrics, dict(required)
         self.rewrite_every, self.clock = rewrite_every, clock
         self._rewritten_at = float("-inf")
+        self._unwritten_trim = False  # entries were trimmed that the append-only file may still hold
 
     async def groups(self, stream: str) -> dict[str, GroupState]:
         try:
@@ -60,7 +63,8 @@ class StreamTrimmer:
             if min_id is not None:
                 removed += int(await self.redis.xtrim(stream, minid=min_id, approximate=False))
             self.metrics.stream_length.labels(stream=stream).set(await self.redis.xlen(stream))
-        if removed and self.clock() - self._rewritten_at >= self.rewrite_every:
+        self._unwritten_trim = self._unwritten_trim or bool(removed)
+        if self._unwritten_trim and self.clock() - self._rewritten_at >= self.rewrite_every:
             await self._rewrite_append_only_file()
         return removed
 
@@ -68,13 +72,14 @@ class StreamTrimmer:
         """BGREWRITEAOF when the server keeps an append-only file: the trimmed entries leave the disk."""
         persistence = await self.redis.info("persistence")
         if not int(persistence.get("aof_enabled", 0)):
+            self._unwritten_trim = False  # no file to hold them
             return
         try:
             await self.redis.bgrewriteaof()
         except ResponseError as exc:  # one already running or scheduled: it will hold the trim too
             log.info("append-only file rewrite not started: %s", exc)
             return
-        self._rewritten_at = self.clock()
+        self._rewritten_at, self._unwritten_trim = self.clock(), False
 
     async def run(self, every: float = 5.0) -> None:
         while True:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import typing
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from ledger_contracts import EventRefused, parse_event
+from ledger_contracts.cloudevents import embedded_signature
 from ledger_contracts.events import DeadLetterDropData, DeadLetterDropped, DropReason
 
 from ..core.dead_letters import open_body
+from .producers import ProducerRecord, producer_refusal
 
 __all__ = ["DROP_REASONS", "DeadLetterBox", "DeadLetterDesk", "DeadLetterError"]
 
@@ -49,6 +51,8 @@ class DeadLetterDesk:
     controller: str  # whose chain records a drop when the refused body names none
     producer: str = "ledger-operations"
     require_signature: bool = True  # outside development mode a fixed body needs its producer's signature
+    # the registered producer of an id, to check a replay's signature before it is published
+    producers: Callable[[str], ProducerRecord | None] | None = None
 
     def list(self, limit: int = 100) -> list[tuple[str, dict[str, str]]]:
         return self.box.list(limit)
@@ -60,6 +64,12 @@ class DeadLetterDesk:
     def original(self, dead_letter_id: str) -> bytes:
         """The refused body itself, opened with the dead-letter key."""
         fields = self._get(dead_letter_id)
+        if not fields.get("sealed_body"):
+            raise DeadLetterError(
+                "not-kept",
+                f"the body was {fields.get('body_bytes', '?')} bytes, more than a dead letter keeps; "
+                "there is nothing to show or replay (drop it)",
+            )
         source = f"{fields['source_stream']}/{fields['source_id']}".encode()
         try:
             return open_body(self.key, fields["sealed_body"], source)
@@ -83,11 +93,23 @@ class DeadLetterDesk:
                 "a fixed body counts only signed by its producer: pass its signature with --sig",
             )
         try:
-            parse_event(body)
+            event = parse_event(body)
         except EventRefused as exc:
             raise DeadLetterError(
                 "still-refused", f"{exc.reason}; fix the body and pass it with --fixed"
             ) from None
+        if self.producers is not None:  # what the consumer would check, checked before publishing
+            signed, sig = body, signature
+            if not sig:
+                signed, embedded = embedded_signature(body)
+                sig = embedded or None
+            found = producer_refusal(
+                self.producers(event.producer), event, signed, sig.encode() if sig else None
+            )
+            if found is not None:
+                raise DeadLetterError(
+                    "still-refused", f"{found[0]}: {found[1]}; nothing was published, the dead letter stays"
+                )
         entry = self.box.publish(fields["source_stream"], body, signature)
         self.box.remove(dead_letter_id)
         return entry

@@ -9,8 +9,10 @@ may stall a consumer).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +23,7 @@ from ledger_contracts.formats import EVENT_ID_PATTERN
 from ledger_contracts.signing import SIGNATURE_FIELD
 from ledger_contracts.streams import EVENT_FIELD
 
-from ..core.dead_letters import failed_paths, masked_structure, seal_body
+from ..core.dead_letters import MAX_KEPT_BODY, Names, failed_paths, masked_structure, seal_body
 from ..core.pseudonyms import Pseudonymizer
 from .producers import ProducerRecord, producer_refusal
 from .records import PreparedEvent, prepare_event
@@ -32,6 +34,34 @@ _EVENT = EVENT_FIELD.encode()
 _SIGNATURE = SIGNATURE_FIELD.encode()
 _STRUCTURE_CHARS = 8192
 _UUID = re.compile(EVENT_ID_PATTERN)
+
+
+def _contract_names() -> Names:
+    """Every field name (and alias) of every event the contracts define, the CloudEvents attributes
+    and the event types: what a dead letter may show of a refused body's keys."""
+    from ledger_contracts.cloudevents import IGNORED, MAPPED
+    from pydantic import BaseModel
+
+    names: set[str] = set(MAPPED) | set(IGNORED) | {"data", "schema_version"}
+    seen: set[type] = set()
+
+    def walk(tp: object) -> None:
+        for arg in typing.get_args(tp):
+            walk(arg)
+        if isinstance(tp, type) and issubclass(tp, BaseModel) and tp not in seen:
+            seen.add(tp)
+            for name, f in tp.model_fields.items():
+                names.add(name)
+                if f.alias:
+                    names.add(f.alias)
+                walk(f.annotation)
+
+    for cls in EVENT_TYPES.values():
+        walk(cls)
+    return Names(frozenset(names), frozenset(EVENT_TYPES))
+
+
+NAMES = _contract_names()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +81,9 @@ class DeadLetter:
         the body itself sealed under the dead-letter key (core.dead_letters)."""
         raw = self.source.fields.get(_EVENT)
         refusal = self.refusal
-        paths = failed_paths(refusal.errors)
+        paths = failed_paths(refusal.errors, NAMES)
         errors = [
-            {"path": failed_paths([e])[0], "type": e.get("type", ""), "msg": e.get("msg", "")}
+            {"path": failed_paths([e], NAMES)[0], "type": e.get("type", ""), "msg": e.get("msg", "")}
             for e in refusal.errors
         ]
         detail = "; ".join(f"{e['path']}: {e['msg']}" for e in errors) if errors else refusal.detail
@@ -63,13 +93,18 @@ class DeadLetter:
             "detail": detail[:2000],
             "paths": json.dumps(paths),
             "errors": json.dumps(errors, ensure_ascii=False),
-            "structure": masked_structure(raw)[:_STRUCTURE_CHARS],
+            "structure": masked_structure(raw, NAMES)[:_STRUCTURE_CHARS],
             "source_stream": self.source.stream,
             "source_id": self.source.entry_id,
             "event_id": refusal.event_id if refusal.event_id and _UUID.match(refusal.event_id) else "",
             "event_type": refusal.event_type if refusal.event_type in EVENT_TYPES else "",
             "refused_at": now.astimezone(UTC).isoformat(),
-            "sealed_body": seal_body(key, raw or b"", source.encode()),
+            # a body no event could be is not kept: its size and hash say what it was
+            "sealed_body": seal_body(key, raw or b"", source.encode())
+            if len(raw or b"") <= MAX_KEPT_BODY
+            else "",
+            "body_bytes": str(len(raw or b"")),
+            "body_sha256": hashlib.sha256(raw or b"").hexdigest(),
             # a signature is no personal data; kept so that an unchanged replay still verifies
             "sig": self.source.fields.get(_SIGNATURE, b"").decode("ascii", "replace")[:200],
         }

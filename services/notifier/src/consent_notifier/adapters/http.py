@@ -45,7 +45,11 @@ def security_headers() -> dict[str, str]:
 
 
 def create_notifier_app(deps: NotifierDeps) -> FastAPI:
-    app = FastAPI(title="consent-notifier", description="Telefonische inlichtingen volgens art. 8 lid 3")
+    app = FastAPI(  # no trailing-slash redirect: Starlette builds it from the Host header sent
+        title="consent-notifier",
+        description="Telefonische inlichtingen volgens art. 8 lid 3",
+        redirect_slashes=False,
+    )
     app.state.notifier = deps
     headers = security_headers()
 

@@ -9,12 +9,14 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["CALLBACK_NUMBER", "CALLER_NAME", "NumberSeal"]
+__all__ = ["CALLBACK_NUMBER", "CALLER_NAME", "DECISION_NOTE", "OUTBOX_PAYLOAD", "NumberSeal"]
 
 _PREFIX = "s1:"
 # What a sealed value is, bound into its tag: a value cannot be moved to another column.
 CALLBACK_NUMBER = b"consent-notifier/callback-number"
 CALLER_NAME = b"consent-notifier/caller-name"
+DECISION_NOTE = b"consent-notifier/decision-note"  # a manager's written reason
+OUTBOX_PAYLOAD = b"consent-notifier/outbox-payload"  # an event on its way to the ledger or a webhook
 NONCE_BYTES = 12  # NIST SP 800-38D §8.2
 
 

@@ -1,5 +1,6 @@
 """The outbox as the relay reads it: messages due, delivered, retried and counted (at-least-once
-delivery, adapters/outbox.py)."""
+delivery, adapters/outbox.py). A payload (a caller's name, a manager's note, a recipient's name
+may be in it) is kept sealed (adapters/number_seal.py); it is opened only to be sent."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from ..app.ports import OutboxItem
+from .number_seal import OUTBOX_PAYLOAD, NumberSeal
 from .sql_models import (
     OutboxRow,
 )
@@ -42,6 +44,8 @@ def item_json(item: OutboxItem) -> dict[str, str]:
 class OutboxStore:
     """Part of SqlNotifierStore: the outbox, each read in its own transaction."""
 
+    numbers: NumberSeal
+
     def transaction(self) -> AbstractContextManager[SqlNotifierTx]:
         raise NotImplementedError
 
@@ -59,7 +63,14 @@ class OutboxStore:
                 .order_by(col(OutboxRow.id))
                 .limit(limit)
             ).all()
-            return [OutboxMessage(r.id or 0, r.target, r.destination, r.payload, r.attempts) for r in rows]
+            out = []
+            for r in rows:
+                payload = self.numbers.open(r.payload, OUTBOX_PAYLOAD)
+                if payload is None:  # sealed under a key this process does not have: never sent
+                    r.failed_at, r.last_error = now, "sealed under another key"
+                    continue
+                out.append(OutboxMessage(r.id or 0, r.target, r.destination, payload, r.attempts))
+            return out
 
     def outbox_delivered(self, ids: list[int], at: datetime) -> None:
         """Mark delivered and, in the same transaction, enqueue each one's follow-up."""
@@ -71,8 +82,9 @@ class OutboxStore:
                         col(OutboxRow.id).in_(ids), col(OutboxRow.then_item).is_not(None)
                     )
                 ).all()
-                if follow:
-                    tx.enqueue([OutboxItem(**json.loads(f)) for f in follow if f])
+                opened = [self.numbers.open(f, OUTBOX_PAYLOAD) for f in follow if f]
+                if opened:
+                    tx.enqueue([OutboxItem(**json.loads(f)) for f in opened if f])
 
     def outbox_retry(self, msg_id: int, error: str, next_at: datetime | None, at: datetime) -> None:
         """Schedule another attempt at `next_at`, or give up (failed) when it is None."""

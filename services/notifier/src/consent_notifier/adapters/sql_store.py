@@ -17,7 +17,7 @@ from ..app.ports import OutboxItem, StoredDecision, StoredRequest
 from ..core.callbacks import CallbackTask, TaskState
 from ..core.policy import PhoneRequest
 from ..core.registry import KnownPerson, Party
-from .number_seal import CALLER_NAME, NumberSeal
+from .number_seal import CALLER_NAME, DECISION_NOTE, OUTBOX_PAYLOAD, NumberSeal
 from .sql_credentials import CredentialStore
 from .sql_models import (
     CallbackTaskRow,
@@ -92,7 +92,7 @@ class SqlNotifierTx(RegistryRows):
                     d.decided_by,
                     aware(d.decided_at),
                     self.numbers.open(d.callback_number),
-                    d.note,
+                    self.numbers.open(d.note, DECISION_NOTE),
                 )
                 for d in decisions
             ),
@@ -143,7 +143,7 @@ class SqlNotifierTx(RegistryRows):
                 decided_by=d.decided_by,
                 decided_at=d.decided_at,
                 callback_number=self.numbers.seal(d.callback_number),
-                note=d.note,
+                note=self.numbers.seal(d.note, DECISION_NOTE),
             )
         )
         self.s.flush()
@@ -191,10 +191,12 @@ class SqlNotifierTx(RegistryRows):
                         key=item.key,
                         target=item.target,
                         destination=item.destination,
-                        payload=item.payload,
+                        payload=self.numbers.seal(item.payload, OUTBOX_PAYLOAD) or "",
                         created_at=now,
                         next_attempt_at=now,
-                        then_item=json.dumps(item_json(item.then)) if item.then else None,
+                        then_item=self.numbers.seal(json.dumps(item_json(item.then)), OUTBOX_PAYLOAD)
+                        if item.then
+                        else None,
                     )
                 )
         self.s.flush()

@@ -36,7 +36,7 @@ def code(value: str | None, field: str) -> str:
 
 def person_code(value: str | None, field: str, required: bool = True) -> str | None:
     """A known person's id as the ledger's entries name them (an ActorId): a lowercase letter
-    first, then letters, '.', '_', '-' and runs of at most four digits, so that no BSN, phone number
+    first, then letters, '.', '_', '-' and at most four digits in all, so that no BSN, phone number
     or date fits (at most 64), e.g. uwv-jansen."""
     found = identifier(value, field, required)
     if found is None:
@@ -44,7 +44,7 @@ def person_code(value: str | None, field: str, required: bool = True) -> str | N
     if len(found) > 64 or not re.fullmatch(ACTOR_ID_PATTERN, found):
         raise InputError(
             f"{field} must start with a lowercase letter and hold lowercase letters, '.', '_', '-' and "
-            "at most four digits in a row (at most 64), e.g. uwv-jansen",
+            "at most four digits in all (at most 64), e.g. uwv-jansen",
             field,
         )
     return found
