@@ -326,25 +326,3 @@ async def test_outbox_retries_a_failing_webhook_and_gives_up_counted(notifier, r
     pending, failed = deps.store.outbox_counts()
     assert (pending, failed) == (0, 1)
     assert relay.metrics.outbox_failed._value.get() == 1
-
-
-def test_the_notifiers_sqlite_files_are_its_own(tmp_path):
-    """Issue 28 item 17 (part): notifier.db and its WAL are created readable by their owner only."""
-    import stat
-
-    from consent_notifier.adapters.sql_engine import make_engine, migrate
-
-    db = tmp_path / "notifier.db"
-    engine = make_engine(f"sqlite:///{db}")
-    try:
-        migrate(engine)
-        with engine.begin() as conn:
-            conn.execute(text("SELECT 1"))
-        made = [p for p in tmp_path.glob("notifier.db*") if p.is_file()]
-        assert db in made and any(p.name.endswith("-wal") for p in made)
-        assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in made} == {p.name: 0o600 for p in made}
-    finally:
-        engine.dispose()
-    db.chmod(0o644)  # an older file is narrowed when it is opened again
-    make_engine(f"sqlite:///{db}").dispose()
-    assert stat.S_IMODE(db.stat().st_mode) == 0o600

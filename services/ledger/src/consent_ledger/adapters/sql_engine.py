@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ledger_contracts.files import private_file
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
 from .db_urls import INDEX_PATHS_OPTIONS, in_memory, normalise_url, sqlite_path
@@ -31,6 +32,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         path = sqlite_path(url)
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))  # the ledger, its WAL and shared memory: the owner's only
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
         @event.listens_for(engine, "connect")

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from ledger_contracts.files import private_file
 from sqlalchemy import Engine, create_engine, event
 
 __all__ = ["make_engine", "migrate", "private_file"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def private_file(path: Path) -> None:
-    """The database file readable by its owner only (0600), made so before SQLite opens it: SQLite
-    gives its WAL and shared-memory files the database file's mode. It holds the registry, open
-    callbacks and the outbox; nobody else on the host reads them."""
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o600)
 
 
 def make_engine(url: str) -> Engine:
