@@ -189,6 +189,11 @@ def test_override_for_a_registered_topic_takes_the_registry_basis(notifier):
     assert to.legal_basis.regulation.article == "8 lid 3"
 
 
+def _keys(deps) -> list[str]:
+    with deps.store.engine.connect() as conn:
+        return [k for (k,) in conn.execute(text("SELECT key FROM notifier_outbox"))]
+
+
 def pending_payloads(deps, target: str | None = None) -> list[str]:
     """What waits in the outbox, opened as the relay opens it (the table holds it sealed)."""
     due = deps.store.outbox_due(datetime(9999, 1, 1, tzinfo=UTC), 1_000_000)
@@ -304,6 +309,13 @@ async def test_outbox_delivers_every_decision_to_the_ledger_streams(notifier, re
     disclosures = [e for e in events if e.event_type == "disclosure.recorded"]
     assert len(disclosures) == 1 and disclosures[0].data.channel == "phone"  # only the allow
     assert disclosures[0].data.recipient.party_id == "uwv"
+    assert deps.store.outbox_counts() == (0, 0)
+    # what was delivered is not kept: each row stays as its key's tombstone, payload emptied
+    with deps.store.engine.connect() as conn:
+        kept = conn.execute(text("SELECT payload, then_item FROM notifier_outbox")).all()
+    assert kept and all(p == "" and t is None for p, t in kept)
+    with deps.store.transaction() as tx:  # the same message enqueued again is known: not sent twice
+        tx.enqueue([OutboxItem(key, "stream", "ledger.events.phone", "{}") for key in _keys(deps)])
     assert deps.store.outbox_counts() == (0, 0)
 
 

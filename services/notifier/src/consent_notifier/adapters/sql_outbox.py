@@ -1,6 +1,7 @@
 """The outbox as the relay reads it: messages due, delivered, retried and counted (at-least-once
 delivery, adapters/outbox.py). A payload (a caller's name, a manager's note, a recipient's name
-may be in it) is kept sealed (adapters/number_seal.py); it is opened only to be sent."""
+may be in it) is kept sealed (adapters/number_seal.py), opened only to be sent, and emptied once
+delivered."""
 
 from __future__ import annotations
 
@@ -73,16 +74,22 @@ class OutboxStore:
             return out
 
     def outbox_delivered(self, ids: list[int], at: datetime) -> None:
-        """Mark delivered and, in the same transaction, enqueue each one's follow-up."""
+        """Mark delivered and empty the payload (the row stays as the key's tombstone, so the same
+        message enqueued again is still known and not sent twice); in the same transaction,
+        enqueue each one's follow-up."""
         if ids:
             with self.transaction() as tx:
-                tx.s.exec(update(OutboxRow).where(col(OutboxRow.id).in_(ids)).values(delivered_at=at))
                 follow = tx.s.exec(
                     select(OutboxRow.then_item).where(
                         col(OutboxRow.id).in_(ids), col(OutboxRow.then_item).is_not(None)
                     )
                 ).all()
                 opened = [self.numbers.open(f, OUTBOX_PAYLOAD) for f in follow if f]
+                tx.s.exec(
+                    update(OutboxRow)
+                    .where(col(OutboxRow.id).in_(ids))
+                    .values(delivered_at=at, payload="", then_item=None)
+                )
                 if opened:
                     tx.enqueue([OutboxItem(**json.loads(f)) for f in opened if f])
 
