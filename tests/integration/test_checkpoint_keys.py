@@ -5,15 +5,23 @@ the new key, idle ones included; and a verifier given a key fails when nothing i
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tests.integration.privacy_world import World, world_cli
 from tests.integration.test_integrity import keypair
 
 ORIGIN = "consent-ledger.local"
+
+
+@pytest.fixture
+def any_world(database_url: str, tmp_path: Path) -> World:
+    """Four registers on four chains, on either database."""
+    w = World(database_url, tmp_path / "home")
+    w.store.dispose()
+    return w
 
 
 @pytest.fixture
@@ -29,7 +37,10 @@ def _keys(tmp_path: Path, name: str) -> tuple[str, Path]:
     return private, tmp_path / f"{name}.pub"
 
 
-def test_saved_checkpoints_verify_a_rotation_resigns_idle_chains_and_nothing_signed_fails(world, tmp_path):
+def test_saved_checkpoints_verify_a_rotation_resigns_idle_chains_and_nothing_signed_fails(
+    any_world, tmp_path
+):
+    world = any_world
     old_private, old_public = _keys(tmp_path, "old")
     new_private, new_public = _keys(tmp_path, "new")
 
@@ -56,8 +67,9 @@ def test_saved_checkpoints_verify_a_rotation_resigns_idle_chains_and_nothing_sig
     ]
 
     # a database administrator strips every checkpoint: a verifier given a key must fail
-    with sqlite3.connect(tmp_path / "ledger.db") as conn:
-        conn.execute("DELETE FROM checkpoint")
+    with world.store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM checkpoint"))
+    world.store.dispose()
     stripped = world_cli(world, "verify", "--key", str(new_public))
     assert stripped.returncode == 1, stripped.stdout
     assert stripped.stdout.count("UNSIGNED chain") == 4

@@ -22,13 +22,6 @@ __all__ = ["register"]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _sqlite_path(url: str) -> Path | None:
-    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
-        if url.startswith(prefix):
-            return Path(url[len(prefix) :].split("?", 1)[0])
-    return None
-
-
 def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
     @app.command("backup")
     def backup(
@@ -36,14 +29,16 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
     ) -> None:
         """Copy a SQLite ledger consistently while it runs; the copy is mode 0600 and checked with
         SQLite's integrity check. Keep it apart from the erasure journal and the keys."""
+        from .adapters.db_urls import sqlite_path
+
         url = settings().resolved_database_url()
-        source = _sqlite_path(url)
-        if source is None:
+        if not url.startswith("sqlite"):
             err.print(
                 "[red]usage:[/red] the ledger is on PostgreSQL: back it up with pg_basebackup and WAL "
                 "archiving, or pg_dump -Fc (docs/operations.md, Backup and restore)"
             )
             raise typer.Exit(EXIT_USAGE)
+        source = Path(sqlite_path(url))
         if not source.is_file():
             err.print(f"[red]usage:[/red] no ledger database at {source}")
             raise typer.Exit(EXIT_USAGE)

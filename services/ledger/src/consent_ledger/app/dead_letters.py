@@ -15,11 +15,10 @@ from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from ledger_contracts import EventRefused, parse_event
-from ledger_contracts.cloudevents import embedded_signature
 from ledger_contracts.events import DeadLetterDropData, DeadLetterDropped, DropReason
 
 from ..core.dead_letters import open_body
-from .producers import ProducerRecord, producer_refusal
+from .producers import ProducerRecord, entry_refusal
 
 __all__ = ["DROP_REASONS", "DeadLetterBox", "DeadLetterDesk", "DeadLetterError"]
 
@@ -99,13 +98,8 @@ class DeadLetterDesk:
                 "still-refused", f"{exc.reason}; fix the body and pass it with --fixed"
             ) from None
         if self.producers is not None:  # what the consumer would check, checked before publishing
-            signed, sig = body, signature
-            if not sig:
-                signed, embedded = embedded_signature(body)
-                sig = embedded or None
-            found = producer_refusal(
-                self.producers(event.producer), event, signed, sig.encode() if sig else None
-            )
+            sig = signature.encode() if signature else None
+            found = entry_refusal(self.producers(event.producer), event, body, sig)
             if found is not None:
                 raise DeadLetterError(
                     "still-refused", f"{found[0]}: {found[1]}; nothing was published, the dead letter stays"

@@ -45,7 +45,7 @@ def erasure_grounds(
     together or stay together: an erasable scope sharing its key with a kept one stays, on its
     ground."""
     today = dutch_date(now)
-    held = {h.controller: h for h in holds if h.kind == "legal-hold" and h.until and h.until >= today}
+    held = {h.controller: h for h in holds if h.kind == "legal-hold" and h.stops(today)}
     out: list[tuple[Scope, DecisionGround]] = []
     for s in scopes:
         out.append((s, _ground(s, registers, milestones, held, now)))

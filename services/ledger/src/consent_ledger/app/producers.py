@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ledger_contracts import Event, Refusal
+from ledger_contracts.cloudevents import embedded_signature
 from ledger_contracts.signing import verify_event
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "ProducerGate",
     "ProducerRecord",
     "ProducerStore",
+    "entry_refusal",
     "producer_refusal",
     "system_owner",
 ]
@@ -96,6 +98,17 @@ class ProducerGate:
     def _reload(self) -> None:
         self._known = {p.producer_id: p for p in self._store.producers()}
         self._loaded_at = self._clock()
+
+
+def entry_refusal(
+    producer: ProducerRecord | None, event: Event, raw: bytes, signature: bytes | None
+) -> tuple[Refusal, str] | None:
+    """producer_refusal for an event as a stream entry carries it: signed by its `sig` field, or,
+    without one, by a CloudEvent's `ledgersig` attribute over the rest of the CloudEvent."""
+    if not signature:
+        raw, embedded = embedded_signature(raw)
+        signature = embedded.encode() if embedded else None
+    return producer_refusal(producer, event, raw, signature)
 
 
 def producer_refusal(

@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from ledger_contracts import EVENT_TYPES, Event, EventRefused, Refusal, parse_event
-from ledger_contracts.cloudevents import embedded_signature
 from ledger_contracts.formats import EVENT_ID_PATTERN
 from ledger_contracts.signing import SIGNATURE_FIELD
 from ledger_contracts.streams import EVENT_FIELD
 
 from ..core.dead_letters import MAX_KEPT_BODY, Names, failed_paths, masked_structure, seal_body
 from ..core.pseudonyms import Pseudonymizer
-from .producers import ProducerRecord, producer_refusal
+from .producers import ProducerRecord, entry_refusal
 from .records import PreparedEvent, prepare_event
 
 __all__ = ["DeadLetter", "RawEntry", "Screened", "screen", "unprocessable"]
@@ -146,11 +145,7 @@ def screen(
                 producer = producers.get(event.producer)
                 if producer is None:
                     out.unknown_producers.add(event.producer)
-                signed, signature = raw or b"", entry.fields.get(_SIGNATURE)
-                if not signature:  # a CloudEvent may carry it as the attribute `ledgersig`
-                    signed, embedded = embedded_signature(signed)
-                    signature = embedded.encode() if embedded else None
-                found = producer_refusal(producer, event, signed, signature)
+                found = entry_refusal(producer, event, raw or b"", entry.fields.get(_SIGNATURE))
                 if found is not None:
                     reason, detail = found
                     out.refused.append(

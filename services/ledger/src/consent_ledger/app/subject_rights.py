@@ -27,6 +27,7 @@ from ledger_contracts.events import (
     SubjectRequestDecidedData,
     SubjectRequestReceived,
 )
+from ledger_contracts.register import ProcessingRegister
 from ledger_contracts.subjects import SubjectRef
 from ledger_contracts.vocabulary import DecisionReason, SubjectRight
 
@@ -164,17 +165,17 @@ class SubjectRights:
     # --- erasure (art. 17) --------------------------------------------------------------------
 
     def plan_erasure(
-        self, pseudonym: str, controller: str | None = None
+        self,
+        pseudonym: str,
+        controller: str | None = None,
+        registers: dict[str, ProcessingRegister] | None = None,
     ) -> list[tuple[Scope, DecisionGround]]:
         scopes = [
             s for s in self._store.scopes_of(pseudonym) if controller is None or s.controller == controller
         ]
-        registers = {
-            c: from_stored(doc).register for c, (_v, doc) in self._store.registers_in_force().items()
-        }
         return erasure_grounds(
             scopes,
-            registers,
+            self._registers() if registers is None else registers,
             self._store.milestones_of(pseudonym),
             self._store.holds(pseudonym),
             self._clock.now(),
@@ -186,7 +187,8 @@ class SubjectRights:
         the subject at the controller are no, and the erasure is carried out when the hold ends
         (`carry_out_held_erasures`)."""
         request = self.open_request(request_id, SubjectRight.ERASURE)
-        plan = self.plan_erasure(request.pseudonym, request.chain)
+        registers = self._registers()
+        plan = self.plan_erasure(request.pseudonym, request.chain, registers)
         doomed = [s for s, g in plan if g.outcome == "erased"]
         sealed = self._retention.erase_on_request(doomed, request_id, by) if doomed else 0
         data = [g for s, g in plan if s.activity != OPERATIONS_ACTIVITY]
@@ -213,7 +215,9 @@ class SubjectRights:
         )
         decided = self.decide(request, outcome, grounds, by, note, also)
         keys = len({s.handle for s in doomed})
-        return Decision(decided, outcome, grounds, keys, sealed, self._sources(grounds))
+        return Decision(
+            decided, outcome, grounds, keys, sealed, [ground_source(registers, g) for g in grounds]
+        )
 
     def carry_out_held_erasures(self, by: str = "retention-run") -> list[Decision]:
         """Every erasure refused for a legal hold whose hold has ended (lifted, or past its last day)
@@ -231,23 +235,37 @@ class SubjectRights:
             assert waiting.request_id is not None
             request = self._store.request(waiting.request_id)
             assert request is not None
-            plan = self.plan_erasure(waiting.pseudonym, waiting.controller)
+            registers = self._registers()
+            plan = self.plan_erasure(waiting.pseudonym, waiting.controller, registers)
             doomed = [s for s, g in plan if g.outcome == "erased"]
             sealed = self._retention.erase_on_request(doomed, waiting.request_id, by) if doomed else 0
-            self._change_hold(
-                waiting.pseudonym,
-                waiting.controller,
-                waiting.hold_id,
-                "restriction",
-                "lifted",
-                by,
-                None,
-                None,
-                waiting.request_id,
+            self._append_all(
+                [
+                    self._hold_event(
+                        waiting.pseudonym,
+                        waiting.controller,
+                        waiting.hold_id,
+                        "restriction",
+                        "lifted",
+                        by,
+                        None,
+                        None,
+                        waiting.request_id,
+                    )
+                ]
             )
             grounds = [g for _s, g in plan]
             keys = len({s.handle for s in doomed})
-            done.append(Decision(request, "carried-out", grounds, keys, sealed, self._sources(grounds)))
+            done.append(
+                Decision(
+                    request,
+                    "carried-out",
+                    grounds,
+                    keys,
+                    sealed,
+                    [ground_source(registers, g) for g in grounds],
+                )
+            )
         return done
 
     # --- holds and restriction (art. 17(3)(e), art. 18) ---------------------------------------
@@ -267,7 +285,9 @@ class SubjectRights:
         if kind == "legal-hold" and (until is None or until < today):
             raise RequestRefused("hold-ended", "a legal hold needs an end on or after today")
         hold_id = str(uuid.uuid4())
-        self._change_hold(pseudonym, controller, hold_id, kind, "placed", by, until, reason, request_id)
+        self._append_all(
+            [self._hold_event(pseudonym, controller, hold_id, kind, "placed", by, until, reason, request_id)]
+        )
         found = self._store.hold(hold_id)
         assert found is not None
         return found
@@ -277,8 +297,20 @@ class SubjectRights:
         hold = self._store.hold(hold_id)
         if hold is None:
             raise RequestRefused("unknown-hold", "no hold with this id is in force")
-        self._change_hold(
-            hold.pseudonym, hold.controller, hold_id, hold.kind, "lifted", by, None, reason, hold.request_id
+        self._append_all(
+            [
+                self._hold_event(
+                    hold.pseudonym,
+                    hold.controller,
+                    hold_id,
+                    hold.kind,
+                    "lifted",
+                    by,
+                    None,
+                    reason,
+                    hold.request_id,
+                )
+            ]
         )
         if hold.kind == "legal-hold":
             self.carry_out_held_erasures(by)
@@ -302,9 +334,6 @@ class SubjectRights:
         ]
         decided = self.decide(request, "granted", grounds, by)
         return Decision(decided, "granted", grounds)
-
-    def _change_hold(self, *change: Any) -> None:
-        self._append_all([self._hold_event(*change)])
 
     def _hold_event(
         self,
@@ -375,11 +404,9 @@ class SubjectRights:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _sources(self, grounds: Sequence[DecisionGround]) -> list[str | None]:
-        registers = {
-            c: from_stored(doc).register for c, (_v, doc) in self._store.registers_in_force().items()
-        }
-        return [ground_source(registers, g) for g in grounds]
+    def _registers(self) -> dict[str, ProcessingRegister]:
+        """The register in force of each controller."""
+        return {c: from_stored(doc).register for c, (_v, doc) in self._store.registers_in_force().items()}
 
     def _known_controller(self, pseudonym: str, controller: str) -> None:
         known = controller in self._store.registers_in_force()
