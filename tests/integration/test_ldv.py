@@ -22,9 +22,11 @@ from consent_ledger.adapters.http_registers import RegisterApiDeps
 from consent_ledger.adapters.metrics import LedgerMetrics
 from consent_ledger.adapters.sql_clients import SqlClientStore
 from consent_ledger.adapters.sql_retention import SqlRetentionStore
+from consent_ledger.adapters.sql_tables import ENTRY
 from consent_ledger.app.clients import ApiClients
 from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.ldv import SUBJECT_ID_TYPE, open_subject_id
+from sqlalchemy import select
 
 from tests.factories import VALID_BSN, consent, disclosure
 from tests.integration.privacy_world import T0, World, lifecycle, world_cli
@@ -121,6 +123,10 @@ def test_an_ldv_export_of_what_the_ledger_holds(world, tmp_path):
     )
     assert by_name["consent.given"]["trace_id"] == given["event_id"].replace("-", "")
     assert "parent_span_id" not in by_name["consent.given"]
+    # the traceparent is sealed with the subject's data: its digits (which could spell a BSN) are
+    # not on the chain in the clear
+    bodies = [bytes(b).decode() for (b,) in world.store.read(lambda c: c.execute(select(ENTRY.c.body)).all())]
+    assert bodies and not any(TRACE in b or PARENT in b for b in bodies)
 
     # the subject id opens, with the key `keys ldv` prints, to the ledger's pseudonym of the person
     printed = cli(world, "keys", "ldv")
@@ -139,6 +145,9 @@ def test_an_ldv_export_of_what_the_ledger_holds(world, tmp_path):
     cli(world, "export", "--format", "ldv", "--out", str(tmp_path / "after.jsonl"))
     after = {r["name"]: r for r in map(json.loads, (tmp_path / "after.jsonl").read_text().splitlines())}
     assert "dpl.core.data_subject_id" not in after["disclosure.recorded"]["attributes"]
+    # its traceparent went with the key: the record is traced by the event's own id
+    assert after["disclosure.recorded"]["trace_id"] == traced["event_id"].replace("-", "")
+    assert "parent_span_id" not in after["disclosure.recorded"]
     assert after["disclosure.recorded"]["span_id"] == by_name["disclosure.recorded"]["span_id"]
     conforms(after["disclosure.recorded"])
     assert "dpl.core.data_subject_id" in after["consent.given"]["attributes"]  # another activity

@@ -64,7 +64,7 @@ def _marked_text() -> str:
     return f"{NAME} (BSN {BSN}, tel {PHONE}) heeft rugklachten"
 
 
-def _events() -> list[tuple[str, dict]]:
+def _events() -> list[tuple[str, dict | str]]:
     """(stream, body) as careless and hostile producers send them."""
     good = disclosure(bsn=BSN)
     good["data"]["details"] = _marked_text()
@@ -101,6 +101,20 @@ def _events() -> list[tuple[str, dict]]:
         )
     )
     out.append((CONSENT_STREAM, consent("withdrawn", BSN, form_sha256=BSN)))
+    # the BSN written as JSON escapes decodes to plain digits, which the format refuses
+    escaped = "bsn" + "".join(f"\\u{ord(c):04x}" for c in BSN)
+    for stream, body in (
+        (DISCLOSURE_STREAM, disclosure(bsn=BSN)),
+        (CONSENT_STREAM, consent("given", BSN, method="web")),
+    ):
+        field = "disclosed_by" if stream == DISCLOSURE_STREAM else "notice_version"
+        body["data"][field] = "ESCAPED"
+        out.append((stream, json.dumps(body).replace("ESCAPED", escaped)))
+    # a trace id is 32 hexadecimal digits: room for a BSN or a number; it is sealed, never clear
+    for digits in (BSN, PHONE[3:]):
+        out.append(
+            (DISCLOSURE_STREAM, {**disclosure(bsn=BSN), "traceparent": f"00-{digits:0<32}-{'1' * 16}-01"})
+        )
     for form in FORMS:  # clear fields whose format must hold no BSN however it is written
         for value in (f"bsn{form}", f"mdw-{form}".replace(" ", "-")):
             body = disclosure(bsn=BSN)
@@ -215,7 +229,9 @@ def test_markers_are_nowhere_in_the_clear(ledger_up, redis_client, database_url)
     with httpx.Client(base_url=base) as http:
         http.get(f"/v1/consents/{BSN}/photo-website", params={"name": NAME, "tel": PHONE})
 
-    accepted = 3  # the marked disclosure, the consent with its evidence, the withdrawal with its reason
+    # the marked disclosure, the consent with its evidence, the withdrawal with its reason, and the
+    # two disclosures with digits in their trace ids
+    accepted = 5
     refused = len(events) - accepted + 1  # and the unsigned one
 
     read_metrics = metrics_reader(env, base)

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .formats import ChainName, Code, EventId
-from .privacy import clear
+from .privacy import clear, personal
 
 __all__ = [
     "Envelope",
@@ -44,4 +44,10 @@ class Envelope(StrictModel):
     processing_activity: Code = clear(
         description="Id of the processing activity in the processing register (art. 30)"
     )
-    traceparent: str | None = clear(None, pattern=TRACEPARENT_PATTERN)
+    # Sealed, not clear: 32 + 16 hexadecimal digits can spell a BSN or a telephone number, and a
+    # trace id is random, so no format can refuse those without refusing real ones (issue 28).
+    traceparent: str | None = personal(
+        None,
+        pattern=TRACEPARENT_PATTERN,
+        description="W3C Trace Context; sealed with the subject's data, for the LDV export",
+    )

@@ -130,7 +130,13 @@ def start_api(
             guard,
             ledger.ingest,
             asyncapi_document(ledger.broker, VERSION),
-            LdvApiDeps(ledger.store, settings.ldv_key(), settings.public_url, VERSION),
+            LdvApiDeps(
+                ledger.store,
+                settings.ldv_key(),
+                settings.public_url,
+                VERSION,
+                (ledger.kek, *settings.previous_keks()),
+            ),
         )
     )
     for head in ledger.store.heads():

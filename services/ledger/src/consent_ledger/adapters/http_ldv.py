@@ -31,6 +31,7 @@ class LdvApiDeps:
     key: bytes
     public_url: str
     version: str
+    keks: tuple[bytes, ...] = ()  # the key-encryption key and previous ones: to open traceparents
 
 
 class LdvPage(BaseModel):
@@ -66,7 +67,7 @@ async def records(
         position = (match["chain"], int(match["seq"]))
 
     def page() -> LdvPage:
-        entries = list(islice(ldv_entries(g.store, chain, position, page=limit), limit))
+        entries = list(islice(ldv_entries(g.store, chain, position, page=limit, keks=g.keks), limit))
         found = list(ldv_records(entries, g.public_url, g.key, g.version))
         last = f"{entries[-1].chain}/{entries[-1].seq}" if len(entries) == limit else None
         return LdvPage(records=found, next=last)

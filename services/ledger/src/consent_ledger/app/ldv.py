@@ -5,7 +5,9 @@ The fields follow "Component: Logboek", Interface (tests/vectors/ldv/ holds the 
 the records to):
 
 - `trace_id` (16 bytes) and `parent_span_id` (8 bytes): from the W3C `traceparent` the producer
-  sent with the event; without one, the trace is the event's own (its UUID's 16 bytes);
+  sent with the event, which is sealed with the subject's data (its hexadecimal digits could spell
+  a BSN) and so opened while the key lives; without one, or once erased, the trace is the event's
+  own (its UUID's 16 bytes);
 - `span_id` (8 bytes): the first 8 bytes of SHA-256("consent-ledger/ldv-span" 0 chain 0 seq), so the
   record of an entry has the same id in every export;
 - `name`: the event type; `start_time`: when it happened, `end_time`: when the ledger recorded it
@@ -25,13 +27,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..core.sealing import open_sealed
 
 __all__ = [
     "LDV_EVENT_TYPES",
@@ -40,6 +46,7 @@ __all__ = [
     "activity_uri",
     "ldv_records",
     "open_subject_id",
+    "opened_traceparent",
     "seal_subject_id",
 ]
 
@@ -59,6 +66,7 @@ class LdvEntry:
     event: dict[str, Any]  # the entry's clear event (body["event"])
     recorded_at: str
     subject: str | None  # the pseudonym, None once erased
+    traceparent: str | None = None  # opened from the sealed part (opened_traceparent)
 
 
 def ldv_records(
@@ -70,7 +78,7 @@ def ldv_records(
         event_type = str(e.event.get("event_type", ""))
         if not event_type.startswith(LDV_EVENT_TYPES):
             continue
-        trace_id, parent = _trace(e.event)
+        trace_id, parent = _trace(e.event, e.traceparent)
         attributes: dict[str, Any] = {
             "dpl.core.processing_activity_id": activity_uri(
                 public_url, e.event["controller"], e.event["processing_activity"]
@@ -115,9 +123,22 @@ def open_subject_id(key: bytes, sealed: str) -> str:
     return AESGCM(key).decrypt(raw[:12], raw[12:], _AAD).decode()
 
 
-def _trace(event: dict[str, Any]) -> tuple[str, str | None]:
-    """(trace id, parent span id) from the traceparent (W3C Trace Context §3.2), else the event's."""
-    parent = event.get("traceparent")
+def opened_traceparent(event: dict[str, Any], sealed: Any, data_key: bytes | None) -> str | None:
+    """The traceparent sealed in an entry (with the subject's key), or None: none sent, or erased."""
+    if not isinstance(sealed, dict) or data_key is None:
+        return None
+    try:
+        personal = json.loads(open_sealed(data_key, sealed, str(event["event_id"]).encode()))
+    except InvalidTag:
+        return None
+    found = personal.get("traceparent")
+    return found if isinstance(found, str) else None
+
+
+def _trace(event: dict[str, Any], opened: str | None) -> tuple[str, str | None]:
+    """(trace id, parent span id) from the traceparent (W3C Trace Context §3.2), else the event's.
+    Entries appended before it was sealed hold it in the clear event."""
+    parent = opened or event.get("traceparent")
     if isinstance(parent, str) and parent.count("-") == 3:
         _version, trace, span, _flags = parent.split("-")
         return trace, span
