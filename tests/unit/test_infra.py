@@ -13,7 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 from consent_ledger.adapters.metrics import LedgerMetrics
+from consent_ledger.adapters.stream_guard import StreamGuard
+from consent_ledger.app.checkpoints import SIGNING_REFUSALS
 from consent_notifier.adapters.metrics import NotifierMetrics
+from ledger_contracts import Refusal
+from ledger_contracts.vocabulary import Violation
 from prometheus_client import CollectorRegistry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +75,44 @@ def test_every_query_names_exported_metrics_and_their_labels(where, expr):
     for group in GROUPING.findall(expr):
         grouped = {label.strip() for label in group.split(",") if label.strip()}
         assert grouped <= labels, f"{where}: grouped by {sorted(grouped - labels)}, which no metric has"
+
+
+def test_every_labelled_counter_an_alert_reads_exists_at_zero_from_start_up():
+    """`increase()` over a series that first appears at 1 is 0: the first dead letter, Redis loss,
+    refused checkpoint or register violation would raise nothing (issue 29 item 1). Each labelled
+    counter an alert reads is created at 0 for every label value the code can give it."""
+    registry = CollectorRegistry()
+    metrics = LedgerMetrics(registry)
+    metrics.chains_known(["werkcorporatie"])  # as a process does with the chains it opens
+    guarded = {"ledger.events.consent": ("ledger", "notifier"), "ledger.events.phone": ("ledger",)}
+    StreamGuard(None, None, metrics, guarded)  # type: ignore[arg-type]  # Redis is not asked here
+    expected = {
+        "ledger_events_dead_lettered_total": [{"reason": r.value} for r in Refusal],
+        "ledger_checkpoints_refused_total": [{"reason": r} for r in SIGNING_REFUSALS],
+        "ledger_register_violations_total": [
+            {"chain": "werkcorporatie", "reason": v.value} for v in Violation
+        ],
+        "ledger_broker_groups_recreated_total": [
+            {"stream": stream, "group": g} for stream, groups in guarded.items() for g in groups
+        ],
+    }
+    names = exported()
+    read_by_alerts = {
+        name
+        for where, expr in queries()
+        if where.startswith("rule ")
+        for name in METRIC.findall(expr)
+        if name.endswith("_total") and names.get(name)
+    }
+    assert read_by_alerts == set(expected), "a labelled counter an alert reads, not created at 0 here"
+    samples = {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in registry.collect()
+        for s in family.samples
+    }
+    for name, label_sets in expected.items():
+        for labels in label_sets:
+            assert samples.get((name, frozenset(labels.items()))) == 0, (name, labels)
 
 
 def promtool() -> str:

@@ -60,6 +60,7 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
     pseudonyms = Pseudonymizer({settings.pseudonym_key_version: pkey}, settings.pseudonym_key_version)
     store = build_store(settings)
     metrics = LedgerMetrics()
+    metrics.chains_known(h.chain for h in store.heads())
     producers = SqlProducerStore(store.engine)
     gate = None if settings.dev_mode else ProducerGate(producers)
     ingest = IngestService(

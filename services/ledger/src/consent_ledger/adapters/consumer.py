@@ -320,6 +320,7 @@ class LedgerConsumer:
         o = result.outcome
         self._metrics.appended.inc(o.appended)
         self._metrics.duplicates.inc(o.duplicates)
+        self._metrics.chains_known(o.heads)
         for chain, reason in o.violations:
             self._metrics.register_violations.labels(chain=chain, reason=reason).inc()
         if o.unchecked:

@@ -1,8 +1,21 @@
-"""Prometheus metrics of the ledger, on a registry of their own."""
+"""Prometheus metrics of the ledger, on a registry of their own.
+
+Every labelled counter an alert reads exists at 0 from start-up for every label value the code can
+give it (issue 29 item 1): Prometheus's `increase()` over a series that first appears at 1 is 0, so
+a first dead letter, a first Redis loss or a first register violation would raise nothing. The
+reasons are closed lists and are created here; the streams and groups by the guard that watches
+them (StreamGuard); the chains by `chains_known` when a process opens the store and when a batch
+names a chain first. The rules also catch a series that is new (infra/prometheus-rules.yml)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from ledger_contracts import Refusal
+from ledger_contracts.vocabulary import Violation
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from ..app.checkpoints import SIGNING_REFUSALS
 
 __all__ = ["LedgerMetrics"]
 
@@ -134,3 +147,15 @@ class LedgerMetrics:
             "consent.expired events published by the scheduler",
             registry=r,
         )
+        for refusal in Refusal:
+            self.dead_lettered.labels(reason=refusal.value)
+        for reason in SIGNING_REFUSALS:
+            self.checkpoints_refused.labels(reason=reason)
+        self._chains: set[str] = set()
+
+    def chains_known(self, chains: Iterable[str]) -> None:
+        """Create the per-chain counters at 0 for chains not seen before in this process."""
+        for chain in set(chains) - self._chains:
+            self._chains.add(chain)
+            for violation in Violation:
+                self.register_violations.labels(chain=chain, reason=violation.value)

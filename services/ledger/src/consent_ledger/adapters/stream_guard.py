@@ -48,6 +48,9 @@ class StreamGuard:
         self.redis, self.broker, self.metrics, self.required = redis, broker, metrics, dict(required)
         self.interval, self.clock = interval, clock
         self._lost: tuple[float, datetime, int] | None = None  # (monotonic, wall time, groups)
+        for stream, groups in self.required.items():  # from 0: a first loss raises the alert
+            for group in groups:
+                metrics.groups_recreated.labels(stream=stream, group=group)
         self._stopping = False
 
     def stop(self) -> None:

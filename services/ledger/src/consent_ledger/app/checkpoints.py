@@ -30,6 +30,7 @@ from ..core.verify import StoredEntry
 __all__ = [
     "RECEIPT_FORMAT",
     "CheckpointRefused",
+    "SIGNING_REFUSALS",
     "Checkpoints",
     "StoredCheckpoint",
     "TreeStore",
@@ -44,6 +45,10 @@ class StoredCheckpoint:
     root_hash: bytes
     note: str  # as signed by the ledger's keys
     issued_at: str
+
+
+# The reasons signing by itself (sign_grown) can be refused for: counted from 0 (adapters.metrics).
+SIGNING_REFUSALS = ("inconsistent-tree", "no-checkpoint-keys", "no-proof")
 
 
 class CheckpointRefused(Exception):
