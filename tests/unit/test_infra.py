@@ -31,7 +31,7 @@ GROUPING = re.compile(r"\b(?:by|without)\s*\(([^)]*)\)")
 def exported() -> dict[str, set[str]]:
     """Every series name the ledger and the notifier export, with the labels of its metric."""
     registry = CollectorRegistry()
-    LedgerMetrics(registry)
+    LedgerMetrics(registry).own_api_gauges()
     NotifierMetrics(registry)
     names: dict[str, set[str]] = {}
     for collector in list(registry._collector_to_names):  # noqa: SLF001 - the metrics, not their samples
@@ -113,6 +113,19 @@ def test_every_labelled_counter_an_alert_reads_exists_at_zero_from_start_up():
     for name, label_sets in expected.items():
         for labels in label_sets:
             assert samples.get((name, frozenset(labels.items()))) == 0, (name, labels)
+
+
+def test_gauges_of_serve_are_exported_by_serve_alone():
+    """A `consume` replica's 0 for the retention run or the overdue requests would fire
+    LedgerRetentionRunStale and silence LedgerSubjectRequestOverdue while `serve` is down."""
+    own = ("ledger_retention_last_run_timestamp_seconds", "ledger_subject_requests_overdue")
+    replica = LedgerMetrics(CollectorRegistry())
+    names = {s.name for family in replica.registry.collect() for s in family.samples}
+    assert names and not names & set(own)
+    serve = LedgerMetrics(CollectorRegistry())
+    serve.own_api_gauges()
+    serve.own_api_gauges()  # once only, however often asked
+    assert set(own) <= {s.name for family in serve.registry.collect() for s in family.samples}
 
 
 def promtool() -> str:

@@ -141,6 +141,7 @@ def start_api(
     )
     for head in ledger.store.heads():
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
+    ledger.metrics.own_api_gauges()
     ledger.metrics.subject_requests_overdue.set_function(
         lambda: privacy.rights_reads.overdue_count(dutch_date(datetime.now(UTC)))
     )

@@ -125,14 +125,21 @@ class LedgerMetrics:
         self.keys_erased = Counter(
             "ledger_keys_erased", "Data keys destroyed by the retention run (erasure)", registry=r
         )
+        # Kept by the process that runs the API and the chores (`serve`, `up`) alone, and exported by
+        # it alone (own_api_gauges): a consumer's 0 would otherwise stand for "never ran" and
+        # "nothing overdue" while `serve` is down (issue 29 item 6).
         self.subject_requests_overdue = Gauge(
             "ledger_subject_requests_overdue",
             "Requests of data subjects not decided within their one month (GDPR art. 12(3))",
-            registry=r,
+            registry=None,
         )
         self.retention_last_run = Gauge(
-            "ledger_retention_last_run_timestamp_seconds", "When the retention run last finished", registry=r
+            "ledger_retention_last_run_timestamp_seconds",
+            "When the retention run last finished",
+            registry=None,
         )
+        self._api_gauges = (self.subject_requests_overdue, self.retention_last_run)
+        self._owns_api_gauges = False
         self.http_events_accepted = Counter(
             "ledger_http_events_accepted", "Events taken over HTTP and put on their stream", registry=r
         )
@@ -152,6 +159,13 @@ class LedgerMetrics:
         for reason in SIGNING_REFUSALS:
             self.checkpoints_refused.labels(reason=reason)
         self._chains: set[str] = set()
+
+    def own_api_gauges(self) -> None:
+        """This process keeps the retention run and the subject requests: export their gauges."""
+        if not self._owns_api_gauges:
+            self._owns_api_gauges = True
+            for gauge in self._api_gauges:
+                self.registry.register(gauge)
 
     def chains_known(self, chains: Iterable[str]) -> None:
         """Create the per-chain counters at 0 for chains not seen before in this process."""
