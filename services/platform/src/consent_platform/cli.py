@@ -14,6 +14,7 @@ from consent_ledger.cli import broker_url, command_settings, keyed_settings, new
 from consent_ledger.cli_output import EXIT_USAGE, err, out
 from consent_ledger.errors import ConfigError
 from consent_notifier.cli import build_cli
+from consent_notifier.cli_outbox import build_outbox_cli
 
 __all__ = ["app", "main"]
 
@@ -22,6 +23,7 @@ app.add_typer(ledger_app)  # its commands, at the top level
 users_app, registry_app = build_cli(lambda: command_settings().home)
 app.add_typer(users_app, name="users")
 app.add_typer(registry_app, name="registry")
+app.add_typer(build_outbox_cli(lambda: command_settings().home), name="outbox")
 
 
 @app.command()

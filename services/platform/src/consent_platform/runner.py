@@ -113,6 +113,17 @@ def _notifier(settings: Settings, ledger: Ledger, broker: RedisBroker, consumer_
     return notifier
 
 
+def _relay(notifier: NotifierDeps, ledger: Ledger) -> OutboxRelay:
+    """The outbox relay, signing as the notifier, giving up after NOTIFIER_OUTBOX_MAX_ATTEMPTS."""
+    return OutboxRelay(
+        notifier.store,
+        ledger.redis,
+        notifier.metrics,
+        max_attempts=NotifierSettings().outbox_max_attempts,
+        signer=internal_signer(ledger.kek, "notifier"),
+    )
+
+
 async def _notifier_groups(ledger: Ledger) -> None:
     await ensure_groups(ledger.redis, NOTIFIER_GROUP, NOTIFIER_STREAMS)
     unread = tuple(s for s in EVENT_STREAMS if s not in NOTIFIER_STREAMS)
@@ -130,10 +141,7 @@ async def _serve(settings: Settings, redis_url: str) -> None:
     await ledger.consumer.start()
     tune_collector()
     await ledger.broker.start()
-    relay = OutboxRelay(
-        notifier.store, ledger.redis, notifier.metrics, signer=internal_signer(ledger.kek, "notifier")
-    )
-    chores = asyncio.create_task(background(notifier, relay))
+    chores = asyncio.create_task(background(notifier, _relay(notifier, ledger)))
     log.info(
         "ledger up: database %s, broker %s, http://%s:%d (worklist page: /telefoon/)",
         ledger.store.engine.url.render_as_string(hide_password=True),
@@ -166,10 +174,7 @@ def run_notifier(settings: Settings) -> None:
         app = notifier_process_app(create_notifier_app(notifier), ledger, NOTIFIER_PATH)
         server = http_server(settings, ledger.metrics, app)
         await broker.start()
-        relay = OutboxRelay(
-            notifier.store, ledger.redis, notifier.metrics, signer=internal_signer(ledger.kek, "notifier")
-        )
-        chores = asyncio.create_task(background(notifier, relay))
+        chores = asyncio.create_task(background(notifier, _relay(notifier, ledger)))
         log.info("notifier up: http://%s:%d%s/", settings.http_host, settings.http_port, NOTIFIER_PATH)
         try:
             await server.serve()

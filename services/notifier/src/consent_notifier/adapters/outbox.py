@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import redis.asyncio as aioredis
@@ -19,7 +20,7 @@ from ledger_contracts.streams import EVENT_FIELD, EVENT_STREAMS
 from .metrics import NotifierMetrics
 from .sql_store import OutboxMessage, SqlNotifierStore
 
-__all__ = ["OutboxRelay"]
+__all__ = ["OutboxRelay", "where_to"]
 
 log = logging.getLogger("consent_notifier.outbox")
 
@@ -27,6 +28,17 @@ log = logging.getLogger("consent_notifier.outbox")
 def _media(msg: OutboxMessage) -> str:
     """A notice that is a CloudEvent goes in structured mode (CloudEvents HTTP binding §3.2)."""
     return "application/cloudevents+json" if '"specversion"' in msg.payload else "application/json"
+
+
+def where_to(target: str, destination: str) -> str:
+    """The destination as a log line names it: the stream, or a webhook's scheme, host and path
+    (no credentials or query, which may hold a token)."""
+    if target != "webhook":
+        return f"stream {destination}"
+    parts = urlsplit(destination)
+    return (
+        f"webhook {parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    )
 
 
 class OutboxRelay:
@@ -62,7 +74,13 @@ class OutboxRelay:
                     next_at = now + self.first_delay * (2 ** (attempts - 1))
                 else:
                     log.error(
-                        "outbox message %d to %s given up after %d attempts", msg.id, msg.target, attempts
+                        "outbox message %d to %s given up after %d attempts (%s); "
+                        "`consent-ledger outbox retry %d` delivers it again",
+                        msg.id,
+                        where_to(msg.target, msg.destination),
+                        attempts,
+                        type(exc).__name__,
+                        msg.id,
                     )
                 await asyncio.to_thread(
                     self.store.outbox_retry, msg.id, type(exc).__name__ + ": " + str(exc), next_at, now

@@ -18,13 +18,14 @@ from .number_seal import OUTBOX_PAYLOAD, NumberSeal
 from .sql_models import (
     OutboxRow,
 )
+from .sql_times import aware
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from .sql_store import SqlNotifierTx
 
-__all__ = ["OutboxMessage", "OutboxStore", "item_json"]
+__all__ = ["OutboxMessage", "OutboxState", "OutboxStore", "item_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,20 @@ class OutboxMessage:
     destination: str
     payload: str
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxState:
+    """A message not delivered yet, as an operator sees it: where to, how it went; never its payload."""
+
+    id: int
+    target: str
+    destination: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    failed_at: datetime | None
+    last_error: str | None
 
 
 def item_json(item: OutboxItem) -> dict[str, str]:
@@ -112,3 +127,41 @@ class OutboxStore:
                 select(func.count()).select_from(OutboxRow).where(col(OutboxRow.failed_at).is_not(None))
             ).one()
             return int(pending), int(failed)
+
+    def outbox_undelivered(self, failed_only: bool = False) -> list[OutboxState]:
+        """The messages waiting or given up, oldest first (delivered ones are tombstones)."""
+        q = select(OutboxRow).where(col(OutboxRow.delivered_at).is_(None)).order_by(col(OutboxRow.id))
+        if failed_only:
+            q = q.where(col(OutboxRow.failed_at).is_not(None))
+        with self.transaction() as tx:
+            return [
+                OutboxState(
+                    r.id or 0,
+                    r.target,
+                    r.destination,
+                    r.attempts,
+                    aware(r.created_at),
+                    aware(r.next_attempt_at),
+                    aware(r.failed_at) if r.failed_at else None,
+                    r.last_error,
+                )
+                for r in tx.s.exec(q).all()
+            ]
+
+    def outbox_again(self, ids: list[int] | None, at: datetime) -> list[int]:
+        """Deliver given-up messages again (those of `ids`, or all when None): due at `at`, with
+        their attempts counted from 0. Returns the ids taken; a waiting or delivered one is not."""
+        with self.transaction() as tx:
+            q = select(OutboxRow.id).where(
+                col(OutboxRow.failed_at).is_not(None), col(OutboxRow.delivered_at).is_(None)
+            )
+            if ids is not None:
+                q = q.where(col(OutboxRow.id).in_(ids))
+            taken = [i for i in tx.s.exec(q).all() if i is not None]
+            if taken:
+                tx.s.exec(
+                    update(OutboxRow)
+                    .where(col(OutboxRow.id).in_(taken))
+                    .values(failed_at=None, attempts=0, next_attempt_at=at)
+                )
+            return sorted(taken)
