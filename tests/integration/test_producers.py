@@ -1,5 +1,5 @@
 """Only known producers write: a forged consent event changes no answer and is dead-lettered with its
-reason; Redis ACL users are the second line (a producer may only XADD to the event streams)."""
+reason. Redis ACL users are the second line: tests/integration/test_redis_users.py."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-import pytest
-import redis
 from consent_ledger.app.producers import ProducerRecord
 from ledger_contracts.signing import ProducerSigner
-from ledger_contracts.streams import CONSENT_STREAM, DEAD_LETTER_STREAM, DISCLOSURE_STREAM
+from ledger_contracts.streams import CONSENT_STREAM, DEAD_LETTER_STREAM
 
-from tests.conftest import REDIS_URL
 from tests.factories import PRODUCER_SIGNER, VALID_BSN, consent, signed
 from tests.integration.harness import eventually, running_ledger, settings_for
 
@@ -82,64 +79,6 @@ def consent_json(occurred_at: str, producer: str) -> str:
     return json.dumps(
         {**body, "producer": producer, "event_id": str(uuid.uuid5(uuid.NAMESPACE_URL, producer))}
     )
-
-
-@pytest.fixture
-def acl_users(redis_client):
-    """A producer user that may only XADD to the event streams, and the ledger's user; removed after."""
-    suffix = uuid.uuid4().hex[:8]
-    producer, ledger = f"producer-{suffix}", f"ledger-{suffix}"
-    acl = ["on", "resetkeys", "resetchannels", "-@all"]
-    redis_client.execute_command(
-        "ACL",
-        "SETUSER",
-        producer,
-        *acl,
-        ">producer-pw",
-        "~ledger.events.*",
-        "+xadd",
-        "+ping",
-        "+hello",
-        "+select",
-    )
-    redis_client.execute_command(
-        "ACL",
-        "SETUSER",
-        ledger,
-        *acl,
-        ">ledger-pw",
-        "~ledger.*",
-        "~notifier.*",
-        "+@stream",
-        "+@connection",
-        "+select",
-    )
-    try:
-        yield producer, ledger
-    finally:
-        redis_client.execute_command("ACL", "DELUSER", producer, ledger)
-
-
-def test_redis_acl_users_hold_a_producer_to_xadd(redis_client, acl_users):
-    producer, ledger_user = acl_users
-    host_db = REDIS_URL.split("://", 1)[1]
-    as_producer = redis.Redis.from_url(f"redis://{producer}:producer-pw@{host_db}")
-    assert as_producer.xadd(CONSENT_STREAM, signed(consent()))  # its job
-    for forbidden in (
-        lambda: as_producer.xrange(CONSENT_STREAM),  # may not read what others published
-        lambda: as_producer.xadd(DEAD_LETTER_STREAM, {"x": "y"}),  # nor write outside the event streams
-        lambda: as_producer.delete(CONSENT_STREAM),  # nor delete a stream
-        lambda: as_producer.xtrim(DISCLOSURE_STREAM, maxlen=0),  # nor trim one
-        lambda: as_producer.xgroup_destroy(CONSENT_STREAM, "ledger"),
-    ):
-        with pytest.raises(redis.exceptions.NoPermissionError):
-            forbidden()
-    as_ledger = redis.Redis.from_url(f"redis://{ledger_user}:ledger-pw@{host_db}")
-    as_ledger.xgroup_create(CONSENT_STREAM, "acl-check", id="0", mkstream=True)
-    read = as_ledger.xreadgroup("acl-check", "c1", {CONSENT_STREAM: ">"}, count=10)
-    assert read and as_ledger.xack(CONSENT_STREAM, "acl-check", read[0][1][0][0]) == 1
-    with pytest.raises(redis.exceptions.NoPermissionError):
-        as_ledger.set("elsewhere", "x")  # the ledger's user has the ledger's streams only
 
 
 def test_the_systems_own_event_types_are_never_granted_to_an_outside_producer():

@@ -26,6 +26,11 @@ class NotifierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_")
 
     database_url: str | None = Field(default=None, description="Default: notifier.db (SQLite) in the home")
+    redis_url: str | None = Field(
+        default=None,
+        description="The notifier process's own Redis user (docs/operations.md, Redis users); "
+        "default LEDGER_REDIS_URL",
+    )
     controller: str = Field(default="werkkrachtcentrale", description="Whose regulation; its ledger chain")
     organisation: str = Field(
         default="oin:00000000000000000000",

@@ -166,7 +166,7 @@ def run_notifier(settings: Settings) -> None:
     reads the ledger's database for its subject directory; run `consume` and `serve` beside it."""
 
     async def serve() -> None:
-        redis_url = settings.redis_url or ""
+        redis_url = NotifierSettings().redis_url or settings.redis_url or ""  # its own Redis user
         ledger = build_ledger(settings, redis_url)  # the store, pseudonyms and keys; never consumes
         broker = RedisBroker(redis_url, logger=logging.getLogger("consent_notifier.faststream"))
         notifier = _notifier(settings, ledger, broker, f"notifier-{os.getpid()}")
