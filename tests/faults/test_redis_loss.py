@@ -93,3 +93,28 @@ async def test_consumers_that_are_gone_and_hold_nothing_are_removed(redis_client
         f"ledger/ledger-103@{DISCLOSURE_STREAM}",
     ]
     assert [c["name"] for c in r.xinfo_consumers(DISCLOSURE_STREAM, LEDGER_GROUP)] == [b"ledger-101"]
+
+
+async def test_the_loss_is_remembered_across_processes_and_restarts(redis_client, tmp_path):
+    """Issue 29 item 10: the guard that noticed writes the loss in the home; `serve`'s guard, which
+    did not notice (a replica recreated the groups first), and a guard started after a restart both
+    say degraded for the hour; an older loss is not reported."""
+    stream = f"ledger.events.loss-{tmp_path.name[-12:].replace('_', '-')}"
+    remembered = tmp_path / "broker-lost.json"
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        replica = StreamGuard(client, None, LedgerMetrics(), {stream: (LEDGER_GROUP,)}, remember=remembered)
+        serve = StreamGuard(client, None, LedgerMetrics(), {stream: (LEDGER_GROUP,)}, remember=remembered)
+        assert serve.degraded() is None
+        assert await replica.check_once() == [(stream, LEDGER_GROUP)]  # the group was never made
+        assert await serve.check_once() == []  # nothing missing any more for serve to notice
+        said = serve.degraded()
+        assert said is not None and "Redis lost its data at" in said and "1 consumer groups" in said
+        restarted = StreamGuard(client, None, LedgerMetrics(), {stream: (LEDGER_GROUP,)}, remember=remembered)
+        assert restarted.degraded() == said
+        assert remembered.stat().st_mode & 0o077 == 0
+        remembered.write_text('{"at": "2026-01-01T00:00:00+00:00", "groups": 3}')
+        assert restarted.degraded() is None  # over an hour ago
+    finally:
+        await client.delete(stream)
+        await client.aclose()

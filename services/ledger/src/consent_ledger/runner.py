@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from .adapters.checkpoint_scheduler import CheckpointScheduler
 from .adapters.collector import tune_collector
 from .adapters.expiry_scheduler import ExpiryScheduler
 from .adapters.http import HttpDeps, create_app
+from .adapters.http_health import store_and_broker
 from .adapters.http_ldv import LdvApiDeps
 from .adapters.http_limits import BodyLimit
 from .adapters.http_metrics import metrics_app
@@ -107,7 +108,13 @@ def start_api(
     the guard starts again; without, it starts none."""
     checkpoints = build_checkpoints(settings, ledger.store)  # refuses to start without a key
     register_internal_producers(ledger.producers, ledger.kek, datetime.now(UTC))
-    guard = StreamGuard(ledger.redis, ledger.broker if consuming else None, ledger.metrics, dict(required))
+    guard = StreamGuard(
+        ledger.redis,
+        ledger.broker if consuming else None,
+        ledger.metrics,
+        dict(required),
+        remember=broker_loss_file(settings),
+    )
     query = ConsentQuery(ledger.store, ledger.pseudonyms)
     privacy = build_privacy(settings, ledger.store)
     rights = RightsApiDeps(
@@ -143,7 +150,7 @@ def start_api(
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
     ledger.metrics.own_api_gauges()
     ledger.metrics.subject_requests_overdue.set_function(
-        lambda: privacy.rights_reads.overdue_count(dutch_date(datetime.now(UTC)))
+        _last_known(lambda: privacy.rights_reads.overdue_count(dutch_date(datetime.now(UTC))))
     )
     if settings.dev_mode:
         for line in publish_register_files(privacy, settings.register_dir or Path("register")):
@@ -173,6 +180,25 @@ def start_api(
     ]
     log.info("checkpoints signed by %s", ", ".join(str(v) for v in checkpoints.verifiers()))
     return LedgerApi(ledger, checkpoints, privacy, app, guard, tasks)
+
+
+def broker_loss_file(settings: Settings) -> Path:
+    """Where the guards of this host write a Redis loss, so that each says degraded for the hour."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return settings.home / "broker-lost.json"
+
+
+def _last_known(count: Callable[[], int]) -> Callable[[], float]:
+    """A gauge's value read at each scrape; while the database does not answer, the last value read
+    (a scrape must answer through an outage: issue 29 item 5)."""
+    last = [0.0]
+
+    def value() -> float:
+        with contextlib.suppress(Exception):
+            last[0] = float(count())
+        return last[0]
+
+    return value
 
 
 def run_api(settings: Settings, required: Mapping[str, tuple[str, ...]]) -> None:
@@ -205,10 +231,14 @@ def run_consumer(settings: Settings, metrics_port: int | None = None) -> None:
         await ledger.consumer.start()
         tune_collector()
         await ledger.broker.start()
-        guard = StreamGuard(ledger.redis, ledger.broker, ledger.metrics, ledger_groups())
+        guard = StreamGuard(
+            ledger.redis, ledger.broker, ledger.metrics, ledger_groups(), remember=broker_loss_file(settings)
+        )
         tasks = [asyncio.create_task(guard.run())]
         if metrics_port is not None:
-            app = metrics_app(ledger.clients, ledger.metrics.registry)
+            app = metrics_app(
+                ledger.clients, ledger.metrics.registry, store_and_broker(ledger.store.ping, ledger.redis)
+            )
             served = settings.model_copy(update={"http_port": metrics_port})
             tasks.append(asyncio.create_task(http_server(served, ledger.metrics, app).serve()))
         try:

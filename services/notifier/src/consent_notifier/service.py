@@ -14,6 +14,7 @@ from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from ledger_contracts.accepted import FACT_FIELD, ConsentEnded
+from ledger_contracts.chore_log import ChoreLog
 from ledger_contracts.phone_requests import PHONE_REQUEST_STREAM, PhoneCallRequest
 from ledger_contracts.streams import (
     ACCEPTED_CONSENT_STREAM,
@@ -191,12 +192,15 @@ async def background(deps: NotifierDeps, relay: Any, every: float = 0.5) -> None
     """Expire callback tasks past their deadline and deliver the outbox, until cancelled."""
     relay_task = asyncio.create_task(relay.run(every))
     try:
+        failures = ChoreLog(log, "expiring callback tasks")
         while True:
             try:
                 for closed in await asyncio.to_thread(deps.desk.expire_due):
                     deps.metrics.count_decision(closed, True)
-            except Exception:
-                log.exception("expiring callback tasks failed; trying again")
+            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             await asyncio.sleep(every)
     finally:
         relay_task.cancel()

@@ -1,12 +1,18 @@
 """The HTTP face of the notifier when it runs as its own process: its page and API under a path,
-and /metrics for the Prometheus server, as a `consume` replica's."""
+and /metrics, /health and /ready as a `consume` replica's (its databases, the ledger's it reads
+for the subject directory and its own, and Redis)."""
 
 from __future__ import annotations
 
+import asyncio
+
+from consent_ledger.adapters.http_health import store_and_broker
 from consent_ledger.adapters.http_metrics import metrics_app
 from consent_ledger.bootstrap import Ledger
+from consent_notifier.adapters.deps import NotifierDeps
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from sqlalchemy import text
 
 __all__ = ["mount_notifier", "notifier_process_app"]
 
@@ -18,7 +24,15 @@ def mount_notifier(app: FastAPI, notifier_app: FastAPI, path: str) -> None:
     app.mount(path, notifier_app)
 
 
-def notifier_process_app(notifier_app: FastAPI, ledger: Ledger, path: str) -> FastAPI:
-    app = metrics_app(ledger.clients, ledger.metrics.registry)
+def notifier_process_app(notifier_app: FastAPI, notifier: NotifierDeps, ledger: Ledger, path: str) -> FastAPI:
+    def ping_own() -> None:
+        with notifier.store.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    checks = {
+        **store_and_broker(ledger.store.ping, ledger.redis),
+        "notifier database": lambda: asyncio.to_thread(ping_own),
+    }
+    app = metrics_app(ledger.clients, ledger.metrics.registry, checks)
     mount_notifier(app, notifier_app, path)
     return app

@@ -171,7 +171,7 @@ def run_notifier(settings: Settings) -> None:
         broker = RedisBroker(redis_url, logger=logging.getLogger("consent_notifier.faststream"))
         notifier = _notifier(settings, ledger, broker, f"notifier-{os.getpid()}")
         await _notifier_groups(ledger)
-        app = notifier_process_app(create_notifier_app(notifier), ledger, NOTIFIER_PATH)
+        app = notifier_process_app(create_notifier_app(notifier), notifier, ledger, NOTIFIER_PATH)
         server = http_server(settings, ledger.metrics, app)
         await broker.start()
         chores = asyncio.create_task(background(notifier, _relay(notifier, ledger)))

@@ -9,6 +9,7 @@ import logging
 
 import redis.asyncio as aioredis
 from ledger_contracts.accepted import FACT_FIELD
+from ledger_contracts.chore_log import ChoreLog
 from sqlalchemy import Engine, delete, select
 
 from .metrics import LedgerMetrics
@@ -48,10 +49,13 @@ class AcceptedRelay:
         return len(rows)
 
     async def run(self, every: float = 0.2) -> None:
+        failures = ChoreLog(log, "publishing accepted facts (they wait in the table)")
         while True:
             try:
                 while await self.relay_once() == self.page:
                     pass
             except Exception as exc:  # noqa: BLE001 - the facts wait in the table until it works
-                log.warning("accepted facts not published yet: %s", type(exc).__name__)
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             await asyncio.sleep(every)

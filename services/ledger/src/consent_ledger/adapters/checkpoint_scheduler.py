@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from ledger_contracts.chore_log import ChoreLog
+
 from ..app.checkpoints import CheckpointRefused, Checkpoints
 from .metrics import LedgerMetrics
 
@@ -42,9 +44,12 @@ class CheckpointScheduler:
         return signed
 
     async def run(self, every: float = 1.0) -> None:
+        failures = ChoreLog(log, "the checkpoint scheduler")
         while True:
             try:
                 await asyncio.to_thread(self.tick)
-            except Exception:
-                log.exception("checkpoint scheduler failed; trying again")
+            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             await asyncio.sleep(every)

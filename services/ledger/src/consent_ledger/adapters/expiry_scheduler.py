@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
 from ledger_contracts import encode_event
+from ledger_contracts.chore_log import ChoreLog
 from ledger_contracts.signing import ProducerSigner
 
 from ..app.expiry import ExpiryReader, expiry_event
@@ -54,9 +55,12 @@ class ExpiryScheduler:
         return sent
 
     async def run(self, every: float = 1.0) -> None:
+        failures = ChoreLog(log, "the expiry scheduler")
         while True:
             try:
                 await self.tick()
-            except Exception:
-                log.exception("expiry scheduler failed; trying again")
+            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             await asyncio.sleep(every)

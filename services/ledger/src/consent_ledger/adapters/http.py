@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
+from redis.exceptions import ResponseError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -31,6 +32,7 @@ from .http_access import (
 )
 from .http_consent import consent_router
 from .http_events import EventsApiDeps, events_router
+from .http_health import dependency_checks, store_and_broker
 from .http_ldv import LdvApiDeps, ldv_router
 from .http_proofs import proofs_router
 from .http_registers import RegisterApiDeps, registers_router
@@ -123,23 +125,21 @@ def create_app(deps: HttpDeps) -> FastAPI:
 
     @app.get("/health", responses={503: {"description": "database or broker does not answer"}})
     async def health(d: Deps, response: Response) -> dict[str, Any]:
-        checks: dict[str, str] = {}
-        try:
-            await asyncio.wait_for(asyncio.to_thread(d.store.ping), 5)
-            checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            checks["database"] = f"error: {type(exc).__name__}"
-        try:
-            await asyncio.wait_for(d.redis.ping(), 5)
-            checks["broker"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            checks["broker"] = f"error: {type(exc).__name__}"
+        checks = await dependency_checks(store_and_broker(d.store.ping, d.redis))
         healthy = all(v == "ok" for v in checks.values())
         response.status_code = 200 if healthy else 503
         lost = d.guard.degraded() if d.guard and healthy else None
         if lost:  # working, but events may have been lost: for the operator, not the load balancer
             checks["broker"] = lost
         return {"status": "degraded" if lost else "ok" if healthy else "unavailable", **checks}
+
+    @app.get("/ready", responses={503: {"description": "database or broker does not answer"}})
+    async def ready(d: Deps, response: Response) -> dict[str, Any]:
+        """Readiness, as every process answers it: 503 while the database or the broker does not."""
+        checks = await dependency_checks(store_and_broker(d.store.ping, d.redis))
+        fine = all(v == "ok" for v in checks.values())
+        response.status_code = 200 if fine else 503
+        return {"status": "ready" if fine else "unavailable", **checks}
 
     @app.get(
         "/metrics",
@@ -173,9 +173,11 @@ async def _refresh_lag(d: HttpDeps) -> None:
     """Consumer lag per stream: Redis 7 reports `lag`; older servers, the pending count."""
     for stream in EVENT_STREAMS:
         try:
-            groups = await d.redis.xinfo_groups(stream)
-        except Exception:  # noqa: BLE001 - stream not created yet
+            groups = await asyncio.wait_for(d.redis.xinfo_groups(stream), 2)
+        except ResponseError:  # stream not created yet
             continue
+        except Exception:  # noqa: BLE001 - Redis does not answer: /metrics answers with what it has
+            return
         for g in groups:
             name = g.get("name")
             if (name.decode() if isinstance(name, bytes) else name) == LEDGER_GROUP:

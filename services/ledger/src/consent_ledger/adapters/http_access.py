@@ -16,7 +16,7 @@ from ledger_contracts.problems import (
     problem_body,
 )
 
-from ..app.clients import ApiClients, Client, ClientRefused, Scope
+from ..app.clients import ApiClients, Client, ClientRefused, ClientsUnavailable, Scope
 from ..app.consent_query import ConsentQuery
 from .metrics import LedgerMetrics
 
@@ -79,6 +79,8 @@ def _client(request: Request, d: Deps) -> Client:
     except ClientRefused as exc:
         refused(d, exc.reason, request)
         raise ApiRefusal(401, exc.reason, str(exc)) from None
+    except ClientsUnavailable as exc:
+        raise ApiRefusal(503, "database-unavailable", str(exc)) from None
 
 
 ClientDep = Annotated[Client, Depends(_client)]

@@ -58,11 +58,17 @@ def route_template(scope: dict[str, Any]) -> str:
     return f"{scope.get('root_path', '')}{path}"
 
 
-class AccessLog:
-    """ASGI middleware: one line per request: method, route template, status, milliseconds."""
+# Asked every few seconds by Prometheus and the load balancer: their lines would be most of the log
+# (issue 29 item 11). A failed one is still logged.
+QUIET_PATHS = frozenset({"/metrics", "/health", "/ready"})
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+
+class AccessLog:
+    """ASGI middleware: one line per request: method, route template, status, milliseconds. A
+    successful scrape or health check is not logged (QUIET_PATHS) unless `quiet` is empty."""
+
+    def __init__(self, app: Any, quiet: frozenset[str] = QUIET_PATHS) -> None:
+        self.app, self.quiet = app, quiet
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -80,4 +86,5 @@ class AccessLog:
             await self.app(scope, receive, sending)
         finally:
             ms = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms", scope.get("method"), route_template(scope), status, ms)
+            if not (status < 400 and scope.get("path") in self.quiet):
+                log.info("%s %s %d %.1fms", scope.get("method"), route_template(scope), status, ms)

@@ -7,18 +7,28 @@ a stream exists; a missing one is recreated from the start of the stream, the su
 stopped are started again (and consumers that are gone and hold nothing are removed from the
 groups, each hour), the loss is logged as an ERROR, counted in
 `ledger_broker_groups_recreated_total` and shown on /health as degraded for an hour: events
-published before the loss and not yet read are gone, and only the operator can find out which."""
+published before the loss and not yet read are gone, and only the operator can find out which.
+
+The loss is also written to a file in the ledger's home (`remember`), which every guard of the
+host reads: `serve` says degraded though a `consume` replica noticed first, and after a restart
+within the hour (issue 29 item 10)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+from ledger_contracts.chore_log import ChoreLog
+from ledger_contracts.files import private_file
 from ledger_contracts.streams import text_of
 from redis.exceptions import ResponseError
 
@@ -42,11 +52,13 @@ class StreamGuard:
         required: Mapping[str, tuple[str, ...]],
         interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        remember: Path | None = None,
     ) -> None:
         """`required`: stream -> the consumer groups that read it. `broker`: the one whose stopped
-        subscribers are started again; None in a process that reads nothing (`serve`)."""
+        subscribers are started again; None in a process that reads nothing (`serve`). `remember`:
+        the file a loss is written to and read from (LEDGER_HOME/broker-lost.json)."""
         self.redis, self.broker, self.metrics, self.required = redis, broker, metrics, dict(required)
-        self.interval, self.clock = interval, clock
+        self.interval, self.clock, self.remember = interval, clock, remember
         self._lost: tuple[float, datetime, int] | None = None  # (monotonic, wall time, groups)
         for stream, groups in self.required.items():  # from 0: a first loss raises the alert
             for group in groups:
@@ -71,6 +83,7 @@ class StreamGuard:
                     recreated.append((stream, group))
         if recreated:
             self._lost = (self.clock(), datetime.now(UTC), len(recreated))
+            self._write_loss(self._lost[1], len(recreated))
             for stream, group in recreated:
                 self.metrics.groups_recreated.labels(stream=stream, group=group).inc()
             log.error(
@@ -106,19 +119,47 @@ class StreamGuard:
 
     def degraded(self) -> str | None:
         """Why the broker is degraded, for /health; None when it is not (any more)."""
-        if self._lost is None or self.clock() - self._lost[0] > DEGRADED_FOR:
+        found = self._read_loss()
+        if self._lost is not None and self.clock() - self._lost[0] <= DEGRADED_FOR:
+            found = max(found or self._lost[1:], self._lost[1:])
+        if found is None:
             return None
-        at = self._lost[1].strftime("%Y-%m-%dT%H:%M:%SZ")
-        return f"degraded: Redis lost its data at {at} ({self._lost[2]} consumer groups recreated)"
+        at = found[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"degraded: Redis lost its data at {at} ({found[1]} consumer groups recreated)"
+
+    def _write_loss(self, at: datetime, groups: int) -> None:
+        if self.remember is None:
+            return
+        try:
+            written = self.remember.with_suffix(".tmp")
+            private_file(written)
+            written.write_text(json.dumps({"at": at.isoformat(), "groups": groups}))
+            os.replace(written, self.remember)
+        except OSError as exc:  # the home not writable: /health of this process still says it
+            log.warning("the broker's loss not written to %s: %s", self.remember, type(exc).__name__)
+
+    def _read_loss(self) -> tuple[datetime, int] | None:
+        """The loss a guard of this host wrote, when within the hour."""
+        if self.remember is None:
+            return None
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            told = json.loads(self.remember.read_text())
+            at = datetime.fromisoformat(told["at"])
+            if (datetime.now(UTC) - at).total_seconds() <= DEGRADED_FOR:
+                return at, int(told["groups"])
+        return None
 
     async def run(self) -> None:
         passes = 0
+        failures = ChoreLog(log, "the broker check")
         while not self._stopping:
             try:
                 await self.check_once()
                 if passes % PRUNE_EVERY == 0:
                     await self.prune_consumers()
             except Exception as exc:  # noqa: BLE001 - Redis down: the health check says so
-                log.warning("broker check failed: %s", type(exc).__name__)
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             passes += 1
             await asyncio.sleep(self.interval)

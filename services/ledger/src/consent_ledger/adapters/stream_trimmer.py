@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 
 import redis.asyncio as aioredis
+from ledger_contracts.chore_log import ChoreLog
 from ledger_contracts.streams import text_of
 from redis.exceptions import ResponseError
 
@@ -82,9 +83,12 @@ class StreamTrimmer:
         self._rewritten_at, self._unwritten_trim = self.clock(), False
 
     async def run(self, every: float = 5.0) -> None:
+        failures = ChoreLog(log, "trimming the input streams")
         while True:
             try:
                 await self.trim_once()
-            except Exception:
-                log.exception("trimming the input streams failed; trying again")
+            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             await asyncio.sleep(every)

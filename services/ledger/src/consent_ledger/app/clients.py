@@ -33,6 +33,7 @@ __all__ = [
     "ClientRecord",
     "ClientRefused",
     "ClientStore",
+    "ClientsUnavailable",
     "ControllerRefused",
     "Scope",
 ]
@@ -118,6 +119,10 @@ class ClientRecord:
     controllers: frozenset[str] = frozenset()
 
 
+class ClientsUnavailable(Exception):
+    """The client store does not answer and this process has not confirmed the token before."""
+
+
 class ClientRefused(Exception):
     """Why a request was not let in: no-credentials, malformed-token, unknown-token, disabled,
     missing-scope. Never carries the token."""
@@ -148,10 +153,17 @@ def _digest(token: str) -> str:
 
 
 class ApiClients:
-    def __init__(self, store: ClientStore, cache_seconds: float = 5.0) -> None:
+    """Client tokens, checked against the store and cached for `cache_seconds` (a disabled client
+    is refused within that time). While the store does not answer (the database is down), a token
+    the store confirmed in the last `stale_seconds` is still taken: the Prometheus server keeps
+    scraping /metrics through a database outage, which is when its alerts matter (issue 29 item 5)."""
+
+    def __init__(
+        self, store: ClientStore, cache_seconds: float = 5.0, stale_seconds: float = 86400.0
+    ) -> None:
         self.store = store
         self._cache: dict[str, tuple[float, Client]] = {}
-        self._cache_seconds = cache_seconds  # a disabled client is refused within this time
+        self._cache_seconds, self._stale_seconds = cache_seconds, stale_seconds
 
     def add(self, client_id: str, scopes: list[str], at: datetime, controllers: Iterable[str] = ()) -> str:
         """Create or rotate a client, tied to `controllers`; returns the token, shown once."""
@@ -191,7 +203,12 @@ class ApiClients:
         hit = self._cache.get(digest)
         if hit and time.monotonic() - hit[0] < self._cache_seconds:
             return hit[1]
-        record = self.store.client_by_digest(digest)
+        try:
+            record = self.store.client_by_digest(digest)
+        except Exception as exc:  # noqa: BLE001 - any failure of the store: the database does not answer
+            if hit and time.monotonic() - hit[0] < self._stale_seconds:
+                return hit[1]
+            raise ClientsUnavailable(f"the client store does not answer ({type(exc).__name__})") from None
         if record is None:
             raise ClientRefused("unknown-token", "unknown or rotated client token")
         if record.disabled_at is not None:

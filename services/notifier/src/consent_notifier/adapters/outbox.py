@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import redis.asyncio as aioredis
+from ledger_contracts.chore_log import ChoreLog
 from ledger_contracts.signing import SIGNATURE_FIELD, ProducerSigner
 from ledger_contracts.streams import EVENT_FIELD, EVENT_STREAMS
 
@@ -109,9 +110,12 @@ class OutboxRelay:
             raise ValueError(f"unknown outbox target {msg.target!r}")
 
     async def run(self, poll_seconds: float = 0.5) -> None:
+        failures = ChoreLog(log, "an outbox pass")
         while True:
             try:
                 await self.deliver_due()
-            except Exception:
-                log.exception("outbox pass failed; trying again")
+            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
+                failures.failed(exc)
+            else:
+                failures.succeeded()
             await asyncio.sleep(poll_seconds)
