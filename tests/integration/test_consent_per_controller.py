@@ -113,6 +113,7 @@ def test_each_controller_keeps_its_own_consent_and_the_migration_rebuilds_it(dat
             conn.execute(text("ALTER TABLE api_client DROP COLUMN controllers"))
             conn.execute(text("ALTER TABLE subject_hold DROP COLUMN request_id"))  # and 0009's
             conn.execute(text("ALTER TABLE erasure_record DROP COLUMN disclosures"))
+            conn.execute(text("DROP TABLE dead_letter"))  # and 0010's
             conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
         migrate(engine)
         assert _projection(engine) == made

@@ -48,7 +48,7 @@ async def test_show_fix_replay_once_and_drop_recorded(redis_client, database_url
         stored = repr(r.xrange(DEAD_LETTER_STREAM))
         assert HEALTH not in stored and VALID_BSN not in stored and "Voortgang" not in stored
 
-        listed = cli(["dead-letters", "list"], tmp_path)
+        listed = cli(["dead-letters", "list"], tmp_path, database_url)
         assert listed.returncode == 0 and "data.purpose" in listed.stdout and "data.channel" in listed.stdout
         desk = DeadLetterDesk(
             RedisDeadLetterBox(REDIS_URL), settings.dead_letter_key_bytes(), "werkcorporatie"
@@ -57,14 +57,18 @@ async def test_show_fix_replay_once_and_drop_recorded(redis_client, database_url
         assert json.loads(shown["paths"]) == ["data.purpose"] and shown["event_id"] == broken["event_id"]
         assert json.loads(shown["structure"])["data"]["purpose"].startswith("<string")
 
-        opened = cli(["dead-letters", "show", first, "--original"], tmp_path)  # the operator holds the key
+        # the operator holds the key
+        opened = cli(["dead-letters", "show", first, "--original"], tmp_path, database_url)
         assert opened.returncode == 0 and json.loads(opened.stdout) == broken
 
-        still = cli(["dead-letters", "replay", first], tmp_path)  # unchanged, it would be refused again
+        # unchanged, it would be refused again
+        still = cli(["dead-letters", "replay", first], tmp_path, database_url)
         assert still.returncode == 1 and "still-refused" in still.stderr
         fixed = dict(broken, data={**broken["data"], "purpose": "participatie"})
         (tmp_path / "fixed.json").write_text(json.dumps(fixed))
-        unsigned = cli(["dead-letters", "replay", first, "--fixed", str(tmp_path / "fixed.json")], tmp_path)
+        unsigned = cli(
+            ["dead-letters", "replay", first, "--fixed", str(tmp_path / "fixed.json")], tmp_path, database_url
+        )
         assert (
             unsigned.returncode == 1 and "signature-needed" in unsigned.stderr
         )  # only its producer signs it
@@ -92,7 +96,8 @@ async def test_show_fix_replay_once_and_drop_recorded(redis_client, database_url
         )
         assert ledger.store.count_entries() == 1  # appended exactly once
 
-        dropped = cli(["dead-letters", "drop", second, "--reason", "test-event", "--by", "beheer1"], tmp_path)
+        drop = ["dead-letters", "drop", second, "--reason", "test-event", "--by", "beheer1"]
+        dropped = cli(drop, tmp_path, database_url)
         assert dropped.returncode == 0, dropped.stderr
         await eventually(lambda: ledger.store.count_entries() == 2, what="the drop on the ledger")
         assert r.xlen(DEAD_LETTER_STREAM) == 0

@@ -12,6 +12,7 @@ from .adapters.consumer import LedgerConsumer
 from .adapters.metrics import LedgerMetrics
 from .adapters.screening_pool import ScreeningPool
 from .adapters.sql_clients import SqlClientStore
+from .adapters.sql_dead_letters import SqlDeadLetters
 from .adapters.sql_producers import SqlProducerStore
 from .adapters.sql_retention import SqlRetentionStore
 from .adapters.sql_rights import SqlRightsStore
@@ -82,6 +83,7 @@ def build_ledger(settings: Settings, redis_url: str) -> Ledger:
         settings.dead_letter_key_bytes(),
         store.answers,
         ScreeningPool(pseudonyms, workers) if workers else None,
+        SqlDeadLetters(store.engine),
     )
     clients = ApiClients(SqlClientStore(store.engine))
     return Ledger(

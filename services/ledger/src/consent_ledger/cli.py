@@ -108,8 +108,14 @@ def _dead_letter_desk() -> DeadLetterDesk:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     _, kek = settings.keys()
+    from .adapters.sql_dead_letters import SqlDeadLetters
+    from .stores import build_store
+
     box = RedisDeadLetterBox(
-        broker_url(settings), internal_signer(kek, "ledger-operations"), settings.organisation
+        broker_url(settings),
+        internal_signer(kek, "ledger-operations"),
+        settings.organisation,
+        SqlDeadLetters(build_store(settings).engine),
     )
     registered: dict[str, ProducerRecord] | None = None
 

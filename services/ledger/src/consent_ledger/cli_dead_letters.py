@@ -1,4 +1,5 @@
-"""`consent-ledger dead-letters list | show ID [--original] | replay ID [--fixed FILE] | drop ID`.
+"""`consent-ledger dead-letters list [--reason R] | show ID [--original] | replay ID [--fixed FILE] |
+replay --all [--reason R] | drop ID`.
 
 Exit codes: 0 done, 1 refused (the reason is printed), 2 usage error."""
 
@@ -31,11 +32,14 @@ def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> No
         return desk_factory()
 
     @group.command("list")
-    def list_(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100) -> None:
+    def list_(
+        limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+        reason: Annotated[str | None, typer.Option(help="Only those refused for this reason")] = None,
+    ) -> None:
         """Oldest first, one per line (tab-separated): id, reason, the fields that failed, source
         stream, event type, when."""
         typer.echo("id\treason\tfailed fields\tstream\tevent type\trefused at")
-        for dl_id, f in desk().list(limit):
+        for dl_id, f in desk().list(limit, reason):
             paths = ",".join(json.loads(f.get("paths") or "[]")) or "-"
             row = (dl_id, f.get("reason", ""), paths, f.get("source_stream", ""), f.get("event_type") or "-")
             typer.echo("\t".join((*row, f.get("refused_at", ""))))
@@ -61,15 +65,34 @@ def register(app: typer.Typer, desk_factory: Callable[[], DeadLetterDesk]) -> No
 
     @group.command("replay")
     def replay(
-        dead_letter_id: str,
+        dead_letter_id: Annotated[str | None, typer.Argument(help="The dead letter; or --all")] = None,
         fixed: Annotated[Path | None, typer.Option(help="A corrected body (JSON) to publish instead")] = None,
         sig: Annotated[
             str | None, typer.Option(help="The producer's signature of the corrected body (its `sig` field)")
         ] = None,
+        every: Annotated[
+            bool, typer.Option("--all", help="Every dead letter (of --reason), each as it was")
+        ] = False,
+        reason: Annotated[str | None, typer.Option(help="With --all: only those refused for this")] = None,
     ) -> None:
-        """Publish the body again through the normal path; with --fixed the corrected one."""
+        """Publish the body again through the normal path; with --fixed the corrected one; with
+        --all every dead letter as it was (after the cause is fixed: a producer registered, an
+        upgrade done). Exit 1 when any stays refused."""
         from .app.dead_letters import DeadLetterError
 
+        if every == (dead_letter_id is not None) or (every and (fixed or sig)) or (reason and not every):
+            err.print("[red]usage:[/red] give a dead letter's id, or --all [--reason R] (without --fixed)")
+            raise typer.Exit(EXIT_USAGE)
+        if every:
+            results = desk().replay_all(reason)
+            for dl_id, entry, why in results:
+                typer.echo(f"{dl_id}\treplayed as {entry}" if entry else f"{dl_id}\tstays: {why}")
+            left = sum(1 for _, entry, _ in results if entry is None)
+            out.print(f"{len(results) - left} replayed, {left} still refused")
+            if left:
+                raise typer.Exit(EXIT_REFUSED)
+            return
+        assert dead_letter_id is not None
         if sig is not None and fixed is None:
             err.print("[red]usage:[/red] --sig signs a corrected body: give that body with --fixed")
             raise typer.Exit(2)

@@ -94,6 +94,7 @@ def http_server(settings: Settings, metrics: LedgerMetrics, app: Any) -> uvicorn
             host=settings.http_host,
             port=settings.http_port,
             log_level="info",
+            log_config=None,  # its lines go through the process's handler (log_hygiene)
             access_log=False,  # it logs raw paths and query strings; AccessLog logs route templates
         )
     )

@@ -33,6 +33,7 @@ from ..config import ConsumerSettings
 from .db_errors import connection_trouble, is_contention, is_outage
 from .metrics import LedgerMetrics
 from .screening_pool import ScreeningPool
+from .sql_dead_letters import SqlDeadLetters
 
 __all__ = ["AHEAD", "CONTENTION_RETRIES", "LedgerConsumer"]
 
@@ -91,11 +92,14 @@ class LedgerConsumer:
         dead_letter_key: bytes,
         database_answers: Callable[[], bool] = lambda: True,
         screening: ScreeningPool | None = None,
+        kept: SqlDeadLetters | None = None,
     ) -> None:
         """`database_answers`: whether the database can be used now (a ping), asked before an entry
         is set aside as the cause of its own failures. `screening`: worker processes that screen
-        batches; without them a thread of this process does."""
+        batches; without them a thread of this process does. `kept`: where dead letters are kept
+        beside the stream, before the refused entries are acknowledged."""
         self._screening = screening
+        self._kept = kept
         self._waiting: list[asyncio.Task[None]] = []  # batches handed to the writer, in order, not done
         self._redis = redis
         self._dead_letter_key = dead_letter_key
@@ -268,13 +272,15 @@ class LedgerConsumer:
         if not result.dead_letters:
             return
         now = datetime.now(UTC)
+        made = [dl.fields(now, self._dead_letter_key) for dl in result.dead_letters]
         async with self._redis.pipeline(transaction=False) as pipe:
-            for dl in result.dead_letters:
-                fields: dict[FieldT, EncodableT] = {
-                    k: v for k, v in dl.fields(now, self._dead_letter_key).items()
-                }
+            for made_fields in made:
+                fields: dict[FieldT, EncodableT] = dict(made_fields.items())
                 pipe.xadd(DEAD_LETTER_STREAM, fields)
-            await pipe.execute()
+            ids = await pipe.execute()
+        if self._kept is not None:  # durable before the entries are acknowledged (issue 29 item 7)
+            kept = self._kept
+            await asyncio.to_thread(kept.put, [(text_of(i), f) for i, f in zip(ids, made, strict=True)])
         for dl in result.dead_letters:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()
             log.warning("refused %s/%s: %s", dl.source.stream, dl.source.entry_id, dl.refusal.reason)

@@ -75,7 +75,9 @@ def served_part(request: Request, name: str, what: str) -> object:
 
 def _client(request: Request, d: Deps) -> Client:
     try:
-        return d.clients.authenticate(request.headers.get("authorization"))
+        client = d.clients.authenticate(request.headers.get("authorization"))
+        request.state.client_id = client.client_id  # for the access line (log_hygiene.AccessLog)
+        return client
     except ClientRefused as exc:
         refused(d, exc.reason, request)
         raise ApiRefusal(401, exc.reason, str(exc)) from None

@@ -290,3 +290,17 @@ class AcceptedFactRow(SQLModel, table=True):
     stream: str = Field(max_length=128)
     payload: str = Field(sa_type=Text, description="the fact as JSON (ledger_contracts.accepted)")
     made_at: str = Field(max_length=40)
+
+
+class DeadLetterRow(SQLModel, table=True):
+    """A refused stream entry (docs/operations.md, dead letters): what the dead-letter stream also
+    carries, kept here so that a Redis loss loses none (issue 29 item 7). `fields` holds the masked
+    structure, reason and the body sealed under the dead-letter key, as on the stream."""
+
+    __tablename__ = "dead_letter"
+
+    dead_letter_id: str = Field(primary_key=True, max_length=64, description="its id on the stream")
+    source: str = Field(max_length=200, unique=True, description="<stream>/<entry id> it was refused from")
+    reason: str = Field(max_length=64, index=True)
+    refused_at: str = Field(max_length=40)
+    fields: str = Field(sa_type=Text, description="the dead letter's fields as JSON")

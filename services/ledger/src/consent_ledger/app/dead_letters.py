@@ -23,6 +23,7 @@ from .producers import ProducerRecord, entry_refusal
 __all__ = ["DROP_REASONS", "DeadLetterBox", "DeadLetterDesk", "DeadLetterError"]
 
 DROP_REASONS: tuple[str, ...] = typing.get_args(DropReason)
+Replayed = list[tuple[str, str | None, str]]  # (dead letter, the entry it went out as or None, why not)
 
 
 class DeadLetterError(Exception):
@@ -36,7 +37,7 @@ class DeadLetterError(Exception):
 class DeadLetterBox(Protocol):
     """The dead-letter stream and the streams replays go to."""
 
-    def list(self, limit: int) -> list[tuple[str, dict[str, str]]]: ...
+    def list(self, limit: int, reason: str | None = None) -> list[tuple[str, dict[str, str]]]: ...
     def get(self, dead_letter_id: str) -> dict[str, str] | None: ...
     def publish(self, stream: str, body: bytes, signature: str | None = None) -> str: ...
     def publish_event(self, event: DeadLetterDropped) -> str: ...
@@ -53,8 +54,20 @@ class DeadLetterDesk:
     # the registered producer of an id, to check a replay's signature before it is published
     producers: Callable[[str], ProducerRecord | None] | None = None
 
-    def list(self, limit: int = 100) -> list[tuple[str, dict[str, str]]]:
-        return self.box.list(limit)
+    def list(self, limit: int = 100, reason: str | None = None) -> list[tuple[str, dict[str, str]]]:
+        return self.box.list(limit, reason)
+
+    def replay_all(self, reason: str | None = None, limit: int = 10_000) -> Replayed:
+        """Replay every dead letter as it was (of `reason`, or all), oldest first: (id, the entry it
+        was published as or None, why not). One still refused stays, with its reason; the others
+        go on."""
+        done: Replayed = []
+        for dead_letter_id, _fields in self.list(limit, reason):
+            try:
+                done.append((dead_letter_id, self.replay(dead_letter_id), ""))
+            except DeadLetterError as exc:
+                done.append((dead_letter_id, None, f"{exc.reason}: {exc.detail}"))
+        return done
 
     def show(self, dead_letter_id: str) -> dict[str, str]:
         """The dead letter as stored: masked structure and reason; the sealed body stays sealed."""
