@@ -29,10 +29,12 @@ def encode_event(
     `organisation` (`oin:<OIN>` or `kvknr:<number>`) the body is the event as a CloudEvent of the NL
     GOV profile, its source that organisation's system named by the producer."""
     checked = EVENT_ADAPTER.validate_python(event)
+    # An optional field left out is sent as absent, not as null: a consumer of the previous release,
+    # whose contracts may not know a field added since, then takes the event (issue 29 item 8).
     if organisation:
-        body = orjson.dumps(to_cloudevent(checked.model_dump(mode="json"), organisation))
+        body = orjson.dumps(to_cloudevent(checked.model_dump(mode="json", exclude_none=True), organisation))
     else:
-        body = checked.model_dump_json().encode()
+        body = checked.model_dump_json(exclude_none=True).encode()
     fields = {EVENT_FIELD: body}
     if signer is not None:
         fields[SIGNATURE_FIELD] = signer.sign(body).encode()
