@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -24,6 +25,7 @@ from .sql_store import OutboxMessage, SqlNotifierStore
 __all__ = ["OutboxRelay", "where_to"]
 
 log = logging.getLogger("consent_notifier.outbox")
+COUNT_EVERY = 15.0  # seconds between counts of an idle outbox (a retry given up elsewhere shows)
 
 
 def _media(msg: OutboxMessage) -> str:
@@ -58,6 +60,7 @@ class OutboxRelay:
         self.store, self.redis, self.metrics, self.signer = store, redis, metrics, signer
         self.http = http or httpx.AsyncClient(timeout=10)
         self.max_attempts, self.first_delay, self.batch = max_attempts, first_delay, batch
+        self._counted_at = float("-inf")
 
     async def deliver_due(self) -> int:
         """One pass over the due messages; returns how many were delivered."""
@@ -90,9 +93,11 @@ class OutboxRelay:
                 delivered.append(msg.id)
                 self.metrics.outbox_delivered.labels(target=msg.target).inc()
         await asyncio.to_thread(self.store.outbox_delivered, delivered, datetime.now(UTC))
-        pending, failed = await asyncio.to_thread(self.store.outbox_counts)
-        self.metrics.outbox_pending.set(pending)
-        self.metrics.outbox_failed.set(failed)
+        if due or time.monotonic() - self._counted_at >= COUNT_EVERY:  # idle: counted now and then
+            pending, failed = await asyncio.to_thread(self.store.outbox_counts)
+            self.metrics.outbox_pending.set(pending)
+            self.metrics.outbox_failed.set(failed)
+            self._counted_at = time.monotonic()
         return len(delivered)
 
     async def _deliver(self, msg: OutboxMessage) -> None:
