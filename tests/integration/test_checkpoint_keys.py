@@ -108,8 +108,9 @@ def test_a_restore_is_reported_rolled_back_and_the_backup_command_makes_one(worl
     for extra in ("-wal", "-shm"):
         Path(f"{live}{extra}").unlink(missing_ok=True)
     live.write_bytes(backup.read_bytes())
-    replayed = world_cli(world, "retention", "replay", "--journal", str(tmp_path / "home" / "erasures.jsonl"))
+    replayed = world_cli(world, "retention", "replay")  # the journal LEDGER_ERASURE_JOURNAL names
     assert replayed.returncode == 0, replayed.stderr
+    assert "replayed: 1 keys destroyed again" in replayed.stdout, replayed.stdout
     after = world_cli(world, "verify", "--key", str(public), "--checkpoint", str(saved))
     assert after.returncode == 1
     assert "rolled-back" in after.stdout and "restored from an older backup" in after.stdout

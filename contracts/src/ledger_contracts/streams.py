@@ -46,11 +46,18 @@ MAX_EVENT_BYTES = 64 * 1024
 
 
 def stream_for(event_type: str) -> str:
-    """The stream a producer publishes an event type to; the notifier's phone and registry events go to
-    the phone stream."""
+    """The stream a producer publishes an event type to (docs/wire-format.md's table): disclosures,
+    consent, the notifier's phone and registry events each on their own; a case system's events,
+    the privacy officer's and the ledger's own operations on the operations stream. The ledger reads
+    every event type from every event stream: an event on another stream is appended all the same."""
     family = event_type.split(".", 1)[0]
-    streams = {"disclosure": DISCLOSURE_STREAM, "consent": CONSENT_STREAM, "dead-letter": OPERATIONS_STREAM}
-    return streams.get(family, PHONE_STREAM)
+    streams = {
+        "disclosure": DISCLOSURE_STREAM,
+        "consent": CONSENT_STREAM,
+        "phone": PHONE_STREAM,
+        "registry": PHONE_STREAM,
+    }
+    return streams.get(family, OPERATIONS_STREAM)
 
 
 def text_of(value: Any) -> str:

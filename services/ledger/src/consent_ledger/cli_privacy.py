@@ -170,14 +170,20 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy]) -> None:
     @retention.command("replay")
     def replay(
         journal: Annotated[
-            Path, typer.Option("--journal", help="The erasure journal kept beside the backups")
-        ],
+            Path | None,
+            typer.Option(
+                "--journal",
+                help="The erasure journal (default: LEDGER_ERASURE_JOURNAL); kept apart from the "
+                "database's backups, so that a restore does not take it back",
+            ),
+        ] = None,
     ) -> None:
         """After restoring a backup: destroy again every key the journal says was destroyed."""
         from .app.retention import ErasureJournal
+        from .cli import command_settings
 
         p = privacy()
-        count = p.retention.replay(ErasureJournal(journal))
+        count = p.retention.replay(ErasureJournal(journal or command_settings().erasure_journal_path()))
         out.print(f"replayed: {count} keys destroyed again")
 
     @app.command("violations")
