@@ -114,3 +114,39 @@ def test_this_release_takes_what_the_previous_one_publishes(tmp_path):
     assert len(bodies) > 100
     for body in bodies:
         parse_event(body.encode())  # raises EventRefused, naming the reason, when it would be refused
+
+
+def test_a_database_a_newer_release_migrated_is_used_as_it_is(database_url, tmp_path, caplog):
+    """This release, as the previous one during the next rolling upgrade: a database already at a
+    revision it does not know is not refused (migrations only add)."""
+    from consent_ledger.adapters.sql_engine import make_engine, migrate
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))  # a later release's
+        with caplog.at_level("WARNING", logger="consent_ledger.migrations"):
+            migrate(engine)  # before: "Can't locate revision identified by '0099'"
+        assert "newer than this release knows" in caplog.text
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0099"
+    finally:
+        engine.dispose()
+
+
+def test_the_notifier_s_database_a_newer_release_migrated_is_used_as_it_is(database_url, caplog):
+    from consent_notifier.adapters.sql_engine import make_engine, migrate
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE notifier_alembic_version SET version_num = '0099'"))
+        with caplog.at_level("WARNING", logger="consent_notifier.migrations"):
+            migrate(engine)
+        assert "newer than this release knows" in caplog.text
+    finally:
+        engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ __all__ = [
     "normalise_url",
     "sqlite_path",
 ]
+
+log = logging.getLogger("consent_ledger.migrations")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -77,16 +80,30 @@ def make_read_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest Alembic revision."""
+    """Bring the schema to the latest Alembic revision. A database a newer release has migrated
+    already (its revision unknown here) is used as it is: migrations only add, so a replica or a
+    command of the previous release keeps working during a rolling upgrade (issue 29 item 8)."""
     from alembic import command  # here: the commands that only read start without Alembic
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # replicas starting together: one migrates, the others wait here and then find it done
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        if inspect(conn).has_table("alembic_version"):
+            current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+            newer = sorted(current - known)
+            if newer:
+                log.warning(
+                    "the database is at revision %s, newer than this release knows: used as it is "
+                    "(migrations only add; upgrade this process)",
+                    ", ".join(newer),
+                )
+                return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from ledger_contracts.files import private_file
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 
 __all__ = ["make_engine", "migrate", "private_file"]
 
@@ -40,9 +42,23 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+VERSION_TABLE = "notifier_alembic_version"  # as migrations/env.py names it, beside the ledger's
+
+
 def migrate(engine: Engine) -> None:
+    """Bring the notifier's schema to the latest revision; one a newer release migrated already is
+    used as it is (migrations only add: the previous release keeps working in a rolling upgrade)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
     with engine.begin() as conn:
+        if inspect(conn).has_table(VERSION_TABLE):
+            newer = set(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()) - known
+            if newer:
+                logging.getLogger("consent_notifier.migrations").warning(
+                    "the notifier's database is at revision %s, newer than this release knows: used as it is",
+                    ", ".join(sorted(newer)),
+                )
+                return
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

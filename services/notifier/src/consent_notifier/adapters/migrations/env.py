@@ -2,6 +2,7 @@
 
 from alembic import context
 from consent_notifier.adapters import sql_models  # noqa: F401  (registers the tables)
+from consent_notifier.adapters.sql_engine import VERSION_TABLE
 from sqlmodel import SQLModel
 
 connection = context.config.attributes.get("connection")
@@ -17,7 +18,7 @@ context.configure(
     connection=connection,
     target_metadata=SQLModel.metadata,
     render_as_batch=True,
-    version_table="notifier_alembic_version",
+    version_table=VERSION_TABLE,
     include_object=_ours,
 )
 with context.begin_transaction():
