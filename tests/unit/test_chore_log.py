@@ -25,3 +25,24 @@ def test_an_outage_is_a_few_lines_not_one_a_second(caplog):
     assert "still failing (ConnectionError) for 600 s" in said[1][1]
     assert "failed (TimeoutError)" in said[2][1]  # another kind of failure: told at once
     assert "works again after 1800 s (1800 failed attempts)" in said[3][1]
+
+
+async def test_repeat_runs_the_step_through_its_failures_and_logs_them_once(caplog):
+    import asyncio
+
+    import pytest
+
+    calls = []
+
+    async def step() -> None:
+        calls.append(1)
+        if len(calls) <= 3:
+            raise ConnectionError("refused")
+        if len(calls) == 5:
+            raise asyncio.CancelledError  # the process stops the chore
+
+    chore = ChoreLog(logging.getLogger("test.repeat"), "the step")
+    with caplog.at_level(logging.INFO, logger="test.repeat"), pytest.raises(asyncio.CancelledError):
+        await chore.repeat(step, 0)
+    assert len(calls) == 5  # tried again after each failure
+    assert [r.levelname for r in caplog.records] == ["ERROR", "WARNING"]  # began, ended

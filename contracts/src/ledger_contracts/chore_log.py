@@ -5,9 +5,11 @@ one traceback a second (issue 29 item 11). Shared by the ledger's and the notifi
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import NoReturn
 
 __all__ = ["ChoreLog"]
 
@@ -54,3 +56,15 @@ class ChoreLog:
                 self._times,
             )
             self._failing, self._times = None, 0
+
+    async def repeat(self, step: Callable[[], Awaitable[object]], every: float) -> NoReturn:
+        """Run `step` every `every` seconds, until cancelled; a failure is logged here and tried
+        again at the next turn."""
+        while True:
+            try:
+                await step()
+            except Exception as exc:  # noqa: BLE001 - logged by failed(), tried again
+                self.failed(exc)
+            else:
+                self.succeeded()
+            await asyncio.sleep(every)

@@ -111,11 +111,12 @@ def _dead_letter_desk() -> DeadLetterDesk:
     from .adapters.sql_dead_letters import SqlDeadLetters
     from .stores import build_store
 
+    engine = build_store(settings).engine  # the dead letters and the registered producers
     box = RedisDeadLetterBox(
         broker_url(settings),
         internal_signer(kek, "ledger-operations"),
         settings.organisation,
-        SqlDeadLetters(build_store(settings).engine),
+        SqlDeadLetters(engine),
     )
     registered: dict[str, ProducerRecord] | None = None
 
@@ -124,10 +125,8 @@ def _dead_letter_desk() -> DeadLetterDesk:
         nonlocal registered
         if registered is None:
             from .adapters.sql_producers import SqlProducerStore
-            from .stores import build_store
 
-            store = SqlProducerStore(build_store(settings).engine)
-            registered = {p.producer_id: p for p in store.producers()}
+            registered = {p.producer_id: p for p in SqlProducerStore(engine).producers()}
         return registered.get(producer_id)
 
     return DeadLetterDesk(

@@ -73,11 +73,13 @@ def _export_ldv(settings: Settings, output: Path, database_url: str | None, chai
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
     store = build_store(settings, run_migrations=False)
-    keks = (settings.keys()[1], *settings.previous_keks())
     n = 0
     with output.open("wb") as fh:
         for record in ldv_records(
-            ldv_entries(store, chain, keks=keks), settings.public_url, settings.ldv_key(), __version__
+            ldv_entries(store, chain, keks=settings.keks()),
+            settings.public_url,
+            settings.ldv_key(),
+            __version__,
         ):
             fh.write(orjson.dumps(record) + b"\n")
             n += 1

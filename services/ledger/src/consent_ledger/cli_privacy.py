@@ -180,10 +180,8 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy]) -> None:
     ) -> None:
         """After restoring a backup: destroy again every key the journal says was destroyed."""
         from .app.retention import ErasureJournal
-        from .cli import command_settings
 
-        p = privacy()
-        count = p.retention.replay(ErasureJournal(journal or command_settings().erasure_journal_path()))
+        count = privacy().retention.replay(ErasureJournal(journal) if journal else None)
         out.print(f"replayed: {count} keys destroyed again")
 
     @app.command("violations")

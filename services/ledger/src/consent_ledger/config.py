@@ -140,6 +140,10 @@ class Settings(BaseSettings):
             raise ConfigError(str(exc)) from None
         return pkey, kek
 
+    def keks(self) -> tuple[bytes, ...]:
+        """The key-encryption key, then the previous ones of a rotation: what opens a data key."""
+        return (self.keys()[1], *self.previous_keks())
+
     def previous_keks(self) -> tuple[bytes, ...]:
         """The previous key-encryption keys of a rotation (LEDGER_PREVIOUS_ENCRYPTION_KEYS)."""
         if not self.previous_encryption_keys:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from ledger_contracts.chore_log import ChoreLog
 from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.streams import ACCEPTED_CONSENT_STREAM, EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
@@ -143,7 +144,7 @@ def start_api(
                 settings.ldv_key(),
                 settings.public_url,
                 VERSION,
-                (ledger.kek, *settings.previous_keks()),
+                settings.keks(),
             ),
         )
     )
@@ -151,7 +152,10 @@ def start_api(
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
     ledger.metrics.own_api_gauges()
     ledger.metrics.subject_requests_overdue.set_function(
-        _last_known(lambda: privacy.rights_reads.overdue_count(dutch_date(datetime.now(UTC))))
+        _last_known(
+            lambda: privacy.rights_reads.overdue_count(dutch_date(datetime.now(UTC))),
+            "counting the overdue subject requests",
+        )
     )
     if settings.dev_mode:
         for line in publish_register_files(privacy, settings.register_dir or Path("register")):
@@ -189,14 +193,19 @@ def broker_loss_file(settings: Settings) -> Path:
     return settings.home / "broker-lost.json"
 
 
-def _last_known(count: Callable[[], int]) -> Callable[[], float]:
+def _last_known(count: Callable[[], int], what: str) -> Callable[[], float]:
     """A gauge's value read at each scrape; while the database does not answer, the last value read
-    (a scrape must answer through an outage: issue 29 item 5)."""
+    (a scrape must answer through an outage: issue 29 item 5), the failure logged as a chore's."""
     last = [0.0]
+    failures = ChoreLog(log, what)
 
     def value() -> float:
-        with contextlib.suppress(Exception):
+        try:
             last[0] = float(count())
+        except Exception as exc:  # noqa: BLE001 - logged by ChoreLog; the scrape answers all the same
+            failures.failed(exc)
+        else:
+            failures.succeeded()
         return last[0]
 
     return value

@@ -193,17 +193,13 @@ async def background(deps: NotifierDeps, relay: Any, every: float = 5.0, deliver
     deliver the outbox (each `deliver_every`), until cancelled. How the notifier waits when idle:
     two queries a second for the outbox, one each five seconds for callbacks, Redis reads that
     block; about 1% of a core."""
+
+    async def expire() -> None:
+        for closed in await asyncio.to_thread(deps.desk.expire_due):
+            deps.metrics.count_decision(closed, True)
+
     relay_task = asyncio.create_task(relay.run(deliver_every))
     try:
-        failures = ChoreLog(log, "expiring callback tasks")
-        while True:
-            try:
-                for closed in await asyncio.to_thread(deps.desk.expire_due):
-                    deps.metrics.count_decision(closed, True)
-            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
-                failures.failed(exc)
-            else:
-                failures.succeeded()
-            await asyncio.sleep(every)
+        await ChoreLog(log, "expiring callback tasks").repeat(expire, every)
     finally:
         relay_task.cancel()

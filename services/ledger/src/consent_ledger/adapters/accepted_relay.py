@@ -49,13 +49,8 @@ class AcceptedRelay:
         return len(rows)
 
     async def run(self, every: float = 0.2) -> None:
-        failures = ChoreLog(log, "publishing accepted facts (they wait in the table)")
-        while True:
-            try:
-                while await self.relay_once() == self.page:
-                    pass
-            except Exception as exc:  # noqa: BLE001 - the facts wait in the table until it works
-                failures.failed(exc)
-            else:
-                failures.succeeded()
-            await asyncio.sleep(every)
+        async def drain() -> None:
+            while await self.relay_once() == self.page:
+                pass
+
+        await ChoreLog(log, "publishing accepted facts (they wait in the table)").repeat(drain, every)

@@ -44,12 +44,4 @@ class CheckpointScheduler:
         return signed
 
     async def run(self, every: float = 1.0) -> None:
-        failures = ChoreLog(log, "the checkpoint scheduler")
-        while True:
-            try:
-                await asyncio.to_thread(self.tick)
-            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
-                failures.failed(exc)
-            else:
-                failures.succeeded()
-            await asyncio.sleep(every)
+        await ChoreLog(log, "the checkpoint scheduler").repeat(lambda: asyncio.to_thread(self.tick), every)

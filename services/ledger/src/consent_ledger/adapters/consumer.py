@@ -279,8 +279,7 @@ class LedgerConsumer:
                 pipe.xadd(DEAD_LETTER_STREAM, fields)
             ids = await pipe.execute()
         if self._kept is not None:  # durable before the entries are acknowledged (issue 29 item 7)
-            kept = self._kept
-            await asyncio.to_thread(kept.put, [(text_of(i), f) for i, f in zip(ids, made, strict=True)])
+            await asyncio.to_thread(self._kept.put, [(text_of(i), f) for i, f in zip(ids, made, strict=True)])
         for dl in result.dead_letters:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()
             log.warning("refused %s/%s: %s", dl.source.stream, dl.source.entry_id, dl.refusal.reason)

@@ -45,8 +45,9 @@ class RedisDeadLetterBox:
         self._kept = kept
 
     def list(self, limit: int, reason: str | None = None) -> list[tuple[str, dict[str, str]]]:
-        if self._kept is None:
-            rows = [(text_of(i), _text(f)) for i, f in self._redis.xrange(DEAD_LETTER_STREAM) or []]
+        if self._kept is None:  # the stream alone (a desk without the database: tests, tools)
+            found = self._redis.xrange(DEAD_LETTER_STREAM, count=None if reason else limit) or []
+            rows = [(text_of(i), _text(f)) for i, f in found]
             return [(i, f) for i, f in rows if reason is None or f.get("reason") == reason][:limit]
         self._take_from_stream()
         return self._kept.list(limit, reason)

@@ -55,12 +55,4 @@ class ExpiryScheduler:
         return sent
 
     async def run(self, every: float = 1.0) -> None:
-        failures = ChoreLog(log, "the expiry scheduler")
-        while True:
-            try:
-                await self.tick()
-            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
-                failures.failed(exc)
-            else:
-                failures.succeeded()
-            await asyncio.sleep(every)
+        await ChoreLog(log, "the expiry scheduler").repeat(self.tick, every)

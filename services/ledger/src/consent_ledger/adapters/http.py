@@ -32,7 +32,7 @@ from .http_access import (
 )
 from .http_consent import consent_router
 from .http_events import EventsApiDeps, events_router
-from .http_health import dependency_checks, store_and_broker
+from .http_health import dependency_checks, readiness, store_and_broker
 from .http_ldv import LdvApiDeps, ldv_router
 from .http_proofs import proofs_router
 from .http_registers import RegisterApiDeps, registers_router
@@ -136,10 +136,10 @@ def create_app(deps: HttpDeps) -> FastAPI:
     @app.get("/ready", responses={503: {"description": "database or broker does not answer"}})
     async def ready(d: Deps, response: Response) -> dict[str, Any]:
         """Readiness, as every process answers it: 503 while the database or the broker does not."""
-        checks = await dependency_checks(store_and_broker(d.store.ping, d.redis))
-        fine = all(v == "ok" for v in checks.values())
-        response.status_code = 200 if fine else 503
-        return {"status": "ready" if fine else "unavailable", **checks}
+        response.status_code, body = readiness(
+            await dependency_checks(store_and_broker(d.store.ping, d.redis))
+        )
+        return body
 
     @app.get(
         "/metrics",

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-__all__ = ["Check", "dependency_checks", "store_and_broker"]
+__all__ = ["Check", "dependency_checks", "readiness", "store_and_broker"]
 
 Check = Callable[[], Awaitable[Any]]
 TIMEOUT = 5.0
@@ -30,3 +30,9 @@ def store_and_broker(ping_database: Callable[[], Any], redis: Any) -> dict[str, 
     """The two dependencies of every ledger process: the database (pinged off the event loop) and
     Redis."""
     return {"database": lambda: asyncio.to_thread(ping_database), "broker": redis.ping}
+
+
+def readiness(found: Mapping[str, str]) -> tuple[int, dict[str, str]]:
+    """(status code, body) of /ready: 200 when every dependency answers, else 503 naming which."""
+    fine = all(v == "ok" for v in found.values())
+    return (200 if fine else 503), {"status": "ready" if fine else "unavailable", **found}

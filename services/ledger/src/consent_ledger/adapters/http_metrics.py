@@ -15,7 +15,7 @@ from ledger_contracts.problems import PROBLEM_MEDIA_TYPE, ApiRefusal, problem_bo
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from ..app.clients import ApiClients, ClientRefused, ClientsUnavailable, Scope
-from .http_health import Check, dependency_checks
+from .http_health import Check, dependency_checks, readiness
 
 __all__ = ["metrics_app"]
 
@@ -30,11 +30,8 @@ def metrics_app(clients: ApiClients, registry: CollectorRegistry, checks: Mappin
 
     @app.get("/ready")
     async def ready() -> Response:
-        found = await dependency_checks(checks)
-        fine = all(v == "ok" for v in found.values())
-        return JSONResponse(
-            {"status": "ready" if fine else "unavailable", **found}, status_code=200 if fine else 503
-        )
+        status, body = readiness(await dependency_checks(checks))
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(ApiRefusal)
     async def _refusal(request: Request, exc: ApiRefusal) -> Response:

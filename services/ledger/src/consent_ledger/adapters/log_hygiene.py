@@ -141,10 +141,10 @@ QUIET_PATHS = frozenset({"/metrics", "/health", "/ready"})
 
 class AccessLog:
     """ASGI middleware: one line per request: method, route template, status, milliseconds. A
-    successful scrape or health check is not logged (QUIET_PATHS) unless `quiet` is empty."""
+    successful scrape or health check is not logged (QUIET_PATHS)."""
 
-    def __init__(self, app: Any, quiet: frozenset[str] = QUIET_PATHS) -> None:
-        self.app, self.quiet = app, quiet
+    def __init__(self, app: Any) -> None:
+        self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -153,7 +153,6 @@ class AccessLog:
         started, status = time.perf_counter(), 0
         given = dict(scope.get("headers") or ()).get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
 
         async def sending(message: dict[str, Any]) -> None:
             nonlocal status
@@ -165,7 +164,7 @@ class AccessLog:
             await self.app(scope, receive, sending)
         finally:
             ms = (time.perf_counter() - started) * 1000
-            if not (status < 400 and scope.get("path") in self.quiet):
+            if not (status < 400 and scope.get("path") in QUIET_PATHS):
                 route = route_template(scope)
                 fields = {
                     "request_id": request_id,

@@ -64,7 +64,9 @@ def _traced(body: dict[str, Any]) -> bool:
 
 
 def _data_keys(store: SqlLedgerStore, keks: Sequence[bytes], key_ids: list[str | None]) -> dict[str, bytes]:
-    """The data keys of `key_ids` that still exist, unwrapped; a destroyed key is simply absent."""
+    """The data keys of `key_ids` that still exist, unwrapped. A destroyed key is absent, and so is
+    one that no configured key-encryption key opens: its record then carries the event's own trace,
+    as an erased one does (the access report, which must open everything, refuses instead)."""
     wanted = sorted({k for k in key_ids if k})
     if not keks or not wanted:
         return {}
@@ -73,6 +75,6 @@ def _data_keys(store: SqlLedgerStore, keks: Sequence[bytes], key_ids: list[str |
     for key_id, w in wrapped.items():
         try:
             out[key_id] = unwrap_key(keks[0], w, key_id, keks[1:])
-        except InvalidTag:
+        except InvalidTag:  # wrapped by a key-encryption key this process is not given
             continue
     return out

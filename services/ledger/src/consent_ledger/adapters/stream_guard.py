@@ -20,8 +20,7 @@ import contextlib
 import json
 import logging
 import os
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,15 +50,14 @@ class StreamGuard:
         metrics: LedgerMetrics,
         required: Mapping[str, tuple[str, ...]],
         interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
         remember: Path | None = None,
     ) -> None:
         """`required`: stream -> the consumer groups that read it. `broker`: the one whose stopped
         subscribers are started again; None in a process that reads nothing (`serve`). `remember`:
         the file a loss is written to and read from (LEDGER_HOME/broker-lost.json)."""
         self.redis, self.broker, self.metrics, self.required = redis, broker, metrics, dict(required)
-        self.interval, self.clock, self.remember = interval, clock, remember
-        self._lost: tuple[float, datetime, int] | None = None  # (monotonic, wall time, groups)
+        self.interval, self.remember = interval, remember
+        self._lost: tuple[datetime, int] | None = None  # (when, groups recreated), in this process
         for stream, groups in self.required.items():  # from 0: a first loss raises the alert
             for group in groups:
                 metrics.groups_recreated.labels(stream=stream, group=group)
@@ -82,8 +80,8 @@ class StreamGuard:
                     await ensure_groups(self.redis, group, (stream,))
                     recreated.append((stream, group))
         if recreated:
-            self._lost = (self.clock(), datetime.now(UTC), len(recreated))
-            self._write_loss(self._lost[1], len(recreated))
+            self._lost = (datetime.now(UTC), len(recreated))
+            self._write_loss(*self._lost)
             for stream, group in recreated:
                 self.metrics.groups_recreated.labels(stream=stream, group=group).inc()
             log.error(
@@ -119,13 +117,13 @@ class StreamGuard:
 
     def degraded(self) -> str | None:
         """Why the broker is degraded, for /health; None when it is not (any more)."""
-        found = self._read_loss()
-        if self._lost is not None and self.clock() - self._lost[0] <= DEGRADED_FOR:
-            found = max(found or self._lost[1:], self._lost[1:])
-        if found is None:
+        recent = [loss for loss in (self._lost, self._read_loss()) if loss and _within_the_hour(loss[0])]
+        if not recent:
             return None
-        at = found[0].strftime("%Y-%m-%dT%H:%M:%SZ")
-        return f"degraded: Redis lost its data at {at} ({found[1]} consumer groups recreated)"
+        at, groups = max(recent)
+        return (
+            f"degraded: Redis lost its data at {at:%Y-%m-%dT%H:%M:%SZ} ({groups} consumer groups recreated)"
+        )
 
     def _write_loss(self, at: datetime, groups: int) -> None:
         if self.remember is None:
@@ -139,14 +137,12 @@ class StreamGuard:
             log.warning("the broker's loss not written to %s: %s", self.remember, type(exc).__name__)
 
     def _read_loss(self) -> tuple[datetime, int] | None:
-        """The loss a guard of this host wrote, when within the hour."""
+        """The last loss a guard of this host wrote."""
         if self.remember is None:
             return None
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # none written, or unreadable
             told = json.loads(self.remember.read_text())
-            at = datetime.fromisoformat(told["at"])
-            if (datetime.now(UTC) - at).total_seconds() <= DEGRADED_FOR:
-                return at, int(told["groups"])
+            return datetime.fromisoformat(told["at"]), int(told["groups"])
         return None
 
     async def run(self) -> None:
@@ -163,3 +159,7 @@ class StreamGuard:
                 failures.succeeded()
             passes += 1
             await asyncio.sleep(self.interval)
+
+
+def _within_the_hour(at: datetime) -> bool:
+    return (datetime.now(UTC) - at).total_seconds() <= DEGRADED_FOR

@@ -4,7 +4,6 @@ unacknowledged entry. Reports each stream's length as `ledger_stream_length`."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -83,12 +82,4 @@ class StreamTrimmer:
         self._rewritten_at, self._unwritten_trim = self.clock(), False
 
     async def run(self, every: float = 5.0) -> None:
-        failures = ChoreLog(log, "trimming the input streams")
-        while True:
-            try:
-                await self.trim_once()
-            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
-                failures.failed(exc)
-            else:
-                failures.succeeded()
-            await asyncio.sleep(every)
+        await ChoreLog(log, "trimming the input streams").repeat(self.trim_once, every)

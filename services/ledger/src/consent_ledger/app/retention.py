@@ -174,10 +174,14 @@ class RetentionService:
             self._store.purge_destroyed_keys()
         return report
 
-    def replay(self, journal: ErasureJournal) -> int:
+    def replay(self, journal: ErasureJournal | None = None) -> int:
         """After a restore from a backup made before some erasures: destroy those keys again (the
-        journal names them by handle) and append an erasure entry for each. Keys already gone are
-        passed over, so replaying twice does nothing more."""
+        journal names them by handle; by default the journal this service writes) and append an
+        erasure entry for each. Keys already gone are passed over, so replaying twice does nothing
+        more."""
+        journal = journal or self._journal
+        if journal is None:
+            raise ValueError("no erasure journal to replay: give one")
         lines = journal.read()
         scopes: dict[str, list[Scope]] = defaultdict(list)
         for scope in self._store.scopes():

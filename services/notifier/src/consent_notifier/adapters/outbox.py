@@ -115,12 +115,4 @@ class OutboxRelay:
             raise ValueError(f"unknown outbox target {msg.target!r}")
 
     async def run(self, poll_seconds: float = 0.5) -> None:
-        failures = ChoreLog(log, "an outbox pass")
-        while True:
-            try:
-                await self.deliver_due()
-            except Exception as exc:  # noqa: BLE001 - logged by ChoreLog, tried again
-                failures.failed(exc)
-            else:
-                failures.succeeded()
-            await asyncio.sleep(poll_seconds)
+        await ChoreLog(log, "an outbox pass").repeat(self.deliver_due, poll_seconds)
