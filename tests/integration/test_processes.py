@@ -28,6 +28,7 @@ from tests.conftest import REDIS_URL, wait_until
 from tests.factories import VALID_BSN, disclosure, signed
 from tests.integration.harness import register_test_producers, settings_for
 from tests.integration.test_cli import CLI, free_port
+from tests.integration.test_redis_users import documented_users
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -65,10 +66,16 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
     from consent_ledger.adapters.sql_producers import SqlProducerStore
 
     register_test_producers(SqlProducerStore(store.engine))
+    # the notifier under its own Redis user, as docs/operations.md gives it (NOTIFIER_REDIS_URL)
+    notifier_user = f"notifier-{uuid.uuid4().hex[:8]}"
+    redis_client.execute_command("ACL", "SETUSER", notifier_user, *documented_users()["notifier"])
+    notifier_env = dict(
+        env, NOTIFIER_REDIS_URL=REDIS_URL.replace("redis://", f"redis://{notifier_user}:pw-notifier@")
+    )
     procs = [
         _start(["consume", "--metrics-port", str(consume_port)], env, tmp_path / "consume.log"),
         _start(["serve", "--port", str(api_port)], env, tmp_path / "serve.log"),
-        _start(["notifier", "--port", str(notifier_port)], env, tmp_path / "notifier.log"),
+        _start(["notifier", "--port", str(notifier_port)], notifier_env, tmp_path / "notifier.log"),
     ]
     try:
         api, desk = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{notifier_port}"
@@ -147,6 +154,7 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
             p.terminate()
         for p in procs:
             p.wait(30)
+        redis_client.execute_command("ACL", "DELUSER", notifier_user)
     for name in ("consume", "serve", "notifier"):
         log = (tmp_path / f"{name}.log").read_text()
         assert "Traceback" not in log, f"{name}: {log[-2000:]}"
