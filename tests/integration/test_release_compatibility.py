@@ -6,83 +6,14 @@ repository's history and run in a process of their own, beside this release's.""
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
-import tarfile
-from io import BytesIO
-from pathlib import Path
 
 from consent_platform.demo import demo_events
 from ledger_contracts import encode_event, parse_event
 from ledger_contracts.signing import ProducerSigner
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.previous_release import previous
+
 SIGNER = ProducerSigner.generate()
-
-# In the previous release's process: read bodies (JSON lines) on stdin and parse each with its
-# contracts, or make its own demo scenario and print the bodies it would publish.
-_PREVIOUS = """
-import json, sys
-import ledger_contracts
-from ledger_contracts import EventRefused, encode_event, parse_event
-assert ledger_contracts.__file__.startswith(sys.argv[1]), ledger_contracts.__file__
-if sys.argv[2] == "parse":
-    for line in sys.stdin:
-        try:
-            parse_event(json.loads(line).encode())
-            print("taken")
-        except EventRefused as exc:
-            print(f"refused {exc.reason}: {str(exc)[:300]}")
-else:
-    sys.path.insert(0, sys.argv[3])
-    from demo import demo_events
-    for event in demo_events(subjects=8, seed=29):
-        for cloud in (None, "oin:00000001234567890000"):
-            _, fields = encode_event(event, organisation=cloud)
-            print(json.dumps(fields["event"].decode()))
-"""
-
-
-def previous_release() -> str:
-    found = re.search(r"^## (\S+) \(commit ([0-9a-f]{7,40})\)", (ROOT / "CHANGELOG.md").read_text(), re.M)
-    assert found, "CHANGELOG.md names the previous release's commit"
-    return found.group(2)
-
-
-def _tree(commit: str, where: Path) -> tuple[Path, Path]:
-    """The previous release's contracts and demo module, from git: (contracts/src, demo's folder)."""
-    archive = subprocess.run(
-        [
-            "git",
-            "-C",
-            str(ROOT),
-            "archive",
-            commit,
-            "contracts/src",
-            "services/platform/src/consent_platform/demo.py",
-        ],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(where, filter="data")
-    return where / "contracts/src", where / "services/platform/src/consent_platform"
-
-
-def _previous(where: Path, *args: str, stdin: str = "") -> list[str]:
-    contracts, demo = _tree(previous_release(), where)
-    done = subprocess.run(
-        [sys.executable, "-c", _PREVIOUS, str(contracts), *args, str(demo)],
-        input=stdin,
-        env={"PYTHONPATH": str(contracts), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout.splitlines()
 
 
 def _has_null(value: object) -> bool:
@@ -103,14 +34,14 @@ def test_the_previous_release_takes_what_this_one_publishes(tmp_path):
     # added since takes the event (a null of an unknown field is refused as an extra field)
     nulls = [b for b in bodies if _has_null(json.loads(b))]
     assert nulls == [], nulls[:1]
-    verdicts = _previous(tmp_path, "parse", stdin="".join(json.dumps(b) + "\n" for b in bodies))
+    verdicts = previous(tmp_path, "parse", stdin="".join(json.dumps(b) + "\n" for b in bodies))
     assert len(verdicts) == len(bodies) > 100
     refused = [v for v in verdicts if v != "taken"]
     assert refused == [], refused[:5]
 
 
 def test_this_release_takes_what_the_previous_one_publishes(tmp_path):
-    bodies = [json.loads(line) for line in _previous(tmp_path, "publish")]
+    bodies = [json.loads(line)["event"] for line in previous(tmp_path, "publish")]
     assert len(bodies) > 100
     for body in bodies:
         parse_event(body.encode())  # raises EventRefused, naming the reason, when it would be refused
