@@ -37,7 +37,7 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consent_ledger.adapters.http import HttpDeps, create_app  # noqa: E402
+from consent_ledger.adapters.http.app import HttpDeps, create_app  # noqa: E402
 from consent_ledger.app.consent_query import ConsentQuery  # noqa: E402
 from consent_ledger.app.ingest import RawEntry  # noqa: E402
 from consent_ledger.bootstrap import build_ledger  # noqa: E402

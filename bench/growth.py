@@ -38,7 +38,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consent_ledger.adapters.collector import tune_collector  # noqa: E402
-from consent_ledger.adapters.sql_tree import SqlTreeStore  # noqa: E402
+from consent_ledger.adapters.sql.tree import SqlTreeStore  # noqa: E402
 from consent_ledger.app.checkpoints import Checkpoints  # noqa: E402
 from consent_ledger.app.ingest import RawEntry  # noqa: E402
 from consent_ledger.app.producers import ProducerRecord  # noqa: E402

@@ -41,8 +41,8 @@ import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from consent_ledger.adapters.broker.groups import ensure_groups  # noqa: E402
 from consent_ledger.adapters.collector import tune_collector  # noqa: E402
-from consent_ledger.adapters.stream_groups import ensure_groups  # noqa: E402
 from consent_ledger.app.producers import ProducerRecord  # noqa: E402
 from consent_ledger.bootstrap import build_ledger  # noqa: E402
 from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402

@@ -27,9 +27,9 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consent_ledger.adapters.sql_engine import make_engine, make_read_engine, migrate  # noqa: E402
-from consent_ledger.adapters.sql_store import SqlLedgerStore  # noqa: E402
-from consent_ledger.adapters.sql_tree import SqlTreeStore  # noqa: E402
+from consent_ledger.adapters.sql.engine import make_engine, make_read_engine, migrate  # noqa: E402
+from consent_ledger.adapters.sql.store import SqlLedgerStore  # noqa: E402
+from consent_ledger.adapters.sql.tree import SqlTreeStore  # noqa: E402
 from consent_ledger.app.checkpoints import Checkpoints, StoredCheckpoint  # noqa: E402
 from consent_ledger.core.merkle import (  # noqa: E402
     Frontier,

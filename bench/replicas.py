@@ -58,8 +58,8 @@ def bodies(n: int) -> list[bytes]:
 
 def replica(db_url: str, batch: int, name: str, ready, go, stop) -> None:  # type: ignore[no-untyped-def]
     """One `consume` process: the consumer as bench/ingest.py runs it, started on `go`."""
+    from consent_ledger.adapters.broker.groups import ensure_groups
     from consent_ledger.adapters.collector import tune_collector
-    from consent_ledger.adapters.stream_groups import ensure_groups
 
     from bench.ingest import bench_ledger
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consent_ledger.adapters.sql_engine import make_engine, migrate  # noqa: E402
+from consent_ledger.adapters.sql.engine import make_engine, migrate  # noqa: E402
 from consent_ledger.core.audit import RECEIPT_FORMAT  # noqa: E402
 from consent_ledger.core.merkle import leaf_of  # noqa: E402
 from consent_ledger.core.notes import Checkpoint, NoteSigner, SignedNote  # noqa: E402

@@ -37,7 +37,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consent_ledger.adapters.sql_engine import make_engine, migrate  # noqa: E402
+from consent_ledger.adapters.sql.engine import make_engine, migrate  # noqa: E402
 from consent_ledger.app.export import write_export  # noqa: E402
 from consent_ledger.app.parallel_verify import usable_cores  # noqa: E402
 from consent_ledger.cli import app  # noqa: E402

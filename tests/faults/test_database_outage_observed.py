@@ -12,8 +12,8 @@ import time
 from datetime import UTC, datetime
 
 import httpx
-from consent_ledger.adapters.sql_clients import SqlClientStore
-from consent_ledger.adapters.sql_producers import SqlProducerStore
+from consent_ledger.adapters.sql.clients import SqlClientStore
+from consent_ledger.adapters.sql.producers import SqlProducerStore
 from consent_ledger.app.clients import ApiClients
 from consent_ledger.bootstrap import build_store
 from consent_ledger.core.notes import NoteSigner

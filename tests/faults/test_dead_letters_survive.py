@@ -14,8 +14,8 @@ import sys
 from datetime import UTC, datetime
 
 import redis
-from consent_ledger.adapters.sql_dead_letters import SqlDeadLetters
-from consent_ledger.adapters.stream_guard import StreamGuard
+from consent_ledger.adapters.broker.guard import StreamGuard
+from consent_ledger.adapters.sql.dead_letters import SqlDeadLetters
 from consent_ledger.app.producers import ProducerRecord
 from ledger_contracts.signing import ProducerSigner
 from ledger_contracts.streams import DEAD_LETTER_STREAM, DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP

@@ -10,7 +10,7 @@ import json
 import time
 
 import redis
-from consent_ledger.adapters.stream_guard import StreamGuard
+from consent_ledger.adapters.broker.guard import StreamGuard
 from ledger_contracts.streams import DEAD_LETTER_STREAM, DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 
 from tests.factories import publish_disclosures

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from consent_ledger.adapters.db_errors import is_outage
+from consent_ledger.adapters.sql.errors import is_outage
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.ingest import IngestService, RawEntry
 from consent_ledger.bootstrap import build_store

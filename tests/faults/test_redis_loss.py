@@ -11,9 +11,9 @@ import logging
 
 import httpx
 import redis.asyncio as aioredis
-from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.broker.guard import StreamGuard
+from consent_ledger.adapters.http.app import HttpDeps, create_app
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.stream_guard import StreamGuard
 from consent_ledger.app.consent_query import ConsentQuery
 from ledger_contracts.streams import DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 

@@ -9,7 +9,7 @@ import json
 import threading
 from collections import Counter
 
-from consent_ledger.adapters.db_errors import is_outage
+from consent_ledger.adapters.sql.errors import is_outage
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.ingest import IngestService, RawEntry
 from consent_ledger.bootstrap import build_store
@@ -98,8 +98,8 @@ def test_two_replicas_starting_one_chain_at_once_count_it_as_contention(postgres
     other's entry 0 in its COPY. That refusal comes from the driver itself, unwrapped by SQLAlchemy,
     and must count as contention, retried at once, not as a failure that leaves the batch pending
     until the reclaimer's turn (bench/replicas.py met it: 30 s lost at the start of two replicas)."""
-    from consent_ledger.adapters.db_errors import is_contention
-    from consent_ledger.adapters.sql_transaction import SqlTransaction
+    from consent_ledger.adapters.sql.errors import is_contention
+    from consent_ledger.adapters.sql.transaction import SqlTransaction
     from consent_ledger.core.entries import ChainHead
 
     settings = settings_for(postgres_url, tmp_path)

@@ -14,7 +14,7 @@ from tests.conftest import wait_until
 SCRIPT = textwrap.dedent(
     """
     import asyncio, os, sys
-    from consent_ledger.adapters.screening_pool import ScreeningPool
+    from consent_ledger.adapters.broker.screening_pool import ScreeningPool
     from consent_ledger.core.pseudonyms import Pseudonymizer
 
     async def main():

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from consent_ledger.adapters.stream_groups import ensure_groups
+from consent_ledger.adapters.broker.groups import ensure_groups
 from consent_ledger.app.internal_producers import register_internal_producers
 from consent_ledger.app.producers import ProducerRecord, ProducerStore
 from consent_ledger.bootstrap import Ledger, build_ledger

@@ -11,8 +11,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from consent_ledger.adapters.sql_retention import SqlRetentionStore
-from consent_ledger.adapters.sql_rights import SqlRightsStore
+from consent_ledger.adapters.sql.retention import SqlRetentionStore
+from consent_ledger.adapters.sql.rights import SqlRightsStore
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.records import prepare_event
 from consent_ledger.app.registers import load_register, publish_register

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import psycopg
 import pytest
-from consent_ledger.adapters.expiry_scheduler import ExpiryScheduler
-from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.chores.expiry import ExpiryScheduler
+from consent_ledger.adapters.http.app import HttpDeps, create_app
 from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.internal_producers import internal_signer
 from ledger_contracts.streams import CONSENT_STREAM

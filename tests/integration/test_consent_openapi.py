@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 import redis.asyncio as aioredis
 import schemathesis
-from consent_ledger.adapters.http import HttpDeps, create_app
-from consent_ledger.adapters.http_registers import RegisterApiDeps
-from consent_ledger.adapters.http_rights import RightsApiDeps
-from consent_ledger.adapters.sql_tree import SqlTreeStore
+from consent_ledger.adapters.http.app import HttpDeps, create_app
+from consent_ledger.adapters.http.registers import RegisterApiDeps
+from consent_ledger.adapters.http.rights import RightsApiDeps
+from consent_ledger.adapters.sql.tree import SqlTreeStore
 from consent_ledger.app.access_report import AccessReports
 from consent_ledger.app.checkpoints import Checkpoints
 from consent_ledger.app.consent_query import ConsentQuery

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from consent_ledger.adapters.sql_engine import migrate
+from consent_ledger.adapters.sql.engine import migrate
 from consent_ledger.app.screening import RawEntry
 from sqlalchemy import text
 
@@ -53,7 +53,8 @@ def test_the_migration_names_the_consent_types_the_contracts_name():
 
     source = (
         Path(__file__).resolve().parents[2]
-        / "services/ledger/src/consent_ledger/adapters/migrations/versions/0008_controller_scoped_consent.py"
+        / "services/ledger/src/consent_ledger/adapters/sql/migrations/versions"
+        / "0008_controller_scoped_consent.py"
     ).read_text()
     namespace: dict = {}
     exec(compile(source.split("\n\ndef _fixed_utc")[0], "0008", "exec"), namespace)  # noqa: S102

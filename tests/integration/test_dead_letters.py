@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from consent_ledger.adapters.dead_letter_box import RedisDeadLetterBox
+from consent_ledger.adapters.broker.dead_letter_box import RedisDeadLetterBox
 from consent_ledger.app.dead_letters import DeadLetterDesk, DeadLetterError
 from ledger_contracts.streams import DEAD_LETTER_STREAM, DISCLOSURE_STREAM
 

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from consent_ledger.adapters.sql_engine import migrate
+from consent_ledger.adapters.sql.engine import migrate
 from consent_ledger.app.consent_query import ConsentQuery
 from ledger_contracts.vocabulary import SubjectRight
 from sqlalchemy import text

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from consent_notifier.adapters.http import create_notifier_app
+from consent_notifier.adapters.app import create_notifier_app
 from consent_notifier.app.actors import Actor
 from consent_notifier.app.desk import OverrideInput, RequestInput
 from consent_notifier.bootstrap import build_notifier

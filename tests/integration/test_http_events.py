@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
-from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.http.app import HttpDeps, create_app
 from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.producers import ProducerRecord
 from ledger_contracts.cloudevents import CE_SIGNATURE_ATTRIBUTE, to_cloudevent

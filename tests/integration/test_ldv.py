@@ -16,13 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from consent_ledger.adapters.http import HttpDeps, create_app
-from consent_ledger.adapters.http_ldv import LdvApiDeps
-from consent_ledger.adapters.http_registers import RegisterApiDeps
+from consent_ledger.adapters.http.app import HttpDeps, create_app
+from consent_ledger.adapters.http.ldv import LdvApiDeps
+from consent_ledger.adapters.http.registers import RegisterApiDeps
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.sql_clients import SqlClientStore
-from consent_ledger.adapters.sql_retention import SqlRetentionStore
-from consent_ledger.adapters.sql_tables import ENTRY
+from consent_ledger.adapters.sql.clients import SqlClientStore
+from consent_ledger.adapters.sql.retention import SqlRetentionStore
+from consent_ledger.adapters.sql.tables import ENTRY
 from consent_ledger.app.clients import ApiClients
 from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.ldv import SUBJECT_ID_TYPE, open_subject_id

@@ -6,8 +6,8 @@ from __future__ import annotations
 import stat
 
 import pytest
-from consent_ledger.adapters import sql_engine as ledger_engine
-from consent_notifier.adapters import sql_engine as notifier_engine
+from consent_ledger.adapters.sql import engine as ledger_engine
+from consent_notifier.adapters.sql import engine as notifier_engine
 from sqlalchemy import text
 
 

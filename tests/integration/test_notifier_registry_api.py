@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from consent_notifier.adapters.http import create_notifier_app
+from consent_notifier.adapters.app import create_notifier_app
 from consent_notifier.app.actors import Actor
 from consent_notifier.app.desk import RequestInput
 from consent_notifier.core.roles import Role

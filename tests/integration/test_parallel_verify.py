@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from consent_ledger.adapters import sql_parts
-from consent_ledger.adapters.sql_engine import make_engine, migrate
-from consent_ledger.adapters.sql_store import SqlLedgerStore
+from consent_ledger.adapters.sql import parts as sql_parts
+from consent_ledger.adapters.sql.engine import make_engine, migrate
+from consent_ledger.adapters.sql.store import SqlLedgerStore
 from consent_ledger.app import export as export_module
 from consent_ledger.app import parallel_verify
 from consent_ledger.app.export import ExportParts, one_chain_run, parse_entry, plan_parts, write_export

@@ -63,7 +63,7 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
     from consent_ledger.bootstrap import build_store
 
     store = build_store(settings)  # the schema, and the producers allowed to publish
-    from consent_ledger.adapters.sql_producers import SqlProducerStore
+    from consent_ledger.adapters.sql.producers import SqlProducerStore
 
     register_test_producers(SqlProducerStore(store.engine))
     # the notifier under its own Redis user, as docs/operations.md gives it (NOTIFIER_REDIS_URL)
@@ -131,7 +131,7 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
         assert "disclosure.recorded" in json.dumps(spec["components"]["schemas"]["Event"])
         assert "127.0.0.1" not in json.dumps(spec) and "consumerName" not in json.dumps(spec)
         # each process's metrics, for a client token of scope metrics:read only
-        from consent_ledger.adapters.sql_clients import SqlClientStore
+        from consent_ledger.adapters.sql.clients import SqlClientStore
         from consent_ledger.app.clients import ApiClients
 
         clients = ApiClients(SqlClientStore(store.engine))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from consent_ledger.adapters.http import HttpDeps, create_app
+from consent_ledger.adapters.http.app import HttpDeps, create_app
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.sql_clients import SqlClientStore
+from consent_ledger.adapters.sql.clients import SqlClientStore
 from consent_ledger.app.clients import ApiClients
 from consent_ledger.app.consent_query import ConsentQuery
 
@@ -28,7 +28,7 @@ def world(tmp_path: Path):
 
 
 async def test_a_tree_position_beyond_any_tree_is_refused_not_an_error(world):
-    from consent_ledger.adapters.sql_tree import SqlTreeStore
+    from consent_ledger.adapters.sql.tree import SqlTreeStore
     from consent_ledger.app.checkpoints import Checkpoints
 
     clients = ApiClients(SqlClientStore(world.store.engine))

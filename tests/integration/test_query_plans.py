@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from consent_ledger.adapters.sql_tables import INDEX_PATHS_ONLY
+from consent_ledger.adapters.sql.tables import INDEX_PATHS_ONLY
 from consent_ledger.app.ingest import RawEntry
 from sqlalchemy import event, text
 

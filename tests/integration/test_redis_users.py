@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import redis
 import redis.asyncio as aioredis
-from consent_ledger.adapters.embedded_redis import EmbeddedRedis
+from consent_ledger.adapters.broker.groups import drop_unread_groups, ensure_groups
+from consent_ledger.adapters.broker.guard import StreamGuard
+from consent_ledger.adapters.broker.trimmer import StreamTrimmer
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.stream_groups import drop_unread_groups, ensure_groups
-from consent_ledger.adapters.stream_guard import StreamGuard
-from consent_ledger.adapters.stream_trimmer import StreamTrimmer
+from consent_platform.embedded_redis import EmbeddedRedis
 from ledger_contracts.streams import (
     ACCEPTED_CONSENT_STREAM,
     CONSENT_STREAM,

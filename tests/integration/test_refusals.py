@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from consent_notifier.adapters.http import create_notifier_app
+from consent_notifier.adapters.app import create_notifier_app
 from consent_notifier.app.actors import Actor
 from consent_notifier.bootstrap import build_notifier
 from consent_notifier.config import NotifierSettings

@@ -50,7 +50,7 @@ def test_this_release_takes_what_the_previous_one_publishes(tmp_path):
 def test_a_database_a_newer_release_migrated_is_used_as_it_is(database_url, tmp_path, caplog):
     """This release, as the previous one during the next rolling upgrade: a database already at a
     revision it does not know is not refused (migrations only add)."""
-    from consent_ledger.adapters.sql_engine import make_engine, migrate
+    from consent_ledger.adapters.sql.engine import make_engine, migrate
     from sqlalchemy import text
 
     engine = make_engine(database_url)
@@ -68,7 +68,7 @@ def test_a_database_a_newer_release_migrated_is_used_as_it_is(database_url, tmp_
 
 
 def test_the_notifier_s_database_a_newer_release_migrated_is_used_as_it_is(database_url, caplog):
-    from consent_notifier.adapters.sql_engine import make_engine, migrate
+    from consent_notifier.adapters.sql.engine import make_engine, migrate
     from sqlalchemy import text
 
     engine = make_engine(database_url)

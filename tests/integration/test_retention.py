@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from consent_ledger.adapters.sql_retention import SqlRetentionStore
+from consent_ledger.adapters.sql.retention import SqlRetentionStore
 from consent_ledger.app.records import prepare_event
 from consent_ledger.app.retention_rules import add_duration
 from consent_ledger.bootstrap import build_checkpoints

@@ -19,11 +19,11 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 import uvicorn
-from consent_ledger.adapters.http import HttpDeps, create_app
-from consent_ledger.adapters.http_registers import RegisterApiDeps
-from consent_ledger.adapters.http_rights import RightsApiDeps
+from consent_ledger.adapters.http.app import HttpDeps, create_app
+from consent_ledger.adapters.http.registers import RegisterApiDeps
+from consent_ledger.adapters.http.rights import RightsApiDeps
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.sql_clients import SqlClientStore
+from consent_ledger.adapters.sql.clients import SqlClientStore
 from consent_ledger.app.access_report import AccessReports
 from consent_ledger.app.clients import ApiClients
 from consent_ledger.app.consent_query import ConsentQuery

@@ -115,7 +115,7 @@ def test_the_migration_counts_what_the_app_counts():
 
     source = (
         Path(__file__).resolve().parents[2]
-        / "services/ledger/src/consent_ledger/adapters/migrations/versions/0007_registered_subjects.py"
+        / "services/ledger/src/consent_ledger/adapters/sql/migrations/versions/0007_registered_subjects.py"
     ).read_text()
     namespace: dict = {}
     exec(compile(source.split("\n\ndef upgrade")[0], "0007", "exec"), namespace)  # noqa: S102

@@ -7,8 +7,8 @@ import asyncio
 
 import redis
 import redis.asyncio as aioredis
+from consent_ledger.adapters.broker.trimmer import StreamTrimmer
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.stream_trimmer import StreamTrimmer
 from ledger_contracts.streams import CONSENT_STREAM, DISCLOSURE_STREAM
 
 from tests.conftest import REDIS_URL, wait_until
@@ -90,7 +90,7 @@ async def test_a_group_that_must_read_and_has_not_holds_everything(redis_client)
 
 async def test_a_trimmed_entry_leaves_the_append_only_file_of_the_embedded_redis(tmp_path):
     """The embedded Redis of `up` keeps an append-only file: trimmed entries are rewritten out of it."""
-    from consent_ledger.adapters.embedded_redis import EmbeddedRedis
+    from consent_platform.embedded_redis import EmbeddedRedis
 
     embedded = EmbeddedRedis(tmp_path)
     url = embedded.start()
@@ -125,7 +125,7 @@ async def test_a_trimmed_entry_leaves_the_append_only_file_of_the_embedded_redis
 async def test_a_trim_on_a_system_gone_quiet_still_leaves_the_append_only_file(tmp_path):
     """Issue 28 item 18: a trim within `rewrite_every` of the last rewrite is rewritten out once the
     interval has passed, though nothing was trimmed since (before, it waited for another trim)."""
-    from consent_ledger.adapters.embedded_redis import EmbeddedRedis
+    from consent_platform.embedded_redis import EmbeddedRedis
 
     embedded = EmbeddedRedis(tmp_path)
     url = embedded.start()

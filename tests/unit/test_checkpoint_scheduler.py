@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from consent_ledger.adapters.checkpoint_scheduler import CheckpointScheduler
+from consent_ledger.adapters.chores.checkpoints import CheckpointScheduler
 from consent_ledger.adapters.metrics import LedgerMetrics
 from consent_ledger.app.checkpoints import CheckpointRefused
 

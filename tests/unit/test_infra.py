@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from consent_ledger.adapters.broker.guard import StreamGuard
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.stream_guard import StreamGuard
 from consent_ledger.app.checkpoints import SIGNING_REFUSALS
 from consent_notifier.adapters.metrics import NotifierMetrics
 from ledger_contracts import Refusal

@@ -67,14 +67,14 @@ def test_an_auditor_command_loads_nothing_heavy(args, tmp_path, monkeypatch):
     modules = loaded(args, tmp_path)
     assert "consent_platform.cli" in modules  # the command did run
     if args[0] == "verify" and "--export" not in args and "--help" not in args:
-        assert "consent_ledger.adapters.sql_audit" in modules  # it read the database
+        assert "consent_ledger.adapters.sql.audit" in modules  # it read the database
     heavy = sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert heavy == []
 
 
 def sqlite_ledger(path) -> None:  # type: ignore[no-untyped-def]
     """A ledger of one chain of three entries, made as `up` makes it (the migrations)."""
-    from consent_ledger.adapters.sql_engine import make_engine, migrate
+    from consent_ledger.adapters.sql.engine import make_engine, migrate
     from consent_ledger.core.entries import ChainHead, append_records
 
     engine = make_engine(f"sqlite:///{path}")

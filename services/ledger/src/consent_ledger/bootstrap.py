@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 
-from .adapters.consumer import LedgerConsumer
+from .adapters.broker.consumer import LedgerConsumer
+from .adapters.broker.screening_pool import ScreeningPool
 from .adapters.metrics import LedgerMetrics
-from .adapters.screening_pool import ScreeningPool
-from .adapters.sql_clients import SqlClientStore
-from .adapters.sql_dead_letters import SqlDeadLetters
-from .adapters.sql_producers import SqlProducerStore
-from .adapters.sql_retention import SqlRetentionStore
-from .adapters.sql_rights import SqlRightsStore
-from .adapters.sql_store import SqlLedgerStore
-from .adapters.sql_tree import SqlTreeStore
+from .adapters.sql.clients import SqlClientStore
+from .adapters.sql.dead_letters import SqlDeadLetters
+from .adapters.sql.producers import SqlProducerStore
+from .adapters.sql.retention import SqlRetentionStore
+from .adapters.sql.rights import SqlRightsStore
+from .adapters.sql.store import SqlLedgerStore
+from .adapters.sql.tree import SqlTreeStore
 from .app.access_report import AccessReports
 from .app.append import BatchAppender, SystemClock
 from .app.checkpoints import Checkpoints

@@ -89,7 +89,7 @@ def keyed_settings() -> Settings:
 
 
 def _clients() -> ApiClients:
-    from .adapters.sql_clients import SqlClientStore
+    from .adapters.sql.clients import SqlClientStore
     from .app.clients import ApiClients
     from .stores import build_store
 
@@ -97,7 +97,7 @@ def _clients() -> ApiClients:
 
 
 def _dead_letter_desk() -> DeadLetterDesk:
-    from .adapters.dead_letter_box import RedisDeadLetterBox
+    from .adapters.broker.dead_letter_box import RedisDeadLetterBox
     from .app.dead_letters import DeadLetterDesk
     from .app.internal_producers import internal_signer
 
@@ -108,7 +108,7 @@ def _dead_letter_desk() -> DeadLetterDesk:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(EXIT_USAGE) from None
     _, kek = settings.keys()
-    from .adapters.sql_dead_letters import SqlDeadLetters
+    from .adapters.sql.dead_letters import SqlDeadLetters
     from .stores import build_store
 
     engine = build_store(settings).engine  # the dead letters and the registered producers
@@ -124,7 +124,7 @@ def _dead_letter_desk() -> DeadLetterDesk:
         """The registered producer, read from the ledger when a replay first asks (not for list)."""
         nonlocal registered
         if registered is None:
-            from .adapters.sql_producers import SqlProducerStore
+            from .adapters.sql.producers import SqlProducerStore
 
             registered = {p.producer_id: p for p in SqlProducerStore(engine).producers()}
         return registered.get(producer_id)
@@ -139,7 +139,7 @@ def _dead_letter_desk() -> DeadLetterDesk:
 
 
 def _producer_store() -> ProducerStore:
-    from .adapters.sql_producers import SqlProducerStore
+    from .adapters.sql.producers import SqlProducerStore
     from .stores import build_store
 
     return SqlProducerStore(build_store(command_settings()).engine)

@@ -29,7 +29,7 @@ def register(app: typer.Typer, settings: Callable[[], Settings]) -> None:
     ) -> None:
         """Copy a SQLite ledger consistently while it runs; the copy is mode 0600 and checked with
         SQLite's integrity check. Keep it apart from the erasure journal and the keys."""
-        from .adapters.db_urls import sqlite_path
+        from .adapters.sql.urls import sqlite_path
 
         url = settings().resolved_database_url()
         if not url.startswith("sqlite"):

@@ -44,7 +44,7 @@ def register(app: typer.Typer, settings: Callable[..., Settings], keyed: Callabl
         if format_ == "ldv":
             _export_ldv(keyed(), output, database_url, chain)
             return
-        from .adapters.sql_tree import SqlTreeStore
+        from .adapters.sql.tree import SqlTreeStore
         from .app.export import write_export
         from .stores import build_store
 
@@ -66,7 +66,7 @@ def _export_ldv(settings: Settings, output: Path, database_url: str | None, chai
     import orjson
 
     from . import __version__
-    from .adapters.sql_ldv import ldv_entries
+    from .adapters.sql.ldv import ldv_entries
     from .app.ldv import ldv_records
     from .stores import build_store
 

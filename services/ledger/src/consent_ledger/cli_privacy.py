@@ -192,7 +192,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy]) -> None:
         limit: Annotated[int, typer.Option(min=1, max=100_000)] = 1000,
     ) -> None:
         """Entries that do not match the register in force (appended all the same); exit 1 when any."""
-        from .adapters.sql_tables import fixed_utc
+        from .adapters.sql.tables import fixed_utc
 
         moment = _moment(since)
         rows = privacy().reads.violations(fixed_utc(moment) if moment else None, limit)

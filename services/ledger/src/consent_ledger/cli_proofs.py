@@ -23,7 +23,7 @@ def register(app: typer.Typer, settings: Any) -> None:
 
     def _checkpoints(sign: bool = False):  # type: ignore[no-untyped-def]
         """Proofs and receipts need no key; signing does (refused without one outside dev)."""
-        from .adapters.sql_tree import SqlTreeStore
+        from .adapters.sql.tree import SqlTreeStore
         from .app.checkpoints import Checkpoints
         from .bootstrap import build_checkpoints, build_store
 

@@ -89,7 +89,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         note: Annotated[str | None, typer.Option(help="The reasoning in words, for the subject")] = None,
     ) -> None:
         """Decide an erasure request: erase what may go, keep what must stay, each with its reason."""
-        from .adapters.report_nl import REASONS
+        from .adapters.reports.words import REASONS
         from .app.rights_model import RequestRefused
 
         p = privacy()
@@ -220,7 +220,7 @@ def register(app: typer.Typer, privacy: Callable[[], Privacy], settings: Callabl
         ] = None,
     ) -> None:
         """The access report (art. 15) in Dutch, as HTML and PDF, with its receipt bundle."""
-        from .adapters.access_report_render import render_html, render_pdf
+        from .adapters.reports.render import render_html, render_pdf
         from .app.checkpoints import CheckpointRefused
         from .app.rights_model import RequestRefused
         from .bootstrap import build_checkpoints

@@ -13,7 +13,7 @@ import typer
 from .cli_keys import parse_keys, text_or_file
 from .cli_output import err, out
 
-__all__ = ["load_state", "register", "save_state", "size_of"]
+__all__ = ["load_state", "register", "save_state"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STATE_FORMAT = "consent-ledger-checkpoints/v1"
@@ -48,18 +48,6 @@ def save_state(path: Path, notes: dict[str, str], single: bool) -> None:
     else:
         doc = {"format": STATE_FORMAT, "checkpoints": dict(sorted(notes.items()))}
         path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-
-
-def size_of(note: str | None) -> int | None:
-    """The tree size a note claims (checked later, with its signature)."""
-    from .core.notes import Checkpoint, NoteError, SignedNote
-
-    if not note:
-        return None
-    try:
-        return Checkpoint.parse(SignedNote.parse(note).text).size
-    except NoteError:
-        return None
 
 
 def register(app: typer.Typer) -> None:

@@ -19,23 +19,23 @@ from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.streams import ACCEPTED_CONSENT_STREAM, EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
 from . import __version__ as VERSION
-from .adapters.accepted_relay import AcceptedRelay
-from .adapters.asyncapi import asyncapi_document
-from .adapters.checkpoint_scheduler import CheckpointScheduler
+from .adapters.broker.accepted_relay import AcceptedRelay
+from .adapters.broker.asyncapi import asyncapi_document
+from .adapters.broker.groups import ensure_groups
+from .adapters.broker.guard import StreamGuard
+from .adapters.broker.trimmer import StreamTrimmer
+from .adapters.chores.checkpoints import CheckpointScheduler
+from .adapters.chores.expiry import ExpiryScheduler
+from .adapters.chores.retention import RetentionScheduler
 from .adapters.collector import tune_collector
-from .adapters.expiry_scheduler import ExpiryScheduler
-from .adapters.http import HttpDeps, create_app
-from .adapters.http_health import store_and_broker
-from .adapters.http_ldv import LdvApiDeps
-from .adapters.http_limits import BodyLimit
-from .adapters.http_metrics import metrics_app
-from .adapters.http_registers import RegisterApiDeps
-from .adapters.http_rights import RightsApiDeps
+from .adapters.http.app import HttpDeps, create_app
+from .adapters.http.health import store_and_broker
+from .adapters.http.ldv import LdvApiDeps
+from .adapters.http.limits import BodyLimit
+from .adapters.http.metrics import metrics_app
+from .adapters.http.registers import RegisterApiDeps
+from .adapters.http.rights import RightsApiDeps
 from .adapters.log_hygiene import AccessLog
-from .adapters.retention_scheduler import RetentionScheduler
-from .adapters.stream_groups import ensure_groups
-from .adapters.stream_guard import StreamGuard
-from .adapters.stream_trimmer import StreamTrimmer
 from .app.consent_query import ConsentQuery
 from .app.internal_producers import internal_signer, register_internal_producers
 from .app.registers import publish_register_files

@@ -3,9 +3,9 @@ the broker, the HTTP API or the consumer that `bootstrap` wires (so those comman
 
 from __future__ import annotations
 
-from .adapters.db_urls import shown
-from .adapters.sql_engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
-from .adapters.sql_store import SqlLedgerStore
+from .adapters.sql.engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
+from .adapters.sql.store import SqlLedgerStore
+from .adapters.sql.urls import shown
 from .config import Settings
 from .errors import NoLedger
 

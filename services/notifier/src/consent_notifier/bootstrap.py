@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry
 
 from .adapters.deps import NotifierDeps
 from .adapters.metrics import NotifierMetrics
-from .adapters.sql_engine import make_engine, migrate
-from .adapters.sql_store import SqlNotifierStore
+from .adapters.sql.engine import make_engine, migrate
+from .adapters.sql.store import SqlNotifierStore
 from .app.access import Credentials
 from .app.consent_notices import ConsentNotices
 from .app.desk import PhoneDesk

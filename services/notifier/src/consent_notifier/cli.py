@@ -13,7 +13,7 @@ import typer
 from .core.roles import Role
 
 if TYPE_CHECKING:
-    from .adapters.sql_store import SqlNotifierStore
+    from .adapters.sql.store import SqlNotifierStore
     from .app.access import Credentials
     from .app.actors import Actor
     from .app.registry_admin import RegistryAdmin

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from .adapters.sql_store import SqlNotifierStore
+    from .adapters.sql.store import SqlNotifierStore
 
 __all__ = ["build_outbox_cli"]
 

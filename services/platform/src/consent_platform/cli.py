@@ -68,7 +68,7 @@ def demo(
     seed: Annotated[int | None, typer.Option(help="Random seed for repeatable events")] = None,
 ) -> None:
     """Publish realistic events from the seeds' scenarios to the running ledger's broker."""
-    from consent_ledger.adapters.sql_producers import SqlProducerStore
+    from consent_ledger.adapters.sql.producers import SqlProducerStore
     from consent_ledger.app.internal_producers import internal_signer
     from consent_ledger.app.producers import ProducerRecord
     from consent_ledger.stores import build_store

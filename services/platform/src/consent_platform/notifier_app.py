@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from consent_ledger.adapters.http_health import store_and_broker
-from consent_ledger.adapters.http_metrics import metrics_app
+from consent_ledger.adapters.http.health import store_and_broker
+from consent_ledger.adapters.http.metrics import metrics_app
 from consent_ledger.bootstrap import Ledger
 from consent_notifier.adapters.deps import NotifierDeps
 from fastapi import FastAPI

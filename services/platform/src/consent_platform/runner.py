@@ -11,24 +11,25 @@ import signal
 from pathlib import Path
 from typing import IO
 
+from consent_ledger.adapters.broker.groups import drop_unread_groups, ensure_groups
 from consent_ledger.adapters.collector import tune_collector
-from consent_ledger.adapters.embedded_redis import EmbeddedRedis
-from consent_ledger.adapters.stream_groups import drop_unread_groups, ensure_groups
 from consent_ledger.app.internal_producers import internal_signer
 from consent_ledger.bootstrap import Ledger, build_ledger
 from consent_ledger.config import Settings
 from consent_ledger.core.sealing import derive_key
 from consent_ledger.runner import http_server, ledger_groups, start_api
+from consent_notifier.adapters.app import create_notifier_app
+from consent_notifier.adapters.broker import NotifierService, background
 from consent_notifier.adapters.deps import NotifierDeps
-from consent_notifier.adapters.http import create_notifier_app
 from consent_notifier.adapters.outbox import OutboxRelay
 from consent_notifier.app.actors import Actor
 from consent_notifier.bootstrap import build_notifier
 from consent_notifier.config import NotifierSettings
 from consent_notifier.core.roles import Role
-from consent_notifier.service import NotifierService, background
 from faststream.redis import RedisBroker
 from ledger_contracts.streams import EVENT_STREAMS, NOTIFIER_GROUP, NOTIFIER_STREAMS
+
+from consent_platform.embedded_redis import EmbeddedRedis
 
 from .notifier_app import mount_notifier, notifier_process_app
 from .subject_directory import LedgerSubjectDirectory

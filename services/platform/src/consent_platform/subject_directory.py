@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from consent_ledger.adapters.sql_store import SqlLedgerStore
+from consent_ledger.adapters.sql.store import SqlLedgerStore
 from consent_ledger.core.pseudonyms import Pseudonymizer
 from consent_notifier.app.ports import SubjectLookup
 from ledger_contracts.subjects import PSEUDONYM_PATTERN, is_valid_bsn

@@ -1,6 +1,6 @@
 """Use case, first half of ingest: raw stream entries in, each either prepared for the append or
 refused with a reason. Reads nothing and writes nothing, so it can run in another process while the
-one writer appends the batch before (adapters/screening_pool.py): parsing, the producer's signature
+one writer appends the batch before (adapters/broker/screening_pool.py): parsing, the producer's signature
 and preparing an event are most of an event's cost.
 
 Never raises for an entry: whatever an entry holds, it is prepared or refused (DESIGN.md: no input

@@ -1,1 +1,2 @@
-"""Adapters: SQL store, HTTP API and page, broker consumer, outbox relay, metrics."""
+"""Adapters: the HTTP app (app.py) over the JSON API (http/) and the pages (web/), the database
+(sql/), the broker subscriber (broker.py), the outbox relay, the credentials check and metrics."""

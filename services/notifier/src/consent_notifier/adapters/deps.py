@@ -9,7 +9,7 @@ from ..app.consent_notices import ConsentNotices
 from ..app.desk import PhoneDesk
 from ..app.registry_admin import RegistryAdmin
 from .metrics import NotifierMetrics
-from .sql_store import SqlNotifierStore
+from .sql.store import SqlNotifierStore
 
 __all__ = ["NotifierDeps"]
 

@@ -20,7 +20,7 @@ from ledger_contracts.signing import SIGNATURE_FIELD, ProducerSigner
 from ledger_contracts.streams import EVENT_FIELD, EVENT_STREAMS
 
 from .metrics import NotifierMetrics
-from .sql_store import OutboxMessage, SqlNotifierStore
+from .sql.store import OutboxMessage, SqlNotifierStore
 
 __all__ = ["OutboxRelay", "where_to"]
 

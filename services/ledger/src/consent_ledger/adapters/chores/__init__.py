@@ -1,0 +1,1 @@
+"""The chores a `serve` process runs on a schedule: checkpoints, consent expiry and retention."""

@@ -1,0 +1,1 @@
+"""The notifier's JSON API (FastAPI routers and bodies) under /api/v1."""
