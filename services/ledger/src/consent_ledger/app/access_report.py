@@ -29,7 +29,7 @@ from ..core.audit import RECEIPTS_FORMAT
 from ..core.sealing import open_sealed, unwrap_key
 from .checkpoints import Checkpoints
 from .registers import from_stored
-from .retention_rules import due_under
+from ..rules.retention import due_under
 from .rights_model import Hold, TrackedRequest
 
 __all__ = [

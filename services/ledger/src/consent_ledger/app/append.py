@@ -41,9 +41,9 @@ from .ports import (
     ViolationRow,
 )
 from .records import PreparedEvent
-from .register_checks import check_event
+from ..rules.register import check_event
 from .registration import registers_subject
-from .retention_rules import milestones_of
+from ..rules.retention import milestones_of
 
 __all__ = ["AppendOutcome", "BatchAppender", "SystemClock"]
 

@@ -17,7 +17,7 @@ from ledger_contracts.vocabulary import DecisionReason, GdprBasis
 
 from .registers import OPERATIONS_ACTIVITY
 from .retention import Scope
-from .retention_rules import due_under
+from ..rules.retention import due_under
 from .rights_model import Hold
 
 __all__ = ["erasure_grounds", "ground_source"]

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..core.pseudonyms import Pseudonymizer
 from .append import AppendOutcome, BatchAppender
 from .records import prepare_event
-from .register_checks import register_version
+from ..rules.register import register_version
 
 __all__ = [
     "OPERATIONS_ACTIVITY",

@@ -28,7 +28,7 @@ from .append import BatchAppender
 from .ports import Clock, LedgerTransaction
 from .records import prepare_event
 from .registers import PRODUCER, from_stored
-from .retention_rules import Due, due_under
+from ..rules.retention import Due, due_under
 
 __all__ = ["Erasure", "ErasureJournal", "RetentionReport", "RetentionService", "Scope"]
 
