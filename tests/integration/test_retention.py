@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from consent_ledger.adapters.sql.retention import SqlRetentionStore
 from consent_ledger.app.records import prepare_event
-from consent_ledger.rules.retention import add_duration
 from consent_ledger.bootstrap import build_checkpoints
 from consent_ledger.core.audit import verify_receipt
 from consent_ledger.core.merkle import verify_consistency
 from consent_ledger.core.sealing import open_sealed
 from consent_ledger.core.verify import verify_chain
+from consent_ledger.rules.retention import add_duration
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_contracts import parse_event

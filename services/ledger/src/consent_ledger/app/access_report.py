@@ -27,9 +27,9 @@ from ledger_contracts.register import Activity, ProcessingRegister
 
 from ..core.audit import RECEIPTS_FORMAT
 from ..core.sealing import open_sealed, unwrap_key
+from ..rules.retention import due_under
 from .checkpoints import Checkpoints
 from .registers import from_stored
-from ..rules.retention import due_under
 from .rights_model import Hold, TrackedRequest
 
 __all__ = [

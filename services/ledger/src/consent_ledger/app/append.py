@@ -28,6 +28,8 @@ from ..core.consent_state import ConsentFact, supersedes
 from ..core.entries import AppendedEntry, ChainHead, append_records
 from ..core.merkle import Frontier, NodeKey, leaf_of
 from ..core.sealing import SubjectKey, content_mac, new_data_key, seal, subject_ref, unwrap_key, wrap_key
+from ..rules.register import check_event
+from ..rules.retention import milestones_of
 from .accepted_facts import accepted_facts
 from .ports import (
     RIGHTS_EVENT_TYPES,
@@ -41,9 +43,7 @@ from .ports import (
     ViolationRow,
 )
 from .records import PreparedEvent
-from ..rules.register import check_event
 from .registration import registers_subject
-from ..rules.retention import milestones_of
 
 __all__ = ["AppendOutcome", "BatchAppender", "SystemClock"]
 

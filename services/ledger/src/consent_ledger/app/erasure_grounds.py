@@ -15,9 +15,9 @@ from ledger_contracts.legal import StatuteRef
 from ledger_contracts.register import ProcessingRegister
 from ledger_contracts.vocabulary import DecisionReason, GdprBasis
 
+from ..rules.retention import due_under
 from .registers import OPERATIONS_ACTIVITY
 from .retention import Scope
-from ..rules.retention import due_under
 from .rights_model import Hold
 
 __all__ = ["erasure_grounds", "ground_source"]

@@ -16,9 +16,9 @@ from ledger_contracts.register import ProcessingRegister
 from pydantic import ValidationError
 
 from ..core.pseudonyms import Pseudonymizer
+from ..rules.register import register_version
 from .append import AppendOutcome, BatchAppender
 from .records import prepare_event
-from ..rules.register import register_version
 
 __all__ = [
     "OPERATIONS_ACTIVITY",

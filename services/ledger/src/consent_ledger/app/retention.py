@@ -24,11 +24,11 @@ from ledger_contracts.subjects import SubjectRef
 
 from ..core.entries import AppendedEntry
 from ..core.pseudonyms import Pseudonymizer
+from ..rules.retention import Due, due_under
 from .append import BatchAppender
 from .ports import Clock, LedgerTransaction
 from .records import prepare_event
 from .registers import PRODUCER, from_stored
-from ..rules.retention import Due, due_under
 
 __all__ = ["Erasure", "ErasureJournal", "RetentionReport", "RetentionService", "Scope"]
 
