@@ -193,8 +193,9 @@ def test_the_systemd_units_verify(tmp_path):
 
 @pytest.mark.parametrize("unit", UNITS)
 def test_each_unit_runs_a_command_of_the_product(unit):
-    from consent_platform.cli import app
-    from typer.main import get_command
+    from consent_ledger.cli.table import loaded
+    from consent_platform.cli import PRODUCT_COMMANDS
 
     command = re.search(r"^ExecStart=\S+ (\S+)", (INFRA / "systemd" / unit).read_text(), re.M)
-    assert command and command.group(1) in get_command(app).commands  # type: ignore[attr-defined]
+    assert command and command.group(1) in PRODUCT_COMMANDS
+    assert loaded(command.group(1), PRODUCT_COMMANDS[command.group(1)]).name == command.group(1)

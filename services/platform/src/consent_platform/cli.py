@@ -1,94 +1,35 @@
-"""`consent-ledger`: the ledger's commands (consent_ledger.cli), the notifier's `users` and
-`registry` groups, and what runs the product: `up`, `notifier` and `demo`.
+"""`consent-ledger`: the ledger's commands (consent_ledger.cli's table) and the product's own
+(consent_platform.commands): `up`, `notifier`, `demo`, and the notifier's `users`, `registry` and
+`outbox` groups. Each command's module is loaded when it runs.
 
 Exit codes: 0 done (`verify`: intact), 1 refused or damaged, 2 usage error."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+from consent_ledger.cli import HELP
+from consent_ledger.cli.context import run
+from consent_ledger.cli.table import LEDGER_COMMANDS, Command, lazy_app
 
-import typer
-from consent_ledger.cli import app as ledger_app
-from consent_ledger.cli import broker_url, command_settings, keyed_settings, new_app, process_settings, run
-from consent_ledger.cli_output import EXIT_USAGE, err, out
-from consent_ledger.errors import ConfigError
-from consent_notifier.cli import build_cli
-from consent_notifier.cli_outbox import build_outbox_cli
+__all__ = ["PRODUCT_COMMANDS", "app", "main"]
 
-__all__ = ["app", "main"]
+_OWN = "consent_platform.commands"
+PRODUCT_COMMANDS: dict[str, Command] = {
+    "up": Command(_OWN, "Run the ledger consumer, the notifier and the HTTP API in one process."),
+    "notifier": Command(
+        _OWN,
+        "Run only the notifier (phone rule, worklist page under /telefoon, outbox); needs "
+        "LEDGER_REDIS_URL and the ledger's database and keys.",
+    ),
+    "demo": Command(
+        _OWN, "Publish realistic events from the seeds' scenarios to the running ledger's broker."
+    ),
+    **LEDGER_COMMANDS,
+    "users": Command(_OWN, "Personal credentials of users and services (art. 7)"),
+    "registry": Command(_OWN, "Known-party registry of art. 8 lid 3"),
+    "outbox": Command(_OWN, "The notifier's outbox: what waits, what was given up"),
+}
 
-app = new_app()
-app.add_typer(ledger_app)  # its commands, at the top level
-users_app, registry_app = build_cli(lambda: command_settings().home)
-app.add_typer(users_app, name="users")
-app.add_typer(registry_app, name="registry")
-app.add_typer(build_outbox_cli(lambda: command_settings().home), name="outbox")
-
-
-@app.command()
-def up(
-    dev: Annotated[
-        bool, typer.Option("--dev", help="Development mode: local keys, embedded defaults")
-    ] = False,
-    port: Annotated[int | None, typer.Option(help="HTTP port (LEDGER_HTTP_PORT)")] = None,
-) -> None:
-    """Run the ledger consumer, the notifier and the HTTP API in one process."""
-    from consent_ledger.adapters.log_hygiene import configure_logging
-
-    from .runner import AlreadyUp, run_up
-
-    configure_logging()
-    settings = command_settings(http_port=port, create_ledger=True, **({"dev_mode": True} if dev else {}))
-    try:
-        settings.keys()
-    except ConfigError as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-    try:
-        run_up(settings)
-    except AlreadyUp as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
-
-
-@app.command()
-def notifier(port: Annotated[int | None, typer.Option(help="HTTP port (LEDGER_HTTP_PORT)")] = None) -> None:
-    """Run only the notifier (phone rule, worklist page under /telefoon, outbox); needs
-    LEDGER_REDIS_URL and the ledger's database and keys. Run `consume` and `serve` beside it."""
-    from .runner import run_notifier
-
-    settings = process_settings("notifier", port)
-    run_notifier(settings)
-
-
-@app.command()
-def demo(
-    subjects: Annotated[int, typer.Option(min=1, max=10_000, help="How many residents")] = 5,
-    seed: Annotated[int | None, typer.Option(help="Random seed for repeatable events")] = None,
-) -> None:
-    """Publish realistic events from the seeds' scenarios to the running ledger's broker."""
-    from consent_ledger.adapters.sql.producers import SqlProducerStore
-    from consent_ledger.app.internal_producers import internal_signer
-    from consent_ledger.app.producers import ProducerRecord
-    from consent_ledger.stores import build_store
-    from ledger_contracts import LedgerPublisher
-
-    from .demo import CONTROLLER, PHONE_CONTROLLER, PRODUCER, demo_events
-
-    settings = keyed_settings()
-    events = demo_events(subjects, seed)
-    _, kek = settings.keys()
-    signer = internal_signer(kek, PRODUCER)  # the demo is a producer like any other: registered, signing
-    scope = ("disclosure.recorded", "consent.*", "case.started")
-    controllers = (CONTROLLER, PHONE_CONTROLLER)
-    record = ProducerRecord(PRODUCER, signer.public_text(), scope, controllers, datetime.now(UTC))
-    SqlProducerStore(build_store(settings).engine).put_producer(record)
-    LedgerPublisher(broker_url(settings), signer).publish_many(events)
-    kinds: dict[str, int] = {}
-    for e in events:
-        kinds[e.event_type] = kinds.get(e.event_type, 0) + 1
-    out.print(f"published {len(events)} events: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+app = lazy_app(PRODUCT_COMMANDS, HELP)
 
 
 def main() -> None:  # noqa: D103

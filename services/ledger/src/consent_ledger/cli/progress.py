@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .cli_output import err
+from .output import err
 
 if TYPE_CHECKING:
     from rich.progress import Progress
