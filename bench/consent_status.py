@@ -45,7 +45,7 @@ from consent_ledger.config import Settings  # noqa: E402
 from consent_platform.demo import make_bsn  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from tests.factories import consent  # noqa: E402
+from tests.support.factories import consent  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PURPOSE = "newsletter-subscription"

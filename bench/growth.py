@@ -52,7 +52,7 @@ from ledger_contracts.streams import DISCLOSURE_STREAM  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from bench.pgdb import throwaway_database  # noqa: E402
-from tests.factories import PRODUCER_SIGNER, TEST_PRODUCERS, disclosure  # noqa: E402
+from tests.support.factories import PRODUCER_SIGNER, TEST_PRODUCERS, disclosure  # noqa: E402
 
 CHAIN = "werkcorporatie"
 TABLES = (

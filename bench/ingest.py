@@ -49,7 +49,7 @@ from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402
 from ledger_contracts.streams import DISCLOSURE_STREAM  # noqa: E402
 
 from bench.pgdb import throwaway_database  # noqa: E402
-from tests.factories import PRODUCER_SIGNER, TEST_PRODUCERS, disclosure  # noqa: E402
+from tests.support.factories import PRODUCER_SIGNER, TEST_PRODUCERS, disclosure  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 RAW_STREAM, RAW_GROUP = "bench.raw", "raw"

@@ -43,7 +43,7 @@ def bodies(n: int) -> list[bytes]:
     """n disclosures, alternating between the two chains, each about its own resident."""
     from ledger_contracts.subjects import is_valid_bsn
 
-    from tests.factories import disclosure
+    from tests.support.factories import disclosure
 
     subjects, candidate = [], BSN_FIRST
     while len(subjects) < n:

@@ -42,7 +42,7 @@ from sqlalchemy import text  # noqa: E402
 
 from bench.pgdb import throwaway_database  # noqa: E402
 from bench.verify import CHAIN, ORIGIN, entries_of, write_file  # noqa: E402
-from tests import merkle_naive  # noqa: E402
+from tests.support import merkle_naive  # noqa: E402
 
 TARGET = 0.3
 ENTRIES = 256

@@ -99,7 +99,7 @@ def wait_until_healthy(base: str) -> None:
 def up(tmp_path):
     """`consent-ledger up --dev` as a subprocess (embedded Redis, SQLite): (env, base URL). Its log
     (stdout and stderr) is written to env["UP_LOG"], for tests that read what it logged."""
-    from tests.integration.test_cli import CLI, free_port
+    from tests.system.test_cli import CLI, free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LEDGER_", "NOTIFIER_"))}
@@ -121,7 +121,7 @@ def up(tmp_path):
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The suite leaves no process behind: a redis-server that an `up` of a test started (its data
     directory is under the test's temporary directory) must be gone when the tests end."""
-    from tests.integration.test_lifecycle import redis_servers_in
+    from tests.system.test_lifecycle import redis_servers_in
 
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None:
@@ -151,9 +151,23 @@ def metrics_reader(env: dict[str, str], base: str):
     scope metrics:read (made here through the CLI)."""
     import httpx
 
-    from tests.integration.test_cli import run
+    from tests.system.test_cli import run
 
     made = run(["clients", "add", "prometheus", "--scope", "metrics:read"], env)
     assert made.returncode == 0, made.stderr
     headers = {"Authorization": f"Bearer {made.stdout.strip()}"}
     return lambda: httpx.get(f"{base}/metrics", headers=headers).text
+
+
+# The folder says what a test needs: tests/system starts the product's processes or commands,
+# tests/faults stops servers and kills processes, tests/browser drives Chromium. Marked so, the
+# rest is a fast loop: `bash scripts/test -m "not system and not faults and not browser"`.
+FOLDER_MARKERS = {"system": "system", "faults": "faults", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        folder = Path(str(item.path)).relative_to(tests).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])

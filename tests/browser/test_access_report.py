@@ -18,8 +18,8 @@ from consent_ledger.core.audit import verify_receipts
 from ledger_contracts.vocabulary import SubjectRight
 from playwright.sync_api import sync_playwright
 
-from tests.factories import OTHER_BSN, VALID_BSN, consent, disclosure
-from tests.integration.privacy_world import DAY, T0, World, lifecycle, world_cli
+from tests.support.factories import OTHER_BSN, VALID_BSN, consent, disclosure
+from tests.support.privacy_world import DAY, T0, World, lifecycle, world_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CLI = [sys.executable, "-m", "consent_platform.cli"]

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.browser.accessibility import assert_accessible
 from tests.conftest import wait_until
-from tests.integration.test_cli import run
+from tests.system.test_cli import run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple"

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 import redis
 
-from tests.integration.test_cli import free_port
+from tests.system.test_cli import free_port
 
 __all__ = ["OwnPostgres", "OwnRedis", "own_postgres", "own_redis"]
 

@@ -20,11 +20,11 @@ from consent_ledger.core.notes import NoteSigner
 from ledger_contracts.streams import DISCLOSURE_STREAM
 
 from tests.conftest import REDIS_URL, wait_until
-from tests.factories import disclosure, signed
 from tests.faults.servers import own_postgres
-from tests.integration.harness import register_test_producers, settings_for
-from tests.integration.test_cli import free_port
-from tests.integration.test_processes import _start
+from tests.support.factories import disclosure, signed
+from tests.support.harness import register_test_producers, settings_for
+from tests.system.test_cli import free_port
+from tests.system.test_processes import _start
 
 CACHED_FOR = 5.0  # app.clients.ApiClients: a confirmed token is asked of the store again after this
 

@@ -21,9 +21,9 @@ from ledger_contracts.signing import ProducerSigner
 from ledger_contracts.streams import DEAD_LETTER_STREAM, DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 
 from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY
-from tests.factories import disclosure
 from tests.faults.servers import own_redis
-from tests.integration.harness import eventually, running_ledger, settings_for
+from tests.support.factories import disclosure
+from tests.support.harness import eventually, running_ledger, settings_for
 
 NEWCOMER = ProducerSigner.generate()  # a producer that is not registered yet
 

@@ -15,9 +15,9 @@ from consent_ledger.core.verify import verify_chain
 from ledger_contracts.streams import DISCLOSURE_STREAM, LEDGER_GROUP
 
 from tests.conftest import REDIS_URL, wait_until
-from tests.factories import publish_disclosures
 from tests.faults.figures import report, scaled
-from tests.integration.harness import eventually, register_test_producers, running_ledger, settings_for
+from tests.support.factories import publish_disclosures
+from tests.support.harness import eventually, register_test_producers, running_ledger, settings_for
 
 
 async def test_repeated_kill_9_mid_batch_loses_and_duplicates_nothing(

@@ -23,8 +23,8 @@ from ledger_contracts.streams import ACCEPTED_CONSENT_STREAM, NOTIFIER_GROUP, RE
 
 from tests.conftest import REDIS_URL, wait_until
 from tests.faults.figures import report, scaled
-from tests.integration.harness import settings_for
-from tests.integration.test_cli import free_port
+from tests.support.harness import settings_for
+from tests.system.test_cli import free_port
 
 
 def _requests(n: int) -> list[dict[str, str]]:

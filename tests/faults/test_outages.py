@@ -13,10 +13,10 @@ import redis
 from consent_ledger.adapters.broker.guard import StreamGuard
 from ledger_contracts.streams import DEAD_LETTER_STREAM, DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 
-from tests.factories import publish_disclosures
 from tests.faults.figures import report, scaled
 from tests.faults.servers import own_postgres, own_redis
-from tests.integration.harness import eventually, running_ledger, settings_for
+from tests.support.factories import publish_disclosures
+from tests.support.harness import eventually, running_ledger, settings_for
 
 
 def appended_ids(store) -> set[str]:  # type: ignore[no-untyped-def]

@@ -24,10 +24,10 @@ from ledger_contracts.streams import CONSENT_STREAM, DEAD_LETTER_STREAM, DISCLOS
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from tests.conftest import wait_until
-from tests.factories import OTHER_BSN, consent, disclosure, signed
 from tests.faults.figures import scaled, tally
-from tests.integration.harness import eventually, running_ledger, settings_for
-from tests.integration.test_end_to_end import dead_letters
+from tests.ledger.adapters.test_end_to_end import dead_letters
+from tests.support.factories import OTHER_BSN, consent, disclosure, signed
+from tests.support.harness import eventually, running_ledger, settings_for
 
 
 def surrogate_text() -> bytes:

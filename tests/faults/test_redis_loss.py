@@ -18,8 +18,8 @@ from consent_ledger.app.consent_query import ConsentQuery
 from ledger_contracts.streams import DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 
 from tests.conftest import REDIS_URL
-from tests.factories import disclosure, signed
-from tests.integration.harness import eventually, running_ledger, settings_for
+from tests.support.factories import disclosure, signed
+from tests.support.harness import eventually, running_ledger, settings_for
 
 
 async def test_lost_groups_are_recreated_and_the_loss_is_reported(

@@ -18,9 +18,9 @@ from consent_ledger.core.verify import verify_chain
 from ledger_contracts.streams import DISCLOSURE_STREAM
 from sqlalchemy import text
 
-from tests.factories import disclosure
 from tests.faults.figures import report, scaled
-from tests.integration.harness import settings_for
+from tests.support.factories import disclosure
+from tests.support.harness import settings_for
 
 ROUNDS = scaled(60, 1_000)
 

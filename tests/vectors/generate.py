@@ -1,4 +1,4 @@
-"""Writes tests/vectors/merkle.json from the naive RFC 9162 implementation (tests/merkle_naive.py).
+"""Writes tests/vectors/merkle.json from the naive RFC 9162 implementation (tests/support/merkle_naive.py).
 
     uv run python tests/vectors/generate.py
 
@@ -43,7 +43,7 @@ def main() -> None:
     bad = invalid_cases(roots)
     doc = {
         "about": "RFC 9162 Merkle test vectors: leaf SHA-256(0x00 || leaf), node SHA-256(0x01 || l || r)",
-        "generated_by": "tests/vectors/generate.py from tests/merkle_naive.py",
+        "generated_by": "tests/vectors/generate.py from tests/support/merkle_naive.py",
         "leaves": hx(LEAVES),
         "roots": roots,
         "inclusion": inclusion,

@@ -9,7 +9,7 @@
   can be erased.
 
 A model's field that holds another model is classified by that model's fields. `plan(model)` lists
-the classified leaves by path; tests/unit/test_privacy.py fails on any field without a class.
+the classified leaves by path; tests/contracts/test_privacy.py fails on any field without a class.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ _ELFPROEF_OFFSET = 43 * ord("0")  # the weights 9..2 and -1 sum to 43: the digit
 def is_valid_bsn(value: str) -> bool:
     """Nine ASCII digits, not all zero, passing the elfproef: 9·d1 + 8·d2 + … + 2·d8 − d9 is a
     multiple of 11. Inline rather than through python-stdnum, which took 3.4 of a disclosure's
-    15 µs of validation; tests/unit/test_bsn.py holds it equal to python-stdnum for any text."""
+    15 µs of validation; tests/contracts/test_bsn.py holds it equal to python-stdnum for any text."""
     if len(value) != 9 or not value.isascii() or not value.isdigit() or value == "000000000":
         return False
     d = value.encode("ascii")

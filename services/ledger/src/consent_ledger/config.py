@@ -22,13 +22,22 @@ __all__ = ["ConfigError", "NoLedger", "Settings", "decode_key", "load_settings"]
 
 
 class ConsumerSettings(BaseModel):
-    batch_size: int = Field(default=500, ge=1, le=10_000)
-    poll_ms: int = Field(default=100, ge=1)
-    reclaim_idle_ms: int = Field(default=30_000, ge=100, description="XAUTOCLAIM min idle")
+    batch_size: int = Field(
+        default=500, ge=1, le=10_000, description="Stream entries per batch (one transaction)"
+    )
+    poll_ms: int = Field(default=100, ge=1, description="How long a read waits for new entries, in ms")
+    reclaim_idle_ms: int = Field(
+        default=30_000,
+        ge=100,
+        description="Entries pending this long (their consumer crashed) are reclaimed, in ms",
+    )
     max_deliveries: int = Field(
         default=5, ge=2, description="An entry delivered this often without a commit is dead-lettered"
     )
-    consumer_name: str = Field(default_factory=lambda: f"ledger-{os.getpid()}")
+    consumer_name: str = Field(
+        default_factory=lambda: f"ledger-{os.getpid()}",
+        description="This replica's name in consumer group `ledger` (default: ledger-<pid>)",
+    )
     screening_workers: int = Field(
         default=2,
         ge=0,
@@ -40,20 +49,47 @@ class ConsumerSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", env_nested_delimiter="__")
 
-    home: Path = DEFAULT_HOME
-    database_url: str | None = None
-    redis_url: str | None = None
-    dev_mode: bool = False
-    create_ledger: bool = True  # False for the commands that read an existing ledger (cli._settings)
-    pseudonym_key: SecretStr | None = None  # base64 or hex, >= 32 bytes
-    pseudonym_key_version: int = Field(default=1, ge=1)
-    encryption_key: SecretStr | None = None  # key-encryption key, 32 bytes
+    home: Path = Field(
+        default=DEFAULT_HOME,
+        description="Where the SQLite files, the embedded Redis's data and development keys live",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user@host/db for PostgreSQL (default: SQLite, ledger.db in the home)",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="The Redis producers publish to; run it with appendonly yes (default, `up` only: an "
+        "embedded redis-server)",
+    )
+    dev_mode: bool = Field(
+        default=False,
+        description="Development mode (`up --dev`): local random keys in the home; never in production",
+    )
+    create_ledger: bool = True  # False for the commands that read an existing ledger (cli/context.py)
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="At least 32 random bytes, hex or base64: the HMAC key of the BSN pseudonyms; "
+        "refused when missing outside development mode",
+    )
+    pseudonym_key_version: int = Field(
+        default=1, ge=1, description="The version written into pseudonyms (p1-…)"
+    )
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="32 random bytes, hex or base64: wraps the per-subject data keys; refused when "
+        "missing outside development mode",
+    )
     previous_encryption_keys: SecretStr | None = Field(
         default=None,
         description="Key-encryption keys that still unwrap data keys not yet re-wrapped by "
         "`consent-ledger keys rewrap` (space- or comma-separated, hex or base64): a rotation",
     )
-    dead_letter_key: SecretStr | None = None  # seals refused bodies; derived from encryption_key if unset
+    dead_letter_key: SecretStr | None = Field(
+        default=None,
+        description="32 bytes: seals refused bodies on the dead-letter stream (default: derived from "
+        "the encryption key); give the operator who works them a key of their own",
+    )
     log_origin: str = Field(
         default="consent-ledger.local",
         description="Names this ledger in checkpoints: origin <log_origin>/<chain>, key name <log_origin>",
@@ -64,8 +100,15 @@ class Settings(BaseSettings):
         description="The controller's OIN (or KvK number): the source of the ledger's own events, "
         "published as CloudEvents (urn:nld:oin:<OIN>:systeem:<producer>); set it to yours",
     )
-    checkpoint_keys: SecretStr | None = None  # PRIVATE+KEY+<name>+<id>+<key>, several for rotation
-    witness_keys: str = ""  # verifier keys of the witnesses whose cosignatures are accepted
+    checkpoint_keys: SecretStr | None = Field(
+        default=None,
+        description="PRIVATE+KEY+… from `keys generate $LEDGER_LOG_ORIGIN`; several (space-separated) "
+        "all sign: a key rotation. Refused when missing outside development mode",
+    )
+    witness_keys: str = Field(
+        default="",
+        description="Public keys of the witnesses whose cosignatures the ledger keeps and serves",
+    )
     operations_controller: str = Field(
         default="werkcorporatie",
         description="The chain that records the ledger's own operations (a dead letter dropped) when "
@@ -91,8 +134,8 @@ class Settings(BaseSettings):
         description="Where users reach the API (the reverse proxy's https URL): the base of the URIs "
         "an LDV export gives each processing activity (/v1/registers/<controller>/activities/<id>)",
     )
-    http_host: str = "127.0.0.1"
-    http_port: int = 8080
+    http_host: str = Field(default="127.0.0.1", description="Address the HTTP API listens on")
+    http_port: int = Field(default=8080, description="Port of the HTTP API")
     http_max_body: int = Field(
         default=4 * 1024 * 1024,
         ge=1024,

@@ -1,7 +1,7 @@
 """Where the ledger's database is, read from the environment as the settings read it (config.Settings:
 LEDGER_DATABASE_URL, else ledger.db in LEDGER_HOME), without loading pydantic-settings: `verify`
 must start at once (issue 16), and the settings alone took 0.15 s of its start.
-tests/unit/test_locations.py holds the two answers equal."""
+tests/ledger/adapters/test_locations.py holds the two answers equal."""
 
 from __future__ import annotations
 

@@ -52,7 +52,12 @@ class NotifierSettings(BaseSettings):
         "verified number",
     )
     webhooks: list[str] = Field(default_factory=list, description="URLs that receive each decision notice")
-    outbox_max_attempts: int = Field(default=12, ge=1)
+    outbox_max_attempts: int = Field(
+        default=12,
+        ge=1,
+        description="Deliveries of an outbox message before it is given up (then "
+        "`consent-ledger outbox retry`)",
+    )
     consent_recipients: (
         dict[
             Annotated[str, StringConstraints(pattern=CHAIN_PATTERN)],

@@ -2,7 +2,7 @@
 long-running process), the broker's URL, the privacy use cases, and how a command line runs.
 
 The settings machinery (pydantic-settings) loads only when a command asks for settings, so that
-the auditor's commands, which need none, start at once (tests/unit/test_startup_imports.py)."""
+the auditor's commands, which need none, start at once (tests/project/test_startup_imports.py)."""
 
 from __future__ import annotations
 

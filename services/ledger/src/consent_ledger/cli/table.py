@@ -1,7 +1,7 @@
 """The command table: every command of the ledger, the module that holds it (a `commands` Typer) and
 its one-line help. A command's module is imported when that command runs and not before, so the
 auditor's commands load only what they need and start at once; `--help` lists the table without
-importing any module (tests/unit/test_command_table.py holds the table to the modules).
+importing any module (tests/project/test_command_table.py holds the table to the modules).
 
 The product's command line (`consent-ledger`, consent_platform.cli) is this table and its own."""
 

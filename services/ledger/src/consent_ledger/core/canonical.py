@@ -4,7 +4,7 @@ Ledger entries hold only objects with ASCII keys, strings, integers, booleans an
 For those, sorted keys + minimal separators + literal UTF-8 (orjson's output) is exactly RFC 8785:
 RFC 8785 §3.2.3 sorts by UTF-16 code units, which equals code point order for ASCII keys,
 and §3.2.2.3 number serialisation only differs from Python's for floats, which are refused.
-tests/unit/test_canonical.py cross-checks against an independent RFC 8785 implementation.
+tests/ledger/core/test_canonical.py cross-checks against an independent RFC 8785 implementation.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def canonical_bytes(value: Any, *, checked: bool = True) -> bytes:
     """RFC 8785 canonical UTF-8 bytes of `value` (dict/list/str/int/bool/None).
 
     `checked=False` skips the subset check; only for documents built from the contract
-    models, which have no float fields (tests/unit/test_contracts.py holds that line).
+    models, which have no float fields (tests/contracts/test_contracts.py holds that line).
     """
     if checked:
         _check(value)

@@ -75,7 +75,7 @@ CHUNK = 500  # bound for IN (...) lists
 # time with other settings) and never by a sequential scan where an index can answer. Without
 # statistics (autovacuum off, a table never analysed) the planner takes `event_id IN (...500 ids...)`
 # for a scan of the whole table, and every append would cost O(ledger size); every query of the
-# append has an index that answers it (tests/integration/test_query_plans.py).
+# append has an index that answers it (tests/ledger/adapters/test_query_plans.py).
 _SETTINGS = (("enable_seqscan", "off"), ("plan_cache_mode", "force_custom_plan"))
 INDEX_PATHS_ONLY = "SELECT " + ", ".join(f"set_config('{k}', '{v}', true)" for k, v in _SETTINGS)
 
