@@ -97,6 +97,37 @@ def new_handle() -> str:
     return "s-" + secrets.token_hex(16)
 
 
+@dataclass(slots=True)
+class Planned:
+    """One event the append has chosen, and what it makes of it step by step: its kind (`event`,
+    or `conflict` for an event id held with other content), content MAC and subject key, the
+    record the entry holds, the register version it was checked against with what that found, and
+    the entry appended."""
+
+    event: PreparedEvent
+    kind: str
+    mac: str
+    key_id: str
+    record: dict[str, Any] = field(default_factory=dict)
+    register: str | None = None
+    violations: list[str] = field(default_factory=list)
+    entry: AppendedEntry | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """An event, not a conflict: what the projections (consent, milestones, rights) take."""
+        return self.kind == "event"
+
+    @property
+    def appended(self) -> AppendedEntry:
+        assert self.entry is not None, "read after the chains were extended"
+        return self.entry
+
+    @property
+    def recorded_at(self) -> str:
+        return str(self.appended.document["recorded_at"])
+
+
 class BatchAppender:
     def __init__(
         self, store: EntryAppender, kek: bytes, clock: Any = None, previous_keks: Sequence[bytes] = ()
@@ -124,104 +155,143 @@ class BatchAppender:
             handles, new_handles = self._handles(tx, events, now)
             key_of = [handles[(e.subject, e.chain, e.activity)] if e.subject else e.key_id for e in events]
             keys, new_keys = self._keys(tx, set(key_of))
-            macs_of = [content_mac(keys[k], e.content) for e, k in zip(events, key_of, strict=True)]
-            known = tx.known_macs({e.event_id for e in events})
-            chosen: list[tuple[PreparedEvent, str, str]] = []  # (event, kind, content MAC)
-            chosen_keys: list[str] = []
-            for event, mac, kid in zip(events, macs_of, key_of, strict=True):
-                macs = known.setdefault(event.event_id, set())
-                if mac in macs:
-                    outcome.duplicates += 1
-                    continue
-                kind = "event" if not macs else "conflict"
-                macs.add(mac)
-                chosen.append((event, kind, mac))
-                chosen_keys.append(kid)
-                if kind == "conflict":
-                    outcome.conflicts.append(event.event_id)
-            if not chosen:
+            plan = self._choose(tx, events, key_of, keys, outcome)
+            if not plan:
                 return outcome
-            records = self._records(keys, chosen, chosen_keys)
-            used = set(chosen_keys)
+            for planned in plan:
+                planned.record = self._record(keys[planned.key_id], planned.event)
+            used = {planned.key_id for planned in plan}
             new_keys = {k: w for k, w in new_keys.items() if k in used}
             new_handles = [h for h in new_handles if h.handle in used]
-            heads = {c: h for c, h in locked.items() if c in {e.chain for e, _, _ in chosen}}
-            checks = self._checks(tx, chosen, records, outcome)
-            entry_for: list[AppendedEntry | None] = [None] * len(chosen)
-            nodes: list[tuple[str, NodeKey, bytes]] = []
-            for chain, head in heads.items():
-                mine = [i for i, (e, _, _) in enumerate(chosen) if e.chain == chain]
-                appended, after = append_records(
-                    head, [(chosen[i][1], records[i]) for i in mine], now, checked=False
-                )
-                tree, made = Frontier(head.length, head.frontier).extend(leaf_of(e.body) for e in appended)
-                heads[chain] = replace(after, frontier=tree.peaks)
-                nodes.extend((chain, key, h) for key, h in made)
-                for i, entry in zip(mine, appended, strict=True):
-                    entry_for[i] = entry
-            entries = [en for en in entry_for if en is not None]
-            index = [
-                IndexRow(e.event_id, mac, en.chain, en.seq, kind)
-                for (e, kind, mac), en in zip(chosen, entries, strict=True)
-            ]
-            consent = self._consent(
-                tx, [(e, en) for (e, kind, _), en in zip(chosen, entries, strict=True) if kind == "event"]
+            self._check(tx, plan, outcome)
+            heads, nodes = self._chain(plan, locked, now)
+            entries = [planned.appended for planned in plan]
+            accepted = [planned for planned in plan if planned.accepted]
+            tx.write(
+                entries=entries,
+                index=[
+                    IndexRow(pl.event.event_id, pl.mac, pl.appended.chain, pl.appended.seq, pl.kind)
+                    for pl in plan
+                ],
+                heads=list(heads.values()),
+                new_keys=new_keys,
+                consent=self._consent(tx, [(pl.event, pl.appended) for pl in accepted]),
+                nodes=nodes,
+                subjects=[pl.event.subject for pl in plan],
+                key_ids=[pl.key_id for pl in plan],
             )
-            subjects = [e.subject for e, _, _ in chosen]
-            tx.write(entries, index, list(heads.values()), new_keys, consent, nodes, subjects, chosen_keys)
             tx.put_handles(new_handles)
-            tx.reach_milestones(self._milestones(chosen))
-            tx.register_subjects(
-                [
-                    HandleRow(e.subject, e.chain, e.activity, "", now)
-                    for (e, kind, _), en in zip(chosen, entries, strict=True)
-                    if kind == "event"
-                    and e.subject
-                    and registers_subject(e.event_type, e.event.get("producer", ""))
-                ]
-            )
-            violations = [
-                ViolationRow(
-                    en.chain,
-                    en.seq,
-                    reason,
-                    e.event_id,
-                    e.event_type,
-                    e.activity,
-                    version,
-                    en.document["recorded_at"],
-                )
-                for (e, _, _), en, (version, found) in zip(chosen, entries, checks, strict=True)
-                if version
-                for reason in found
-            ]
-            tx.put_violations(violations)
-            for (e, _, _), en in zip(chosen, entries, strict=True):
-                if e.published_register is not None:
-                    tx.put_register(
-                        en.chain,
-                        en.seq,
-                        str(e.event["data"]["register_version"]),
-                        e.published_register,
-                        en.document["recorded_at"],
-                    )
-            rights = [
-                RightsRow(
-                    e.event_type, en.chain, en.seq, e.subject, e.event["data"], en.document["recorded_at"]
-                )
-                for (e, kind, _), en in zip(chosen, entries, strict=True)
-                if kind == "event" and e.subject and e.event_type in RIGHTS_EVENT_TYPES
-            ]
-            if rights:
-                tx.track_rights(rights)
-            facts = accepted_facts((e, kind, en) for (e, kind, _), en in zip(chosen, entries, strict=True))
-            if facts:
-                tx.put_accepted(facts, now)
+            self._project(tx, plan, now)
             if then is not None:
                 then(tx, entries)
         outcome.appended = len(entries)
         outcome.heads = heads
         return outcome
+
+    def _project(self, tx: LedgerTransaction, plan: list[Planned], now: datetime) -> None:
+        """What the entries make known beside the chain, in the same transaction: retention
+        milestones, registered subjects, register violations and published registers, the
+        subjects' requests, and the accepted facts the notifier is told of."""
+        accepted = [planned for planned in plan if planned.accepted]
+        tx.reach_milestones(self._milestones(accepted))
+        tx.register_subjects(
+            [
+                HandleRow(pl.event.subject, pl.event.chain, pl.event.activity, "", now)
+                for pl in accepted
+                if pl.event.subject
+                and registers_subject(pl.event.event_type, pl.event.event.get("producer", ""))
+            ]
+        )
+        tx.put_violations(
+            [
+                ViolationRow(
+                    pl.appended.chain,
+                    pl.appended.seq,
+                    reason,
+                    pl.event.event_id,
+                    pl.event.event_type,
+                    pl.event.activity,
+                    pl.register,
+                    pl.recorded_at,
+                )
+                for pl in plan
+                if pl.register
+                for reason in pl.violations
+            ]
+        )
+        for pl in plan:
+            if pl.event.published_register is not None:
+                version = str(pl.event.event["data"]["register_version"])
+                tx.put_register(
+                    pl.appended.chain,
+                    pl.appended.seq,
+                    version,
+                    pl.event.published_register,
+                    pl.recorded_at,
+                )
+        rights = [
+            RightsRow(
+                pl.event.event_type,
+                pl.appended.chain,
+                pl.appended.seq,
+                pl.event.subject,
+                pl.event.event["data"],
+                pl.recorded_at,
+            )
+            for pl in accepted
+            if pl.event.subject and pl.event.event_type in RIGHTS_EVENT_TYPES
+        ]
+        if rights:
+            tx.track_rights(rights)
+        facts = accepted_facts((pl.event, pl.kind, pl.appended) for pl in plan)
+        if facts:
+            tx.put_accepted(facts, now)
+
+    @staticmethod
+    def _choose(
+        tx: LedgerTransaction,
+        events: Sequence[PreparedEvent],
+        key_of: list[str],
+        keys: dict[str, SubjectKey],
+        outcome: AppendOutcome,
+    ) -> list[Planned]:
+        """The events to append: an event id already held with the same content (its MAC) is a
+        duplicate and passed over; with other content it is appended as a `conflict`."""
+        known = tx.known_macs({e.event_id for e in events})
+        plan: list[Planned] = []
+        for event, key_id in zip(events, key_of, strict=True):
+            mac = content_mac(keys[key_id], event.content)
+            macs = known.setdefault(event.event_id, set())
+            if mac in macs:
+                outcome.duplicates += 1
+                continue
+            kind = "event" if not macs else "conflict"
+            macs.add(mac)
+            plan.append(Planned(event, kind, mac, key_id))
+            if kind == "conflict":
+                outcome.conflicts.append(event.event_id)
+        return plan
+
+    @staticmethod
+    def _chain(
+        plan: list[Planned], locked: dict[str, ChainHead], now: datetime
+    ) -> tuple[dict[str, ChainHead], list[tuple[str, NodeKey, bytes]]]:
+        """Each chain's new entries after its head, with the Merkle nodes they complete; the heads
+        after them."""
+        chains = {planned.event.chain for planned in plan}
+        heads = {c: h for c, h in locked.items() if c in chains}
+        nodes: list[tuple[str, NodeKey, bytes]] = []
+        for chain, head in heads.items():
+            mine = [planned for planned in plan if planned.event.chain == chain]
+            appended, after = append_records(
+                head, [(planned.kind, planned.record) for planned in mine], now, checked=False
+            )
+            tree, made = Frontier(head.length, head.frontier).extend(leaf_of(e.body) for e in appended)
+            heads[chain] = replace(after, frontier=tree.peaks)
+            nodes.extend((chain, key, h) for key, h in made)
+            for planned, entry in zip(mine, appended, strict=True):
+                planned.entry = entry
+        return heads, nodes
 
     def _keys(
         self, tx: LedgerTransaction, key_ids: set[str]
@@ -252,41 +322,33 @@ class BatchAppender:
             made.append(HandleRow(*triple, handles[triple], now))
         return handles, made
 
-    def _checks(
-        self,
-        tx: LedgerTransaction,
-        chosen: list[tuple[PreparedEvent, str, str]],
-        records: list[dict[str, Any]],
-        outcome: AppendOutcome,
-    ) -> list[tuple[str | None, list[str]]]:
+    def _check(self, tx: LedgerTransaction, plan: list[Planned], outcome: AppendOutcome) -> None:
         """Each entry against its controller's register version in force at the event's
         `occurred_at` (DESIGN.md invariant 11: the version whose `valid_from` is the latest on or
         before the event's Dutch date, the one published last among equals; an event older than
         every version is checked against the oldest). A register published earlier in the same
         batch counts from the next entry on. The verdict goes on the entry's record."""
         versions: dict[str, list[tuple[date, int, str, ProcessingRegister]]] = {}
-        for chain, listed in tx.register_versions({e.chain for e, _, _ in chosen}).items():
+        for chain, listed in tx.register_versions({pl.event.chain for pl in plan}).items():
             for seq, v in listed:
                 r = self._register(v, partial(tx.register_document, chain, seq))
                 versions.setdefault(chain, []).append((r.valid_from, seq, v, r))
-        out: list[tuple[str | None, list[str]]] = []
-        for (event, _kind, _mac), record in zip(chosen, records, strict=True):
+        for planned in plan:
+            event = planned.event
             standing = _in_force(versions.get(event.chain, []), event.occurred_at)
             if standing is None:
-                out.append((None, []))
                 outcome.unchecked += 1
             else:
                 version, register = standing
                 found = check_event(register, event.event_type, event.activity, event.event["data"])
-                record["checks"] = {"register": version, "violations": found}
+                planned.record["checks"] = {"register": version, "violations": found}
                 outcome.violations.extend((event.chain, reason) for reason in found)
-                out.append((version, found))
+                planned.register, planned.violations = version, found
             if event.published_register is not None:
                 version = str(event.event["data"]["register_version"])
                 published = event.published_register
                 new = self._register(version, partial(_same, published))
                 versions.setdefault(event.chain, []).append((new.valid_from, 1 << 62, version, new))
-        return out
 
     def _register(self, version: str, document: Callable[[], dict[str, Any] | str]) -> ProcessingRegister:
         """The register of `version`, parsed once; its document is read only when not yet parsed."""
@@ -297,13 +359,13 @@ class BatchAppender:
         return self._registers[version]
 
     @staticmethod
-    def _milestones(chosen: list[tuple[PreparedEvent, str, str]]) -> list[MilestoneRow]:
+    def _milestones(accepted: list[Planned]) -> list[MilestoneRow]:
         """The retention milestones the events reach, by event time. Only contact with the
         controller (CONTACT_EVENT_TYPES, by type alone) counts for last contact: never a subject's
         first record, whichever event that is, so no batching or order changes the outcome."""
         rows: list[MilestoneRow] = []
-        for event, kind, _mac in chosen:
-            if kind != "event" or not event.subject or event.occurred_at is None:
+        for event in (planned.event for planned in accepted):
+            if not event.subject or event.occurred_at is None:
                 continue
             at = event.occurred_at
             for milestone in milestones_of(event.event_type, event.event["data"]):
@@ -313,21 +375,17 @@ class BatchAppender:
         return rows
 
     @staticmethod
-    def _records(
-        keys: dict[str, SubjectKey], chosen: list[tuple[PreparedEvent, str, str]], key_ids: list[str]
-    ) -> list[dict[str, Any]]:
-        records = []
-        for (event, _kind, _mac), kid in zip(chosen, key_ids, strict=True):
-            key = keys[kid]
-            doc = event.event
-            if event.subject is not None:
-                doc = {**doc, "data": {**doc["data"], "subject": {"ref": subject_ref(key, event.event_id)}}}
-            record: dict[str, Any] = {"event": doc}
-            if event.personal:
-                plain = canonical_bytes(event.personal, checked=False)
-                record["sealed"] = seal(key.data, plain, event.event_id.encode())
-            records.append(record)
-        return records
+    def _record(key: SubjectKey, event: PreparedEvent) -> dict[str, Any]:
+        """What the entry holds: the clear event, the subject named by a per-entry reference, and
+        the personal part sealed under the subject's key."""
+        doc = event.event
+        if event.subject is not None:
+            doc = {**doc, "data": {**doc["data"], "subject": {"ref": subject_ref(key, event.event_id)}}}
+        record: dict[str, Any] = {"event": doc}
+        if event.personal:
+            plain = canonical_bytes(event.personal, checked=False)
+            record["sealed"] = seal(key.data, plain, event.event_id.encode())
+        return record
 
     @staticmethod
     def _consent(
