@@ -1,14 +1,29 @@
-"""The errors the command line turns into a refusal (exit 2); here so that it can catch them
-without loading the settings."""
+"""The ledger's errors (core/errors.py's family) and the two the command line refuses before it
+loads the settings: a configuration missing or unsafe, and no ledger where the settings point."""
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "NoLedger"]
+from .core.errors import Conflict, Damaged, InputRefused, LedgerError, Refused, Unavailable
+
+__all__ = [
+    "ConfigError",
+    "Conflict",
+    "Damaged",
+    "InputRefused",
+    "LedgerError",
+    "NoLedger",
+    "Refused",
+    "Unavailable",
+]
 
 
-class ConfigError(Exception):
+class ConfigError(Refused):
     """Configuration is missing or unsafe; the message says which setting and why."""
 
+    reason = "configuration"
 
-class NoLedger(RuntimeError):
+
+class NoLedger(Refused, RuntimeError):
     """A command that reads a ledger found none where the settings point (and created none)."""
+
+    reason = "no-ledger"

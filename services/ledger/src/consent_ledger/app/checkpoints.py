@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from ..core.audit import RECEIPT_FORMAT
 from ..core.entries import ChainHead, rfc3339_utc
+from ..core.errors import Unavailable
 from ..core.merkle import (
     Frontier,
     NodeKey,
@@ -51,7 +52,7 @@ class StoredCheckpoint:
 SIGNING_REFUSALS = ("inconsistent-tree", "no-checkpoint-keys", "no-proof")
 
 
-class CheckpointRefused(Exception):
+class CheckpointRefused(Unavailable):
     """Why a checkpoint, proof or cosignature cannot be given or taken: `reason` is a code."""
 
     def __init__(self, reason: str, detail: str) -> None:

@@ -25,6 +25,8 @@ from typing import Protocol
 
 from ledger_contracts.formats import ACTOR_ID_PATTERN, CHAIN_PATTERN
 
+from ..core.errors import InputRefused, Refused, Unavailable
+
 __all__ = [
     "CONTROLLER_PATTERN",
     "TOKEN_PREFIX",
@@ -59,7 +61,7 @@ class Scope(StrEnum):
 IMPLIED = {Scope.STATUS: {Scope.CHECK}}
 
 
-class ControllerRefused(Exception):
+class ControllerRefused(Refused):
     """The client asked for a controller it is not tied to (or named none while tied to several)."""
 
     def __init__(self, reason: str, detail: str) -> None:
@@ -105,7 +107,7 @@ class Client:
         when the two together are no ActorId."""
         actor = f"{self.actor}.{employee}" if employee else self.actor
         if len(actor) > 64 or not _ACTOR.fullmatch(actor):
-            raise ValueError("employee: too long with the client id (64 in all)")
+            raise InputRefused("employee: too long with the client id (64 in all)")
         return actor
 
 
@@ -119,11 +121,11 @@ class ClientRecord:
     controllers: frozenset[str] = frozenset()
 
 
-class ClientsUnavailable(Exception):
+class ClientsUnavailable(Unavailable):
     """The client store does not answer and this process has not confirmed the token before."""
 
 
-class ClientRefused(Exception):
+class ClientRefused(Refused):
     """Why a request was not let in: no-credentials, malformed-token, unknown-token, disabled,
     missing-scope. Never carries the token."""
 
@@ -144,7 +146,7 @@ def _controllers(values: Iterable[str]) -> frozenset[str]:
     tied = frozenset(values)
     bad = sorted(c for c in tied if not _CONTROLLER.fullmatch(c))
     if bad:
-        raise ValueError("controller: a controller's code, its chain's name (lowercase letters and '-')")
+        raise InputRefused("controller: a controller's code, its chain's name (lowercase letters and '-')")
     return tied
 
 
@@ -168,15 +170,15 @@ class ApiClients:
     def add(self, client_id: str, scopes: list[str], at: datetime, controllers: Iterable[str] = ()) -> str:
         """Create or rotate a client, tied to `controllers`; returns the token, shown once."""
         if not _CLIENT_ID.fullmatch(client_id) or not _ACTOR.fullmatch(f"api.{client_id}"):
-            raise ValueError(
+            raise InputRefused(
                 "client id: lowercase letters, digits and '-', at most 60, at most 4 digits in a row"
             )
         try:
             wanted = frozenset(Scope(s) for s in scopes)
         except ValueError:
-            raise ValueError(f"scope: one of {', '.join(s.value for s in Scope)}") from None
+            raise InputRefused(f"scope: one of {', '.join(s.value for s in Scope)}") from None
         if not wanted:
-            raise ValueError("give at least one --scope")
+            raise InputRefused("give at least one --scope")
         tied = _controllers(controllers)
         token = f"{TOKEN_PREFIX}.{client_id}.{secrets.token_urlsafe(32)}"
         self.store.put_client(ClientRecord(client_id, _digest(token), wanted, at, None, tied))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ledger_contracts.subjects import PSEUDONYM_PATTERN, SubjectRef, is_valid_bsn
 
 from ..core.consent_state import ConsentFact, ConsentStatus, decide_status, state_at
+from ..core.errors import InputRefused, Refused
 from ..core.pseudonyms import Pseudonymizer
 
 __all__ = [
@@ -64,7 +65,7 @@ class ConsentAnswer:
     location: tuple[str, int] | None  # (chain, seq) of the entry it rests on
 
 
-class SubjectRefused(ValueError):
+class SubjectRefused(Refused, ValueError):
     """A subject that is neither a BSN passing the elfproef nor a ledger pseudonym."""
 
     def __init__(self, index: int | None, value: str) -> None:
@@ -131,7 +132,7 @@ class ConsentQuery:
         """One answer per subject (pseudonyms), in order: the newsletter system's yes/no for one
         controller."""
         if len(subjects) > MAX_BULK:
-            raise ValueError(f"subjects: at most {MAX_BULK} in one request")
+            raise InputRefused(f"subjects: at most {MAX_BULK} in one request")
         facts = self._reader.grant_candidates(list(set(subjects)), purpose, now, controller)  # absent: no
         answers: dict[str, bool] = {}
         for s in subjects:

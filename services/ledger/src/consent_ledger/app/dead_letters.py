@@ -18,6 +18,7 @@ from ledger_contracts import EventRefused, parse_event
 from ledger_contracts.events import DeadLetterDropData, DeadLetterDropped, DropReason
 
 from ..core.dead_letters import open_body
+from ..core.errors import Refused
 from .producers import ProducerRecord, entry_refusal
 
 __all__ = ["DROP_REASONS", "DeadLetterBox", "DeadLetterDesk", "DeadLetterError"]
@@ -26,7 +27,7 @@ DROP_REASONS: tuple[str, ...] = typing.get_args(DropReason)
 Replayed = list[tuple[str, str | None, str]]  # (dead letter, the entry it went out as or None, why not)
 
 
-class DeadLetterError(Exception):
+class DeadLetterError(Refused):
     """The operation cannot be done; `reason` says why (no-such-dead-letter, still-refused, …)."""
 
     def __init__(self, reason: str, detail: str) -> None:

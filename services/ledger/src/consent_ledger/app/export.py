@@ -13,6 +13,7 @@ from typing import IO, Protocol
 import orjson
 
 from ..core.entries import ChainHead
+from ..core.errors import Refused
 from ..core.hashing import HASH_SIZE
 from ..core.verify import StoredEntry
 from .parallel_verify import Run
@@ -41,7 +42,7 @@ _CHAIN_KEY, _HASH_KEY, _ENTRY_KEY = b'{"chain":', b',"hash":"', b'","entry":'  #
 _HASH_HEX = 64
 
 
-class ExportError(ValueError):
+class ExportError(Refused, ValueError):
     """The file is not a ledger export."""
 
 

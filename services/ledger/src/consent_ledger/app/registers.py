@@ -15,6 +15,7 @@ from ledger_contracts.events import RegisterPublished, RegisterPublishedData
 from ledger_contracts.register import ProcessingRegister
 from pydantic import ValidationError
 
+from ..core.errors import Refused
 from ..core.pseudonyms import Pseudonymizer
 from ..rules.register import register_version
 from .append import AppendOutcome, BatchAppender
@@ -35,7 +36,7 @@ OPERATIONS_ACTIVITY = "ledger-beheer"  # the ledger's own records on a controlle
 PRODUCER = "ledger-operations"
 
 
-class RegisterInvalid(ValueError):
+class RegisterInvalid(Refused, ValueError):
     """The file is no register: the message names each failing field (and may quote the file);
     `errors` are pydantic's, for an answer that quotes nothing."""
 

@@ -23,6 +23,7 @@ from ledger_contracts.events import ErasureRule, SubjectErased, SubjectErasedDat
 from ledger_contracts.subjects import SubjectRef
 
 from ..core.entries import AppendedEntry
+from ..core.errors import InputRefused
 from ..core.pseudonyms import Pseudonymizer
 from ..rules.retention import Due, due_under
 from .append import BatchAppender
@@ -160,7 +161,7 @@ class RetentionService:
         now = self._clock.now()
         as_of = as_of or now
         if as_of > now and not dry_run:
-            raise ValueError("--as-of lies in the future: only a dry run may look ahead")
+            raise InputRefused("--as-of lies in the future: only a dry run may look ahead")
         report = self.plan(as_of)
         if dry_run:
             return report
@@ -181,7 +182,7 @@ class RetentionService:
         more."""
         journal = journal or self._journal
         if journal is None:
-            raise ValueError("no erasure journal to replay: give one")
+            raise InputRefused("no erasure journal to replay: give one")
         lines = journal.read()
         scopes: dict[str, list[Scope]] = defaultdict(list)
         for scope in self._store.scopes():

@@ -13,6 +13,7 @@ from ledger_contracts.events import (
     DecisionGround,
 )
 
+from ..core.errors import Refused
 from .retention import Scope
 
 __all__ = ["ANSWER_WITHIN", "Decision", "Hold", "RequestRefused", "RightsStore", "TrackedRequest"]
@@ -20,7 +21,7 @@ __all__ = ["ANSWER_WITHIN", "Decision", "Hold", "RequestRefused", "RightsStore",
 ANSWER_WITHIN = relativedelta(months=1)  # GDPR art. 12(3); privacyreglement art. 11 lid 2, 12 lid 2
 
 
-class RequestRefused(ValueError):
+class RequestRefused(Refused, ValueError):
     """Why a request could not be taken or decided: unknown-request, already-decided, wrong-right,
     unknown-event, not-about-subject, no-sealed-field, unknown-hold, unknown-controller, no-request,
     received-in-future, hold-ended."""

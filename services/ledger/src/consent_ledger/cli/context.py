@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..errors import ConfigError, NoLedger
+from ..errors import ConfigError, Conflict, Damaged, LedgerError, NoLedger, Unavailable
 from .output import EXIT_USAGE, err
 
 if TYPE_CHECKING:
@@ -98,9 +98,17 @@ def process_settings(command: str, port: int | None = None) -> Settings:
 
 
 def run(cli: typer.Typer) -> None:
-    """Run a command line, a refusal of the configuration or a missing ledger exiting with 2."""
+    """Run a command line; an error of the ledger's family ends it with its kind's exit code and
+    words (refused: 2, damaged: 1, unavailable: 3, conflict: 1), never a traceback."""
     try:
         cli()
-    except (ConfigError, NoLedger) as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        sys.exit(EXIT_USAGE)
+    except LedgerError as exc:
+        err.print(f"[red]{_word(exc)}:[/red] {exc}")
+        sys.exit(exc.exit_code)
+
+
+def _word(exc: LedgerError) -> str:
+    for kind, word in ((Damaged, "damaged"), (Unavailable, "unavailable"), (Conflict, "conflict")):
+        if isinstance(exc, kind):
+            return word
+    return "refused"

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import Damaged
 from .hashing import LEAF_PREFIX
 from .merkle import EMPTY_ROOT, ProofError, TreeBuilder, leaf_of, verify_consistency, verify_inclusion
 from .notes import Checkpoint, NoteError, NoteVerifier, open_checkpoint
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-class AuditError(Exception):
+class AuditError(Damaged):
     """The evidence does not hold; `reason` is a code, the message says what failed."""
 
     def __init__(self, reason: str, detail: str) -> None:

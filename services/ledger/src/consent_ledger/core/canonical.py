@@ -13,10 +13,12 @@ from typing import Any
 
 import orjson
 
+from .errors import Refused
+
 __all__ = ["CanonicalError", "canonical_bytes"]
 
 
-class CanonicalError(ValueError):
+class CanonicalError(Refused, ValueError):
     """The value is outside the subset the ledger canonicalises."""
 
 

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .errors import Refused
 from .hashing import HASH_SIZE, LEAF_PREFIX, NODE_PREFIX
 
 __all__ = [
@@ -41,7 +42,7 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()  # MTH of the empty tree (RFC 9162 §2
 _LEVEL_SHIFT = 48  # node_position: index < 2^48 leaves
 
 
-class ProofError(ValueError):
+class ProofError(Refused, ValueError):
     """A proof that does not verify, or a request for one that cannot exist; says why."""
 
 

@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
+from .errors import Refused
+
 __all__ = [
     "COSIGNATURE",
     "ED25519",
@@ -39,7 +41,7 @@ _DASH = "\u2014 "
 _PRIVATE_PREFIX = "PRIVATE+KEY+"
 
 
-class NoteError(ValueError):
+class NoteError(Refused, ValueError):
     """A note, key or signature that cannot be used; says what is wrong."""
 
 

@@ -6,13 +6,15 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from .errors import Refused
+
 __all__ = ["MIN_KEY_BYTES", "PSEUDONYM_DOMAIN", "Pseudonymizer", "WeakKeyError", "check_key_strength"]
 
 MIN_KEY_BYTES = 32
 PSEUDONYM_DOMAIN = b"consent-ledger/v1/bsn\x00"
 
 
-class WeakKeyError(ValueError):
+class WeakKeyError(Refused, ValueError):
     """A pseudonym key is missing or too weak."""
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .errors import Damaged
 from .hashing import LEAF_PREFIX, entry_hash, genesis_hash
 
 __all__ = ["ChainReport", "Damage", "IntegrityError", "StoredEntry", "seq_of", "verify_chain"]
@@ -41,7 +42,7 @@ class ChainReport:
     head_hash: bytes
 
 
-class IntegrityError(Exception):
+class IntegrityError(Damaged):
     """The chain is damaged. `position` is the 0-based place of the first bad entry."""
 
     def __init__(

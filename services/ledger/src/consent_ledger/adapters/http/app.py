@@ -14,6 +14,7 @@ from ledger_contracts.streams import EVENT_STREAMS, LEDGER_GROUP
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from redis.exceptions import ResponseError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -22,8 +23,10 @@ from ...app.clients import ApiClients, Scope
 from ...app.consent_query import ConsentQuery
 from ...app.ingest import IngestService
 from ...app.rights_model import RequestRefused
+from ...core.errors import LedgerError
 from ..broker.guard import StreamGuard
 from ..metrics import LedgerMetrics
+from ..sql.errors import translated
 from ..sql.store import SqlLedgerStore
 from .access import (
     ApiRefusal,
@@ -108,6 +111,19 @@ def create_app(deps: HttpDeps) -> FastAPI:
     @app.exception_handler(ValidationError)
     async def _use_case_refused(request: Request, exc: Exception) -> Response:
         return refusal_response(refusal_of(exc))  # type: ignore[arg-type]
+
+    @app.exception_handler(LedgerError)
+    async def _ledger_error(request: Request, exc: LedgerError) -> Response:
+        """Any other error of the ledger's family, by its kind: refused 4xx, unavailable 503."""
+        return refusal_response(ApiRefusal(exc.http_status, exc.reason, str(exc)))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        """A database outage or contention in the middle of a request: 503 or 409, not a 500."""
+        found = translated(exc)
+        if found is None:
+            raise exc
+        return refusal_response(ApiRefusal(found.http_status, found.reason, str(found)))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -30,6 +30,7 @@ from redis.typing import EncodableT, FieldT
 
 from ...app.ingest import IngestService
 from ...app.screening import DeadLetter, RawEntry
+from ...core.errors import Refused as LedgerRefused
 from ..metrics import LedgerMetrics
 
 __all__ = ["MAX_BATCH", "EventsApiDeps", "events_router"]
@@ -67,10 +68,14 @@ class AcceptedOut(BaseModel):
     accepted: list[Accepted]
 
 
-class Refused(Exception):
+class Refused(LedgerRefused):
+    """An event refused over HTTP, with the status the events route answers (a refusal of the
+    input, or 503 when the broker did not take it)."""
+
     def __init__(self, status: int, error: str, detail: str, field: str | None = None) -> None:
-        super().__init__(detail)
+        super().__init__(detail, reason=error)
         self.status, self.error, self.detail, self.field = status, error, detail, field
+        self.http_status = status
 
 
 def _deps(request: Request) -> EventsApiDeps:

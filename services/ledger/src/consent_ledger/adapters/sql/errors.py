@@ -19,7 +19,16 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-__all__ = ["connection_trouble", "is_contention", "is_outage"]
+from ...core.errors import Conflict, LedgerError, Unavailable
+
+__all__ = [
+    "DatabaseUnavailable",
+    "WriteContention",
+    "connection_trouble",
+    "is_contention",
+    "is_outage",
+    "translated",
+]
 
 
 # Failures to reach or keep the database, as opposed to a statement it refused.
@@ -64,3 +73,28 @@ def is_contention(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", None)
     state = getattr(exc, "sqlstate", None) or getattr(orig, "sqlstate", None)
     return state in _CONTENTION_STATES or "database is locked" in str(orig or "")
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database does not answer (an outage): leave the work pending and try again."""
+
+    reason = "database-unavailable"
+
+
+class WriteContention(Conflict):
+    """Another writer holds what this one needs (a lock, a serialization failure): retry whole."""
+
+    reason = "write-contention"
+
+
+def translated(exc: BaseException) -> LedgerError | None:
+    """A driver's or SQLAlchemy's error as the ledger's family, once, here: an outage is
+    Unavailable, another writer's contention a Conflict; anything else (a refusal of the data, a
+    bug) is not translated."""
+    if isinstance(exc, LedgerError):
+        return exc
+    if is_outage(exc):
+        return DatabaseUnavailable("the database does not answer; try again")
+    if is_contention(exc):
+        return WriteContention("another writer holds the rows; try again")
+    return None

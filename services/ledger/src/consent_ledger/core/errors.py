@@ -1,0 +1,52 @@
+"""The ledger's one family of errors, grouped by what the caller does next (issue 30 item 6):
+
+- `Refused`: the input is refused; correct it and ask again (HTTP 4xx, exit 2);
+- `Damaged`: the evidence does not hold (exit 1; a verdict, never retried);
+- `Unavailable`: an outage or a part not yet able to answer; leave it pending, try again later
+  (HTTP 503, exit 3);
+- `Conflict`: another writer or the present state stands in the way (HTTP 409, exit 1).
+
+Every error the ledger raises on purpose is one of them, with a machine-readable `reason`; the
+classes the code raises (RequestRefused, IntegrityError, …) are subclasses under their own names.
+One HTTP handler (adapters/http/app.py) and one command-line mapper (cli/context.py) turn them
+into a status and an exit code. Pure: core/ may raise them as well as everything above it."""
+
+from __future__ import annotations
+
+__all__ = ["Conflict", "Damaged", "InputRefused", "LedgerError", "Refused", "Unavailable"]
+
+
+class LedgerError(Exception):
+    """An error the ledger raises on purpose. `reason` names it for a machine."""
+
+    reason: str = "ledger-error"
+    http_status: int = 500
+    exit_code: int = 1
+
+    def __init__(self, *args: object, reason: str | None = None) -> None:
+        super().__init__(*args)
+        if reason is not None:
+            self.reason = reason
+
+
+class Refused(LedgerError):
+    reason, http_status, exit_code = "refused", 422, 2
+
+
+class Damaged(LedgerError):
+    reason, http_status, exit_code = "damaged", 500, 1
+
+
+class Unavailable(LedgerError):
+    reason, http_status, exit_code = "unavailable", 503, 3
+
+
+class Conflict(LedgerError):
+    reason, http_status, exit_code = "conflict", 409, 1
+
+
+class InputRefused(Refused, ValueError):
+    """A use case's refusal of its input, the message naming the field and what it takes (a
+    ValueError too, for the callers that catch that)."""
+
+    reason = "invalid-input"
