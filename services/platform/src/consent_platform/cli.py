@@ -2,7 +2,8 @@
 (consent_platform.commands): `up`, `notifier`, `demo`, and the notifier's `users`, `registry` and
 `outbox` groups. Each command's module is loaded when it runs.
 
-Exit codes: 0 done (`verify`: intact), 1 refused or damaged, 2 usage error."""
+Exit codes: 0 done (`verify`: intact), 1 refused or damaged, 2 usage error, 3 unavailable (an
+outage: try again)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@ each a `commands` Typer of top-level functions; table.py names them and loads ea
 `consent-ledger-service` is this table alone; the product's `consent-ledger` (consent_platform.cli)
 adds `up`, `demo`, the notifier's groups.
 
-Exit codes: 0 done (`verify`: intact), 1 refused or damaged, 2 usage error."""
+Exit codes: 0 done (`verify`: intact), 1 refused or damaged, 2 usage error, 3 unavailable (an
+outage: try again)."""
 
 from __future__ import annotations
 
