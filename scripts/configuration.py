@@ -47,8 +47,6 @@ def _default(field: Any) -> str:
         return "`true`" if value else "`false`"
     if isinstance(value, dict | list):
         return f"`{json.dumps(value)}`" if len(json.dumps(value)) < 40 else "see its meaning"
-    if isinstance(value, BaseModel):
-        return "see its meaning"
     text = str(value).replace(str(os.getpid()), "<pid>")  # a replica's name
     return f"`{text}`" if text else "empty"
 

@@ -21,7 +21,7 @@ from ledger_contracts.streams import DISCLOSURE_STREAM
 
 from tests.conftest import REDIS_URL, wait_until
 from tests.faults.servers import own_postgres
-from tests.support.factories import disclosure, signed
+from tests.support.factories import VALID_BSN, disclosure, signed
 from tests.support.harness import register_test_producers, settings_for
 from tests.system.test_cli import free_port
 from tests.system.test_processes import _start
@@ -48,9 +48,9 @@ def test_every_process_reports_through_a_database_outage(redis_client, ledger_en
         )
         store = build_store(settings_for(pg.url, tmp_path))
         register_test_producers(SqlProducerStore(store.engine))
-        token = ApiClients(SqlClientStore(store.engine)).add(
-            "prometheus", ["metrics:read"], datetime.now(UTC)
-        )
+        clients = ApiClients(SqlClientStore(store.engine))
+        token = clients.add("prometheus", ["metrics:read"], datetime.now(UTC))
+        asker = clients.add("nieuwsbrief", ["consent:check"], datetime.now(UTC), ["werkcorporatie"])
         store.dispose()
         procs = [
             _start(["consume", "--metrics-port", str(consume_port)], env, tmp_path / "consume.log"),
@@ -76,6 +76,11 @@ def test_every_process_reports_through_a_database_outage(redis_client, ledger_en
                 assert httpx.get(f"{url}/metrics", headers=auth).status_code == 200  # the token confirmed
                 assert httpx.get(f"{url}/health").json()["database"] == "ok"
 
+            question = {"subject": {"bsn": VALID_BSN}, "purpose": "newsletter-subscription"}
+            asks = {"Authorization": f"Bearer {asker}"}
+            asked = httpx.post(f"{base['serve']}/v1/consents/query", json=question, headers=asks, timeout=10)
+            assert asked.status_code == 200, asked.text  # its token confirmed before the outage
+
             pg.stop()
             stopped = time.monotonic()
             redis_client.xadd(DISCLOSURE_STREAM, signed(disclosure()))  # a batch that cannot commit
@@ -97,6 +102,10 @@ def test_every_process_reports_through_a_database_outage(redis_client, ledger_en
                 assert answer.json()["broker"] == "ok"
                 health = httpx.get(f"{url}/health", timeout=10)
                 assert health.json()["database"].startswith("error: "), (name, health.json())
+            # a question that reaches the store while it is down: unavailable, named, not a 500
+            asked = httpx.post(f"{base['serve']}/v1/consents/query", json=question, headers=asks, timeout=30)
+            assert asked.status_code == 503, asked.text
+            assert asked.json()["error"] == "database-unavailable"
             # a token never confirmed is not let in on the store's silence
             stranger = {"Authorization": "Bearer lc.stranger.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}
             assert httpx.get(f"{base['consume']}/metrics", headers=stranger, timeout=10).status_code == 503

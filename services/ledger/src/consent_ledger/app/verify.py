@@ -275,17 +275,13 @@ def _witnessed(
     try:
         seen = witness_chain(chain.chain, watch, verifiers, saved.get(chain.chain), chain.latest_note, proof)
     except AuditError as exc:
-        return _with(verdict, damage=exc.reason, detail=str(exc))
+        return replace(verdict, damage=exc.reason, detail=str(exc))
     if seen.keep:
         report.keep[chain.chain] = seen.keep
     if seen.latest is None and seen.saved is None and checked.length:
         # a key was given to check signatures, and nothing here is signed: that must fail
-        return _with(verdict, damage="unsigned", detail="no signed checkpoint", witnessed=seen)
-    return _with(verdict, witnessed=seen)
-
-
-def _with(verdict: ChainVerdict, **changes: Any) -> ChainVerdict:
-    return replace(verdict, **changes)
+        return replace(verdict, damage="unsigned", detail="no signed checkpoint", witnessed=seen)
+    return replace(verdict, witnessed=seen)
 
 
 def _counted(entries: Iterable[StoredEntry], progress: Progress) -> Generator[StoredEntry]:

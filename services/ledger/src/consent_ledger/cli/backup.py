@@ -7,16 +7,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ..adapters.sql.urls import sqlite_path
 from .context import command_settings
 from .output import err, out
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["commands"]
 

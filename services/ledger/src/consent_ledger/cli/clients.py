@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -12,9 +12,6 @@ from ..app.clients import ApiClients
 from ..stores import build_store
 from .context import command_settings
 from .output import EXIT_USAGE, err, out
-
-if TYPE_CHECKING:
-    from ..app.clients import ApiClients
 
 __all__ = ["commands"]
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..errors import ConfigError, Conflict, Damaged, LedgerError, NoLedger, Unavailable
+from ..errors import ConfigError, LedgerError, NoLedger
 from .output import EXIT_USAGE, err
 
 if TYPE_CHECKING:
@@ -103,12 +103,5 @@ def run(cli: typer.Typer) -> None:
     try:
         cli()
     except LedgerError as exc:
-        err.print(f"[red]{_word(exc)}:[/red] {exc}")
+        err.print(f"[red]{exc.word}:[/red] {exc}")
         sys.exit(exc.exit_code)
-
-
-def _word(exc: LedgerError) -> str:
-    for kind, word in ((Damaged, "damaged"), (Unavailable, "unavailable"), (Conflict, "conflict")):
-        if isinstance(exc, kind):
-            return word
-    return "refused"

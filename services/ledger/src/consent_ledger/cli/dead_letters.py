@@ -18,11 +18,10 @@ from ..app.dead_letters import DeadLetterDesk, DeadLetterError
 from ..app.internal_producers import internal_signer
 from ..errors import ConfigError
 from ..stores import build_store
-from .context import broker_url, keyed_settings
+from .context import broker_url, keyed_settings, refused
 from .output import err, out
 
 if TYPE_CHECKING:
-    from ..app.dead_letters import DeadLetterDesk, DeadLetterError
     from ..app.producers import ProducerRecord
 
 __all__ = ["commands"]
@@ -167,5 +166,4 @@ def drop(
 
 
 def _refused(exc: DeadLetterError) -> None:
-    err.print(f"[red]refused:[/red] {exc.reason}: {exc.detail}")
-    raise typer.Exit(EXIT_REFUSED)
+    raise refused(f"{exc.reason}: {exc.detail}", EXIT_REFUSED)

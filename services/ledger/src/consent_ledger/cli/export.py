@@ -6,14 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import typer
-
-from .context import command_settings, keyed_settings
-from .output import EXIT_USAGE, err, out
-
-if TYPE_CHECKING:
-    from ..config import Settings
 import orjson
+import typer
 
 from .. import __version__
 from ..adapters.sql.ldv import ldv_entries
@@ -21,7 +15,12 @@ from ..adapters.sql.tree import SqlTreeStore
 from ..app.export import write_export
 from ..app.ldv import ldv_records
 from ..stores import build_store
+from .context import command_settings, keyed_settings
+from .output import EXIT_USAGE, err, out
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 __all__ = ["commands"]
 

@@ -13,8 +13,8 @@ import typer
 from ..adapters.sql.tree import SqlTreeStore
 from ..app.checkpoints import CheckpointRefused, Checkpoints
 from ..bootstrap import build_checkpoints, build_store
-from .context import command_settings
-from .output import err, out
+from .context import command_settings, refused
+from .output import out
 
 __all__ = ["commands"]
 
@@ -36,8 +36,7 @@ def _checkpoints(sign: bool = False):  # type: ignore[no-untyped-def]
 
 
 def _refused(exc: Exception) -> typer.Exit:
-    err.print(f"[red]refused:[/red] {exc}")
-    return typer.Exit(EXIT_FAILED)
+    return refused(str(exc), EXIT_FAILED)
 
 
 @commands.command()

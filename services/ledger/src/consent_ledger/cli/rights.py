@@ -19,7 +19,7 @@ from ..app.checkpoints import CheckpointRefused
 from ..app.consent_query import ConsentQuery, SubjectRefused
 from ..app.rights_model import RequestRefused
 from ..bootstrap import build_checkpoints
-from .context import keyed_settings, privacy
+from .context import keyed_settings, privacy, refused
 from .output import err, out
 
 if TYPE_CHECKING:
@@ -44,8 +44,7 @@ def _pseudonym(p: Privacy, subject: str) -> str:
 
 
 def _refused(exc: Exception) -> typer.Exit:
-    err.print(f"[red]refused:[/red] {getattr(exc, 'reason', 'invalid')}: {exc}")
-    return typer.Exit(EXIT_REFUSED)
+    return refused(f"{getattr(exc, 'reason', 'invalid')}: {exc}", EXIT_REFUSED)
 
 
 commands = typer.Typer(rich_markup_mode=None)

@@ -10,13 +10,13 @@ import typer
 
 from .keys import parse_keys
 from .output import EXIT_DAMAGED, EXIT_INTACT, EXIT_USAGE, err, out
+from .progress import progress_bar
 from .witness import load_state, save_state
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from ..app.verify import Source, VerificationReport
-from .progress import progress_bar
 
 __all__ = ["commands", "say"]
 

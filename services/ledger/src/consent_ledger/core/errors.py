@@ -22,6 +22,7 @@ class LedgerError(Exception):
     reason: str = "ledger-error"
     http_status: int = 500
     exit_code: int = 1
+    word: str = "refused"  # what the command line says before the message
 
     def __init__(self, *args: object, reason: str | None = None) -> None:
         super().__init__(*args)
@@ -34,15 +35,15 @@ class Refused(LedgerError):
 
 
 class Damaged(LedgerError):
-    reason, http_status, exit_code = "damaged", 500, 1
+    reason, http_status, exit_code, word = "damaged", 500, 1, "damaged"
 
 
 class Unavailable(LedgerError):
-    reason, http_status, exit_code = "unavailable", 503, 3
+    reason, http_status, exit_code, word = "unavailable", 503, 3, "unavailable"
 
 
 class Conflict(LedgerError):
-    reason, http_status, exit_code = "conflict", 409, 1
+    reason, http_status, exit_code, word = "conflict", 409, 1, "conflict"
 
 
 class InputRefused(Refused, ValueError):

@@ -74,8 +74,7 @@ class Refused(LedgerRefused):
 
     def __init__(self, status: int, error: str, detail: str, field: str | None = None) -> None:
         super().__init__(detail, reason=error)
-        self.status, self.error, self.detail, self.field = status, error, detail, field
-        self.http_status = status
+        self.http_status, self.detail, self.field = status, detail, field
 
 
 def _deps(request: Request) -> EventsApiDeps:
@@ -120,7 +119,7 @@ async def post_events(request: Request, d: Deps) -> Any:
     try:
         bodies = _events_of(request.headers, await request.body())
     except Refused as exc:
-        d.metrics.http_events_refused.labels(reason=exc.error).inc()
+        d.metrics.http_events_refused.labels(reason=exc.reason).inc()
         return _problem(exc)
     entries = [RawEntry("http", str(i), {EVENT_FIELD.encode(): body}) for i, body in enumerate(bodies)]
     screened = await asyncio.to_thread(d.ingest.screen, entries)
@@ -229,8 +228,8 @@ def _field(errors: list[dict[str, Any]]) -> str | None:
 
 
 def _problem(exc: Refused) -> JSONResponse:
-    body = problem_body(exc.status, exc.error, exc.detail, exc.field)
-    return JSONResponse(body, exc.status, media_type=PROBLEM_MEDIA_TYPE, headers=_auth(exc.status))
+    body = problem_body(exc.http_status, exc.reason, exc.detail, exc.field)
+    return JSONResponse(body, exc.http_status, media_type=PROBLEM_MEDIA_TYPE, headers=_auth(exc.http_status))
 
 
 def _auth(status: int) -> dict[str, str] | None:
