@@ -37,10 +37,9 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consent_ledger.adapters.http.app import HttpDeps, create_app  # noqa: E402
-from consent_ledger.app.consent_query import ConsentQuery  # noqa: E402
 from consent_ledger.app.ingest import RawEntry  # noqa: E402
-from consent_ledger.bootstrap import build_ledger  # noqa: E402
+from consent_ledger.bootstrap.api import build_api  # noqa: E402
+from consent_ledger.bootstrap.ledger import build_ledger  # noqa: E402
 from consent_ledger.config import Settings  # noqa: E402
 from consent_platform.demo import make_bsn  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -133,15 +132,7 @@ def run(args: argparse.Namespace, home: Path, db_url: str) -> None:
         assert not result.dead_letters, result.dead_letters[:1]
     pseudonyms = [ledger.pseudonyms.pseudonym(b) for b in bsns]
     token = ledger.clients.add("bench", ["consent:check"], datetime.now(UTC), ["werkcorporatie"])
-    app = create_app(
-        HttpDeps(
-            ledger.store,
-            ledger.redis,
-            ledger.metrics,
-            ConsentQuery(ledger.store, ledger.pseudonyms),
-            ledger.clients,
-        )
-    )
+    app = build_api(settings, ledger).app
     port = free_port()
     ledger.store.dispose()  # the server process opens its own connections
     server = multiprocessing.get_context("fork").Process(target=serve, args=(app, port), daemon=True)

@@ -42,7 +42,7 @@ from consent_ledger.adapters.sql.tree import SqlTreeStore  # noqa: E402
 from consent_ledger.app.checkpoints import Checkpoints  # noqa: E402
 from consent_ledger.app.ingest import RawEntry  # noqa: E402
 from consent_ledger.app.producers import ProducerRecord  # noqa: E402
-from consent_ledger.bootstrap import build_ledger  # noqa: E402
+from consent_ledger.bootstrap.ledger import build_ledger  # noqa: E402
 from consent_ledger.cli import app  # noqa: E402
 from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402
 from consent_ledger.core.canonical import canonical_bytes  # noqa: E402

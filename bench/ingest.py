@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from consent_ledger.adapters.broker.groups import ensure_groups  # noqa: E402
 from consent_ledger.adapters.collector import tune_collector  # noqa: E402
 from consent_ledger.app.producers import ProducerRecord  # noqa: E402
-from consent_ledger.bootstrap import build_ledger  # noqa: E402
+from consent_ledger.bootstrap.ledger import build_ledger  # noqa: E402
 from consent_ledger.config import ConsumerSettings, Settings  # noqa: E402
 from ledger_contracts.streams import DISCLOSURE_STREAM  # noqa: E402
 

@@ -24,6 +24,9 @@ POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@
 # Fixed test keys: 32 random-looking bytes each (hex). Never used outside tests.
 PSEUDONYM_KEY = "5b0f9c1e7d2a4c6e8f1a3b5d7c9e0f2a4b6d8c0e1f3a5b7d9c2e4f6a8b0d1c3e"
 ENCRYPTION_KEY = "c3e1d0b8a6f4e2c9d7b5a3f1e0c8a6b4d2f0e9c7a5b3d1f2e4c6a8b0d9f7e5c3"
+# A checkpoint key for the default log origin (`keys generate consent-ledger.local`), for the API a
+# test builds through the composition root. Never used outside tests.
+CHECKPOINT_KEY = "PRIVATE+KEY+consent-ledger.local+4b01c158+AYaIy8q7NmsZVtwlCmftB5KHo0fJsOgdqvglLqlNbOF/"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import httpx
 from consent_ledger.adapters.sql.clients import SqlClientStore
 from consent_ledger.adapters.sql.producers import SqlProducerStore
 from consent_ledger.app.clients import ApiClients
-from consent_ledger.bootstrap import build_store
+from consent_ledger.bootstrap.store import build_store
 from consent_ledger.core.notes import NoteSigner
 from ledger_contracts.streams import DISCLOSURE_STREAM
 

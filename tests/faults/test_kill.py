@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from consent_ledger.adapters.sql.producers import SqlProducerStore
-from consent_ledger.bootstrap import build_store
+from consent_ledger.bootstrap.store import build_store
 from consent_ledger.core.verify import verify_chain
 from ledger_contracts.streams import DISCLOSURE_STREAM, LEDGER_GROUP
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
-from consent_ledger.bootstrap import build_store
+from consent_ledger.bootstrap.store import build_store
 from ledger_contracts.accepted import FACT_FIELD, ConsentEnded
 from ledger_contracts.phone_requests import PHONE_REQUEST_STREAM
 from ledger_contracts.streams import ACCEPTED_CONSENT_STREAM, NOTIFIER_GROUP, REQUEST_FIELD

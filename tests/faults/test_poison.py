@@ -16,7 +16,7 @@ import redis
 from consent_ledger.adapters.sql.errors import is_outage
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.ingest import IngestService, RawEntry
-from consent_ledger.bootstrap import build_store
+from consent_ledger.bootstrap.store import build_store
 from consent_ledger.core.pseudonyms import Pseudonymizer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -12,9 +12,8 @@ import logging
 import httpx
 import redis.asyncio as aioredis
 from consent_ledger.adapters.broker.guard import StreamGuard
-from consent_ledger.adapters.http.app import HttpDeps, create_app
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.app.consent_query import ConsentQuery
+from consent_ledger.bootstrap.api import build_api
 from ledger_contracts.streams import DISCLOSURE_STREAM, EVENT_STREAMS, LEDGER_GROUP
 
 from tests.conftest import REDIS_URL
@@ -35,16 +34,7 @@ async def test_lost_groups_are_recreated_and_the_loss_is_reported(
             interval=0.2,
         )
         guarding = asyncio.create_task(guard.run())
-        app = create_app(
-            HttpDeps(
-                ledger.store,
-                ledger.redis,
-                ledger.metrics,
-                ConsentQuery(ledger.store, ledger.pseudonyms),
-                ledger.clients,
-                guard=guard,
-            )
-        )
+        app = build_api(ledger.settings, ledger, guard=guard).app
         try:
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app), base_url="http://ledger"

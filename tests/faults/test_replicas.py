@@ -12,7 +12,7 @@ from collections import Counter
 from consent_ledger.adapters.sql.errors import is_outage
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.ingest import IngestService, RawEntry
-from consent_ledger.bootstrap import build_store
+from consent_ledger.bootstrap.store import build_store
 from consent_ledger.core.pseudonyms import Pseudonymizer
 from consent_ledger.core.verify import verify_chain
 from ledger_contracts.streams import DISCLOSURE_STREAM

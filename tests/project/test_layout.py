@@ -188,3 +188,18 @@ def test_the_graph_sees_imports():
     edges = import_graph("consent_ledger")
     assert "consent_ledger.app.ingest" in edges["consent_ledger.adapters.broker.consumer"]
     assert len(edges) > 100
+
+
+def test_the_http_app_is_built_only_by_the_composition_root():
+    """The commands, the processes, the tests and the benchmarks get the ledger's HTTP app from
+    bootstrap/api.py (issue 30 item 5): nobody else assembles it from its parts."""
+    allowed = {"services/ledger/src/consent_ledger/bootstrap/api.py"}
+    builders = {"HttpDeps", "create_app"}
+    found = []
+    for folder in ("services", "tests", "bench"):
+        for path in (ROOT / folder).rglob("*.py"):
+            where = str(path.relative_to(ROOT))
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and ast.unparse(node.func).split(".")[-1] in builders:
+                    found.append(where)
+    assert set(found) == allowed

@@ -13,10 +13,10 @@ import pytest
 from consent_ledger.adapters.broker.groups import ensure_groups
 from consent_ledger.app.internal_producers import register_internal_producers
 from consent_ledger.app.producers import ProducerRecord, ProducerStore
-from consent_ledger.bootstrap import Ledger, build_ledger
+from consent_ledger.bootstrap.ledger import Ledger, build_ledger
 from consent_ledger.config import ConsumerSettings, Settings
 
-from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY, REDIS_URL
+from tests.conftest import CHECKPOINT_KEY, ENCRYPTION_KEY, PSEUDONYM_KEY, REDIS_URL
 from tests.support.factories import PRODUCER_SIGNER, TEST_PRODUCERS
 
 
@@ -27,6 +27,7 @@ def settings_for(database_url: str, home: Path, **consumer: object) -> Settings:
         redis_url=REDIS_URL,
         pseudonym_key=PSEUDONYM_KEY,
         encryption_key=ENCRYPTION_KEY,
+        checkpoint_keys=CHECKPOINT_KEY,
         consumer=ConsumerSettings(**{"poll_ms": 20, **consumer}),  # type: ignore[arg-type]
     )
 

@@ -11,19 +11,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from consent_ledger.adapters.sql.retention import SqlRetentionStore
-from consent_ledger.adapters.sql.rights import SqlRightsStore
-from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.records import prepare_event
 from consent_ledger.app.registers import load_register, publish_register
-from consent_ledger.app.retention import ErasureJournal, RetentionService
-from consent_ledger.app.subject_rights import SubjectRights
-from consent_ledger.bootstrap import build_store
+from consent_ledger.bootstrap.api import build_api
+from consent_ledger.bootstrap.ledger import Ledger, build_ledger
+from consent_ledger.bootstrap.privacy import build_privacy
+from consent_ledger.bootstrap.store import build_store
 from consent_ledger.config import Settings
-from consent_ledger.core.pseudonyms import Pseudonymizer
+from fastapi import FastAPI
 from ledger_contracts import parse_event
 
-from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY
+from tests.conftest import ENCRYPTION_KEY, PSEUDONYM_KEY, REDIS_URL
 from tests.support.factories import VALID_BSN
 
 REGISTERS = Path(__file__).resolve().parents[2] / "register"
@@ -50,21 +48,26 @@ class World:
             encryption_key=ENCRYPTION_KEY,
             dev_mode=True,
         )
-        pkey, self.kek = self.settings.keys()
-        self.pseudonyms = Pseudonymizer({1: pkey}, 1)
         self.store = build_store(self.settings)
         self.clock = Clock(T0)
-        self.appender = BatchAppender(self.store, self.kek, self.clock)
+        self.privacy = build_privacy(self.settings, self.store, self.clock)
+        self.kek, self.pseudonyms, self.appender = (
+            self.privacy.kek,
+            self.privacy.pseudonyms,
+            self.privacy.appender,
+        )
         for path in sorted(REGISTERS.glob("*.yaml")):
             publish_register(self.appender, self.pseudonyms, load_register(path), "privacy-officer", T0)
-        self.journal = ErasureJournal(home / "erasures.jsonl")
-        self.retention = RetentionService(
-            SqlRetentionStore(self.store), self.appender, self.pseudonyms, self.clock, self.journal
-        )
-        self.rights_reads = SqlRightsStore(self.store)
-        self.rights = SubjectRights(
-            self.rights_reads, self.appender, self.pseudonyms, self.retention, self.clock
-        )
+        self.journal = self.privacy.journal
+        self.retention, self.rights = self.privacy.retention, self.privacy.rights
+        self.rights_reads = self.privacy.rights_reads
+
+    def http_api(self, **settings: object) -> tuple[Ledger, FastAPI]:
+        """The whole HTTP API over this world, built by the composition root on its store and its
+        clock (`settings`: what differs, e.g. the public URL); nothing connects to Redis yet."""
+        changed = self.settings.model_copy(update=settings)
+        ledger = build_ledger(changed, REDIS_URL, self.store)
+        return ledger, build_api(changed, ledger, privacy=self.privacy).app
 
     def add(self, *bodies: dict) -> None:
         prepared = [prepare_event(parse_event(json.dumps(b).encode()), self.pseudonyms) for b in bodies]

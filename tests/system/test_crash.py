@@ -33,7 +33,7 @@ async def test_sigkill_mid_stream_then_reclaim(redis_client, postgres_url, ledge
     }
     settings = settings_for(postgres_url, tmp_path, consumer_name="survivor", reclaim_idle_ms=300)
     from consent_ledger.adapters.sql.producers import SqlProducerStore
-    from consent_ledger.bootstrap import build_store
+    from consent_ledger.bootstrap.store import build_store
 
     store = build_store(settings)
     register_test_producers(SqlProducerStore(store.engine))  # before the victim reads anything

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from consent_ledger.app.ingest import RawEntry
-from consent_ledger.bootstrap import build_privacy
+from consent_ledger.bootstrap.privacy import build_privacy
 from consent_ledger.config import Settings
 from consent_ledger.core.sealing import new_data_key, unwrap_key, wrap_key
 from cryptography.exceptions import InvalidTag

@@ -16,15 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from consent_ledger.adapters.http.app import HttpDeps, create_app
-from consent_ledger.adapters.http.ldv import LdvApiDeps
-from consent_ledger.adapters.http.registers import RegisterApiDeps
-from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.sql.clients import SqlClientStore
-from consent_ledger.adapters.sql.retention import SqlRetentionStore
 from consent_ledger.adapters.sql.tables import ENTRY
-from consent_ledger.app.clients import ApiClients
-from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.ldv import SUBJECT_ID_TYPE, open_subject_id
 from sqlalchemy import select
 
@@ -157,21 +149,10 @@ async def test_ldv_records_over_http_and_the_activity_they_point_to(world):
     world.add(
         disclosure(occurred_at=T0.isoformat()), consent("given", method="web", occurred_at=T0.isoformat())
     )
-    clients = ApiClients(SqlClientStore(world.store.engine))
-
+    ledger, app = world.http_api(public_url=PUBLIC)
+    clients = ledger.clients
     audit = clients.add("fg", ["ledger:audit"], datetime.now(UTC))
     other = clients.add("nieuwsbrief", ["consent:check"], datetime.now(UTC), ["werkcorporatie"])
-    app = create_app(
-        HttpDeps(
-            world.store,
-            None,  # type: ignore[arg-type]  # no broker: these routes do not use it
-            LedgerMetrics(),
-            ConsentQuery(world.store, world.pseudonyms),
-            clients,
-            registers=RegisterApiDeps(world.appender, world.pseudonyms, SqlRetentionStore(world.store)),
-            ldv=LdvApiDeps(world.store, world.settings.ldv_key(), PUBLIC, "0.1.0"),
-        )
-    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC) as web:
         assert (
             await web.get("/v1/ldv/records", headers={"Authorization": f"Bearer {other}"})

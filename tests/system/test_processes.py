@@ -60,7 +60,7 @@ def test_consume_serve_and_notifier_as_their_own_processes(redis_client, postgre
         LEDGER_CONSUMER__SCREENING_WORKERS="0",
     )
     settings = settings_for(postgres_url, tmp_path)
-    from consent_ledger.bootstrap import build_store
+    from consent_ledger.bootstrap.store import build_store
 
     store = build_store(settings)  # the schema, and the producers allowed to publish
     from consent_ledger.adapters.sql.producers import SqlProducerStore

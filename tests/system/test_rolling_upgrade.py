@@ -17,7 +17,7 @@ from pathlib import Path
 import redis
 from consent_ledger.adapters.sql.dead_letters import SqlDeadLetters
 from consent_ledger.adapters.sql.producers import SqlProducerStore
-from consent_ledger.bootstrap import build_store
+from consent_ledger.bootstrap.store import build_store
 from consent_ledger.core.verify import verify_chain
 from consent_platform.demo import PRODUCER, demo_events
 from ledger_contracts import encode_event

@@ -10,9 +10,8 @@ import httpx
 import psycopg
 import pytest
 from consent_ledger.adapters.chores.expiry import ExpiryScheduler
-from consent_ledger.adapters.http.app import HttpDeps, create_app
-from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.internal_producers import internal_signer
+from consent_ledger.bootstrap.api import build_api
 from ledger_contracts.streams import CONSENT_STREAM
 
 from tests.conftest import POSTGRES_ADMIN_URL
@@ -32,15 +31,7 @@ def publish(r, events) -> None:
 @pytest.fixture
 async def api(redis_client, database_url, tmp_path):
     async with running_ledger(settings_for(database_url, tmp_path)) as ledger:
-        app = create_app(
-            HttpDeps(
-                ledger.store,
-                ledger.redis,
-                ledger.metrics,
-                ConsentQuery(ledger.store, ledger.pseudonyms),
-                ledger.clients,
-            )
-        )
+        app = build_api(ledger.settings, ledger).app
         now = datetime.now(UTC)
         tokens = {
             "news": ledger.clients.add("nieuwsbrief", ["consent:check"], now, ["werkcorporatie"]),

@@ -7,18 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-import redis.asyncio as aioredis
 import schemathesis
-from consent_ledger.adapters.http.app import HttpDeps, create_app
-from consent_ledger.adapters.http.registers import RegisterApiDeps
-from consent_ledger.adapters.http.rights import RightsApiDeps
-from consent_ledger.adapters.sql.tree import SqlTreeStore
-from consent_ledger.app.access_report import AccessReports
-from consent_ledger.app.checkpoints import Checkpoints
-from consent_ledger.app.consent_query import ConsentQuery
-from consent_ledger.bootstrap import build_ledger, build_privacy
+from consent_ledger.bootstrap.api import build_api
+from consent_ledger.bootstrap.ledger import build_ledger
 from consent_ledger.core.notes import COSIGNATURE, NoteSigner
 from hypothesis import HealthCheck, settings
+from pydantic import SecretStr
 
 from tests.conftest import REDIS_URL
 from tests.support.harness import settings_for
@@ -26,29 +20,19 @@ from tests.support.harness import settings_for
 
 @pytest.fixture
 def ledger_app(tmp_path, redis_client):
-    settings = settings_for(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path)
+    signer, witness = NoteSigner.generate("ledger.example"), NoteSigner.generate("w.example", COSIGNATURE)
+    settings = settings_for(f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path).model_copy(
+        update={
+            "log_origin": "ledger.example",
+            "checkpoint_keys": SecretStr(signer.private_string()),
+            "witness_keys": str(witness.verifier()),
+        }
+    )
     ledger = build_ledger(settings, REDIS_URL)
-    privacy = build_privacy(settings, ledger.store)
     scopes = ["consent:status", "consent:history", "ledger:audit", "subject:access", "subject:erasure"]
     scopes.append("register:admin")
     token = ledger.clients.add("schemathesis", scopes, datetime.now(UTC), ["werkcorporatie"])
-    signer, witness = NoteSigner.generate("ledger.example"), NoteSigner.generate("w.example", COSIGNATURE)
-    checkpoints = Checkpoints(SqlTreeStore(ledger.store), [signer], "ledger.example", [witness.verifier()])
-    query = ConsentQuery(ledger.store, ledger.pseudonyms)
-    reports = AccessReports(privacy.rights_reads, privacy.kek, checkpoints)
-    app = create_app(
-        HttpDeps(
-            ledger.store,
-            aioredis.Redis.from_url(REDIS_URL),
-            ledger.metrics,
-            query,
-            ledger.clients,
-            checkpoints,
-            RightsApiDeps(privacy.rights, privacy.rights_reads, reports, query),
-            RegisterApiDeps(privacy.appender, privacy.pseudonyms, privacy.reads),
-            ingest=ledger.ingest,  # POST /v1/events too
-        )
-    )
+    app = build_api(settings, ledger).app  # every route, POST /v1/events too
     app.state.test_token = token
     yield app
     ledger.store.dispose()

@@ -10,9 +10,8 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
-from consent_ledger.adapters.http.app import HttpDeps, create_app
-from consent_ledger.app.consent_query import ConsentQuery
 from consent_ledger.app.producers import ProducerRecord
+from consent_ledger.bootstrap.api import build_api
 from ledger_contracts.cloudevents import CE_SIGNATURE_ATTRIBUTE, to_cloudevent
 from ledger_contracts.signing import ProducerSigner
 from ledger_contracts.streams import CONSENT_STREAM, DEAD_LETTER_STREAM, DISCLOSURE_STREAM
@@ -30,15 +29,8 @@ def signed_ce(envelope: dict, signer: ProducerSigner = PRODUCER_SIGNER) -> dict:
 
 
 def client(ledger) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
-    deps = HttpDeps(
-        ledger.store,
-        ledger.redis,
-        ledger.metrics,
-        ConsentQuery(ledger.store, ledger.pseudonyms),
-        ledger.clients,
-        ingest=ledger.ingest,
-    )
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(deps)), base_url="http://ledger")
+    app = build_api(ledger.settings, ledger).app
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ledger")
 
 
 async def test_events_over_http_in_each_content_mode(redis_client, database_url, tmp_path):

@@ -9,11 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from consent_ledger.adapters.http.app import HttpDeps, create_app
-from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.sql.clients import SqlClientStore
-from consent_ledger.app.clients import ApiClients
-from consent_ledger.app.consent_query import ConsentQuery
 
 from tests.support.privacy_world import World
 
@@ -28,22 +23,9 @@ def world(tmp_path: Path):
 
 
 async def test_a_tree_position_beyond_any_tree_is_refused_not_an_error(world):
-    from consent_ledger.adapters.sql.tree import SqlTreeStore
-    from consent_ledger.app.checkpoints import Checkpoints
-
-    clients = ApiClients(SqlClientStore(world.store.engine))
+    ledger, app = world.http_api()
+    clients = ledger.clients
     audit = clients.add("fg", ["ledger:audit"], datetime.now(UTC))
-    checkpoints = Checkpoints(SqlTreeStore(world.store), [], "ledger.example")
-    app = create_app(
-        HttpDeps(
-            world.store,
-            None,  # type: ignore[arg-type]  # no broker: these routes do not use it
-            LedgerMetrics(),
-            ConsentQuery(world.store, world.pseudonyms),
-            clients,
-            checkpoints,
-        )
-    )
     huge = str(2**64)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PUBLIC) as web:
         auth = {"Authorization": f"Bearer {audit}"}

@@ -47,7 +47,7 @@ def _scans(plan: dict[str, Any]) -> Iterator[str]:
 
 @pytest.fixture
 def grown_ledger(postgres_url, tmp_path):
-    from consent_ledger.bootstrap import build_ledger
+    from consent_ledger.bootstrap.ledger import build_ledger
 
     from tests.support.harness import register_test_producers
 
@@ -118,7 +118,7 @@ def test_every_query_of_an_append_uses_an_index_without_statistics(grown_ledger)
 
 def test_every_query_of_an_append_uses_an_index_on_sqlite(tmp_path):
     """SQLite plans without statistics (no ANALYZE is ever run): its plan must search, not scan."""
-    from consent_ledger.bootstrap import build_ledger
+    from consent_ledger.bootstrap.ledger import build_ledger
 
     from tests.support.harness import register_test_producers
 

@@ -17,21 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 import uvicorn
-from consent_ledger.adapters.http.app import HttpDeps, create_app
-from consent_ledger.adapters.http.registers import RegisterApiDeps
-from consent_ledger.adapters.http.rights import RightsApiDeps
 from consent_ledger.adapters.metrics import LedgerMetrics
-from consent_ledger.adapters.sql.clients import SqlClientStore
-from consent_ledger.app.access_report import AccessReports
-from consent_ledger.app.clients import ApiClients
 from consent_ledger.app.consent_query import ConsentQuery
-from consent_ledger.bootstrap import build_checkpoints
 from consent_ledger.core.audit import verify_receipts
 from ledger_contracts.vocabulary import SubjectRight
 
-from tests.conftest import REDIS_URL
 from tests.support.factories import OTHER_BSN, VALID_BSN, consent, disclosure
 from tests.support.privacy_world import DAY, REGISTERS, T0, World, lifecycle
 from tests.system.test_cli import free_port
@@ -69,25 +60,9 @@ def _auth(token: str | None) -> dict[str, str]:
 @pytest.fixture
 async def served(database_url: str, tmp_path: Path, redis_client) -> AsyncIterator[Served]:
     world = World(database_url, tmp_path / "home")
-    clients = ApiClients(SqlClientStore(world.store.engine))
+    ledger, app = world.http_api()
+    clients, metrics = ledger.clients, ledger.metrics
     tokens = {name: clients.add(name, scopes, T0, ["werkcorporatie"]) for name, scopes in SCOPES.items()}
-    checkpoints = build_checkpoints(world.settings, world.store)
-    query = ConsentQuery(world.store, world.pseudonyms)
-    metrics = LedgerMetrics()
-    broker = aioredis.Redis.from_url(REDIS_URL)
-    reports = AccessReports(world.rights_reads, world.kek, checkpoints)
-    app = create_app(
-        HttpDeps(
-            world.store,
-            broker,
-            metrics,
-            query,
-            clients,
-            checkpoints,
-            RightsApiDeps(world.rights, world.rights_reads, reports, query),
-            RegisterApiDeps(world.appender, world.pseudonyms, world.rights_reads),
-        )
-    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
@@ -101,7 +76,7 @@ async def served(database_url: str, tmp_path: Path, redis_client) -> AsyncIterat
     finally:
         server.should_exit = True
         await serving
-        await broker.aclose()
+        await ledger.redis.aclose()
         world.store.dispose()
 
 

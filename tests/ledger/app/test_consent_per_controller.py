@@ -62,7 +62,7 @@ def test_the_migration_names_the_consent_types_the_contracts_name():
 
 
 def test_each_controller_keeps_its_own_consent_and_the_migration_rebuilds_it(database_url, tmp_path):
-    from consent_ledger.bootstrap import build_ledger
+    from consent_ledger.bootstrap.ledger import build_ledger
 
     ledger = build_ledger(
         settings_for(database_url, tmp_path, screening_workers=0), "redis://127.0.0.1:6379/15"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from consent_ledger.adapters.sql.retention import SqlRetentionStore
 from consent_ledger.app.records import prepare_event
-from consent_ledger.bootstrap import build_checkpoints
+from consent_ledger.bootstrap.privacy import build_checkpoints
 from consent_ledger.core.audit import verify_receipt
 from consent_ledger.core.merkle import verify_consistency
 from consent_ledger.core.sealing import open_sealed

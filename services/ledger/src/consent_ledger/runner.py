@@ -18,9 +18,7 @@ from ledger_contracts.chore_log import ChoreLog
 from ledger_contracts.dutch_time import dutch_date
 from ledger_contracts.streams import ACCEPTED_CONSENT_STREAM, EVENT_STREAMS, LEDGER_GROUP, NOTIFIER_GROUP
 
-from . import __version__ as VERSION
 from .adapters.broker.accepted_relay import AcceptedRelay
-from .adapters.broker.asyncapi import asyncapi_document
 from .adapters.broker.groups import ensure_groups
 from .adapters.broker.guard import StreamGuard
 from .adapters.broker.trimmer import StreamTrimmer
@@ -28,18 +26,13 @@ from .adapters.chores.checkpoints import CheckpointScheduler
 from .adapters.chores.expiry import ExpiryScheduler
 from .adapters.chores.retention import RetentionScheduler
 from .adapters.collector import tune_collector
-from .adapters.http.app import HttpDeps, create_app
-from .adapters.http.health import store_and_broker
-from .adapters.http.ldv import LdvApiDeps
 from .adapters.http.limits import BodyLimit
-from .adapters.http.metrics import metrics_app
-from .adapters.http.registers import RegisterApiDeps
-from .adapters.http.rights import RightsApiDeps
 from .adapters.log_hygiene import AccessLog
-from .app.consent_query import ConsentQuery
 from .app.internal_producers import internal_signer, register_internal_producers
 from .app.registers import publish_register_files
-from .bootstrap import Ledger, Privacy, build_checkpoints, build_ledger, build_privacy
+from .bootstrap.api import build_api, build_metrics_app
+from .bootstrap.ledger import Ledger, build_ledger
+from .bootstrap.privacy import Privacy
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -108,8 +101,6 @@ def start_api(
     groups that must read each stream before the trimmer removes an entry (the guard recreates a
     missing one). `consuming`: this process also runs the ledger's broker, whose stopped subscribers
     the guard starts again; without, it starts none."""
-    checkpoints = build_checkpoints(settings, ledger.store)  # refuses to start without a key
-    register_internal_producers(ledger.producers, ledger.kek, datetime.now(UTC))
     guard = StreamGuard(
         ledger.redis,
         ledger.broker if consuming else None,
@@ -117,37 +108,9 @@ def start_api(
         dict(required),
         remember=broker_loss_file(settings),
     )
-    query = ConsentQuery(ledger.store, ledger.pseudonyms)
-    privacy = build_privacy(settings, ledger.store)
-    rights = RightsApiDeps(
-        privacy.rights,
-        privacy.rights_reads,
-        privacy.access_reports(checkpoints),
-        query,
-    )
-    registers = RegisterApiDeps(privacy.appender, privacy.pseudonyms, privacy.reads)
-    app = create_app(
-        HttpDeps(
-            ledger.store,
-            ledger.redis,
-            ledger.metrics,
-            query,
-            ledger.clients,
-            checkpoints,
-            rights,
-            registers,
-            guard,
-            ledger.ingest,
-            asyncapi_document(ledger.broker, VERSION),
-            LdvApiDeps(
-                ledger.store,
-                settings.ldv_key(),
-                settings.public_url,
-                VERSION,
-                settings.keks(),
-            ),
-        )
-    )
+    api = build_api(settings, ledger, guard=guard)  # refuses to start without a checkpoint key
+    checkpoints, privacy = api.checkpoints, api.privacy
+    register_internal_producers(ledger.producers, ledger.kek, datetime.now(UTC))
     for head in ledger.store.heads():
         ledger.metrics.chain_length.labels(chain=head.chain).set(head.length)
     ledger.metrics.own_api_gauges()
@@ -184,7 +147,7 @@ def start_api(
         ),
     ]
     log.info("checkpoints signed by %s", ", ".join(str(v) for v in checkpoints.verifiers()))
-    return LedgerApi(ledger, checkpoints, privacy, app, guard, tasks)
+    return LedgerApi(ledger, checkpoints, privacy, api.app, guard, tasks)
 
 
 def broker_loss_file(settings: Settings) -> Path:
@@ -246,9 +209,7 @@ def run_consumer(settings: Settings, metrics_port: int | None = None) -> None:
         )
         tasks = [asyncio.create_task(guard.run())]
         if metrics_port is not None:
-            app = metrics_app(
-                ledger.clients, ledger.metrics.registry, store_and_broker(ledger.store.ping, ledger.redis)
-            )
+            app = build_metrics_app(ledger)
             served = settings.model_copy(update={"http_port": metrics_port})
             tasks.append(asyncio.create_task(http_server(served, ledger.metrics, app).serve()))
         try:

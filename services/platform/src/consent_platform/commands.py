@@ -68,7 +68,7 @@ def demo(
     from consent_ledger.adapters.sql.producers import SqlProducerStore
     from consent_ledger.app.internal_producers import internal_signer
     from consent_ledger.app.producers import ProducerRecord
-    from consent_ledger.stores import build_store
+    from consent_ledger.bootstrap.store import build_store
     from ledger_contracts import LedgerPublisher
 
     from .demo import CONTROLLER, PHONE_CONTROLLER, PRODUCER, demo_events

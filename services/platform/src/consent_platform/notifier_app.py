@@ -8,7 +8,7 @@ import asyncio
 
 from consent_ledger.adapters.http.health import store_and_broker
 from consent_ledger.adapters.http.metrics import metrics_app
-from consent_ledger.bootstrap import Ledger
+from consent_ledger.bootstrap.ledger import Ledger
 from consent_notifier.adapters.deps import NotifierDeps
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse

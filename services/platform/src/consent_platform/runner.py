@@ -14,7 +14,7 @@ from typing import IO
 from consent_ledger.adapters.broker.groups import drop_unread_groups, ensure_groups
 from consent_ledger.adapters.collector import tune_collector
 from consent_ledger.app.internal_producers import internal_signer
-from consent_ledger.bootstrap import Ledger, build_ledger
+from consent_ledger.bootstrap.ledger import Ledger, build_ledger
 from consent_ledger.config import Settings
 from consent_ledger.core.sealing import derive_key
 from consent_ledger.runner import http_server, ledger_groups, start_api

@@ -9,7 +9,7 @@ import typer
 
 from ..adapters.sql.clients import SqlClientStore
 from ..app.clients import ApiClients
-from ..stores import build_store
+from ..bootstrap.store import build_store
 from .context import command_settings
 from .output import EXIT_USAGE, err, out
 

@@ -15,7 +15,7 @@ from ..errors import ConfigError, LedgerError, NoLedger
 from .output import EXIT_USAGE, err
 
 if TYPE_CHECKING:
-    from ..bootstrap import Privacy
+    from ..bootstrap.privacy import Privacy
     from ..config import Settings
 
 __all__ = [
@@ -78,7 +78,7 @@ def keyed_settings() -> Settings:
 
 def privacy() -> Privacy:
     """The privacy officer's and the rights desk's use cases, on the ledger with its keys."""
-    from ..bootstrap import build_privacy
+    from ..bootstrap.privacy import build_privacy
 
     return build_privacy(keyed_settings())
 

@@ -16,8 +16,8 @@ from ..adapters.broker.dead_letter_box import RedisDeadLetterBox
 from ..adapters.sql.dead_letters import SqlDeadLetters
 from ..app.dead_letters import DeadLetterDesk, DeadLetterError
 from ..app.internal_producers import internal_signer
+from ..bootstrap.store import build_store
 from ..errors import ConfigError
-from ..stores import build_store
 from .context import broker_url, keyed_settings, refused
 from .output import err, out
 

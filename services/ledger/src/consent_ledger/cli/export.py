@@ -14,7 +14,7 @@ from ..adapters.sql.ldv import ldv_entries
 from ..adapters.sql.tree import SqlTreeStore
 from ..app.export import write_export
 from ..app.ldv import ldv_records
-from ..stores import build_store
+from ..bootstrap.store import build_store
 from .context import command_settings, keyed_settings
 from .output import EXIT_USAGE, err, out
 from .progress import progress_bar

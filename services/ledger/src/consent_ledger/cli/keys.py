@@ -104,7 +104,7 @@ def rewrap() -> None:
     those not yet re-wrapped by LEDGER_PREVIOUS_ENCRYPTION_KEYS. Resumable; exit 1 when a data key
     is opened by none of the keys given (it is left as it was)."""
     from ..app.rewrap import rewrap_keys
-    from ..stores import build_store
+    from ..bootstrap.store import build_store
 
     settings = keyed_settings()
     _, kek = settings.keys()

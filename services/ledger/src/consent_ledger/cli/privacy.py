@@ -18,7 +18,7 @@ from .context import privacy
 from .output import err, out
 
 if TYPE_CHECKING:
-    from ..bootstrap import Privacy
+    from ..bootstrap.privacy import Privacy
 
 __all__ = ["commands"]
 

@@ -15,7 +15,7 @@ from ledger_contracts.signing import ProducerSigner
 from ..adapters.sql.producers import SqlProducerStore
 from ..app.internal_producers import INTERNAL_PRODUCERS
 from ..app.producers import ProducerRecord, system_owner
-from ..stores import build_store
+from ..bootstrap.store import build_store
 from .context import command_settings
 from .output import err, out
 

@@ -12,7 +12,8 @@ import typer
 
 from ..adapters.sql.tree import SqlTreeStore
 from ..app.checkpoints import CheckpointRefused, Checkpoints
-from ..bootstrap import build_checkpoints, build_store
+from ..bootstrap.privacy import build_checkpoints
+from ..bootstrap.store import build_store
 from .context import command_settings, refused
 from .output import out
 

@@ -18,12 +18,12 @@ from ..adapters.reports.words import REASONS
 from ..app.checkpoints import CheckpointRefused
 from ..app.consent_query import ConsentQuery, SubjectRefused
 from ..app.rights_model import RequestRefused
-from ..bootstrap import build_checkpoints
+from ..bootstrap.privacy import build_checkpoints
 from .context import keyed_settings, privacy, refused
 from .output import err, out
 
 if TYPE_CHECKING:
-    from ..bootstrap import Privacy
+    from ..bootstrap.privacy import Privacy
 
 __all__ = ["commands"]
 

@@ -29,7 +29,6 @@ __all__ = [
     "refusal_response",
     "refused",
     "require_scope",
-    "served_part",
 ]
 
 log = logging.getLogger("consent_ledger.access")
@@ -63,14 +62,6 @@ def _deps(request: Request) -> ConsentApiDeps:
 
 
 Deps = Annotated[ConsentApiDeps, Depends(_deps)]
-
-
-def served_part(request: Request, name: str, what: str) -> object:
-    """A part of the API that this process may not serve (`app.state.<name>`), or a 503 saying so."""
-    found = getattr(request.app.state, name, None)
-    if found is None:
-        raise ApiRefusal(503, f"no-{name}-service", f"this ledger process does not serve {what}")
-    return found
 
 
 def _client(request: Request, d: Deps) -> Client:

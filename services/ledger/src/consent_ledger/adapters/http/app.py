@@ -1,9 +1,11 @@
-"""HTTP API: the consent questions (http_consent.py), proofs (http_proofs.py), the subject's
-rights (http_rights.py), the register (http_registers.py), /health and /metrics."""
+"""The ledger's HTTP app: one router per resource (consent.py, proofs.py, rights.py, registers.py,
+events.py, ldv.py), /health, /metrics, the published documents, and one handler per kind of error.
+Built once per process by the composition root (bootstrap/api.py)."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -47,25 +49,22 @@ from .rights import RightsApiDeps, refusal_of, rights_router
 __all__ = ["HttpDeps", "create_app"]
 
 
+@dataclass(frozen=True)
 class HttpDeps:
-    def __init__(
-        self,
-        store: SqlLedgerStore,
-        redis: aioredis.Redis,
-        metrics: LedgerMetrics,
-        query: ConsentQuery,
-        clients: ApiClients,
-        checkpoints: Checkpoints | None = None,
-        rights: RightsApiDeps | None = None,
-        registers: RegisterApiDeps | None = None,
-        guard: StreamGuard | None = None,
-        ingest: IngestService | None = None,
-        asyncapi: dict[str, Any] | None = None,
-        ldv: LdvApiDeps | None = None,
-    ) -> None:
-        self.store, self.redis, self.metrics, self.query, self.clients = store, redis, metrics, query, clients
-        self.checkpoints, self.rights, self.registers = checkpoints, rights, registers
-        self.guard, self.ingest, self.asyncapi, self.ldv = guard, ingest, asyncapi, ldv
+    """Everything the routes answer from; built once per process by bootstrap.api.build_api."""
+
+    store: SqlLedgerStore
+    redis: aioredis.Redis
+    metrics: LedgerMetrics
+    query: ConsentQuery
+    clients: ApiClients
+    checkpoints: Checkpoints
+    rights: RightsApiDeps
+    registers: RegisterApiDeps
+    ingest: IngestService  # events over HTTP, beside the broker
+    asyncapi: dict[str, Any]
+    ldv: LdvApiDeps
+    guard: StreamGuard | None = None  # /health reports a broker loss when there is one
 
 
 def _get_deps(request: Request) -> HttpDeps:
@@ -87,20 +86,16 @@ def create_app(deps: HttpDeps) -> FastAPI:
     app.include_router(proofs_router)
     app.include_router(rights_router)
     app.include_router(registers_router)
-    if deps.ldv is not None:
-        app.state.ldv = deps.ldv
-        app.include_router(ldv_router)
-    if deps.asyncapi is not None:
-        document = deps.asyncapi
+    app.state.ldv = deps.ldv
+    app.include_router(ldv_router)
+    app.state.events = EventsApiDeps(deps.ingest, deps.redis, deps.metrics)
+    app.include_router(events_router)
+    document = deps.asyncapi
 
-        @app.get("/asyncapi.json", include_in_schema=False)
-        async def asyncapi() -> dict[str, Any]:
-            """The AsyncAPI 3.0 document of the streams, beside this OpenAPI document."""
-            return document
-
-    if deps.ingest is not None:  # events over HTTP, beside the broker
-        app.state.events = EventsApiDeps(deps.ingest, deps.redis, deps.metrics)
-        app.include_router(events_router)
+    @app.get("/asyncapi.json", include_in_schema=False)
+    async def asyncapi() -> dict[str, Any]:
+        """The AsyncAPI 3.0 document of the streams, beside this OpenAPI document."""
+        return document
 
     @app.exception_handler(ApiRefusal)
     async def _refusal(request: Request, exc: ApiRefusal) -> Response:

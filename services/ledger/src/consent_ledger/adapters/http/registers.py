@@ -28,7 +28,7 @@ from ...app.registers import (
 from ...core.pseudonyms import Pseudonymizer
 from ..sql.retention import SqlRetentionStore
 from ..sql.tables import fixed_utc
-from .access import ClientDep, Deps, require_scope, served_part
+from .access import ClientDep, Deps, require_scope
 from .consent_models import Moment
 
 __all__ = ["RegisterApiDeps", "registers_router"]
@@ -73,7 +73,7 @@ class ViolationOut(BaseModel):
 
 
 def _deps(request: Request) -> RegisterApiDeps:
-    return served_part(request, "registers", "registers")  # type: ignore[return-value]
+    return request.app.state.registers  # type: ignore[no-any-return]
 
 
 Registers = Annotated[RegisterApiDeps, Depends(_deps)]

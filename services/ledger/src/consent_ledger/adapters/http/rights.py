@@ -28,7 +28,7 @@ from ...app.rights_model import RequestRefused, TrackedRequest
 from ...app.subject_rights import SubjectRights
 from ..reports.render import render_html, render_pdf
 from ..sql.rights import SqlRightsStore
-from .access import ClientDep, require_scope, served_part
+from .access import ClientDep, require_scope
 from .access import Deps as ConsentDeps
 from .consent import controller_for
 from .rights_models import (
@@ -78,7 +78,7 @@ class RightsApiDeps:
 
 
 def _deps(request: Request) -> RightsApiDeps:
-    return served_part(request, "rights", "subject rights")  # type: ignore[return-value]
+    return request.app.state.rights  # type: ignore[no-any-return]
 
 
 Rights = Annotated[RightsApiDeps, Depends(_deps)]

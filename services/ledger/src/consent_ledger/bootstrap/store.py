@@ -1,13 +1,13 @@
 """The ledger's store from the settings: all a command that reads or writes the database needs, without
-the broker, the HTTP API or the consumer that `bootstrap` wires (so those commands start at once)."""
+the broker, the HTTP API or the consumer (so those commands start at once)."""
 
 from __future__ import annotations
 
-from .adapters.sql.engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
-from .adapters.sql.store import SqlLedgerStore
-from .adapters.sql.urls import shown
-from .config import Settings
-from .errors import NoLedger
+from ..adapters.sql.engine import in_memory, ledger_exists, make_engine, make_read_engine, migrate
+from ..adapters.sql.store import SqlLedgerStore
+from ..adapters.sql.urls import shown
+from ..config import Settings
+from ..errors import NoLedger
 
 __all__ = ["build_store"]
 
