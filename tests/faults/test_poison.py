@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from consent_ledger.adapters.sql.errors import is_outage
+from consent_ledger.adapters.sql.errors import DatabaseUnavailable
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.ingest import IngestService, RawEntry
 from consent_ledger.bootstrap.store import build_store
@@ -77,8 +77,8 @@ async def test_poison_is_dead_lettered_in_its_own_batch_and_its_neighbours_go_on
 
 
 class FailingOn(BatchAppender):
-    """The real appender, except that a batch holding `poison` fails: as a database that rejects
-    one entry's bytes would (`error`), or as a database that is down would."""
+    """The real appender, except that a batch holding `poison` fails inside its transaction: as a
+    database that rejects one entry's bytes would (`error`), or as a database that is down would."""
 
     def __init__(self, appender: BatchAppender, poison: str, error: Exception) -> None:
         self.__dict__.update(appender.__dict__)
@@ -86,7 +86,8 @@ class FailingOn(BatchAppender):
 
     def append(self, prepared, sources, *args, **kw):
         if any(p.event_id == self.poison for p in prepared):
-            raise self.error
+            with self._store.transaction():  # the store raises it as the ledger's family would see it
+                raise self.error
         return super().append(prepared, sources, *args, **kw)
 
 
@@ -103,7 +104,7 @@ def test_a_batch_that_fails_on_one_entry_is_split_and_only_that_entry_refused(tm
     appender = FailingOn(BatchAppender(store, kek), poison, ValueError("bytes the store refuses"))
     ingest = IngestService(appender, Pseudonymizer({1: pkey}, 1))
 
-    result = ingest.handle_isolating(entries, is_outage)
+    result = ingest.settle(entries).result
 
     assert result.outcome.appended == 6 and store.count_entries() == 6
     [refused] = result.dead_letters
@@ -111,8 +112,9 @@ def test_a_batch_that_fails_on_one_entry_is_split_and_only_that_entry_refused(tm
     assert "ValueError" in str(refused.refusal) and "refuses" not in str(refused.refusal)  # no message
     # a database outage is no entry's fault: the batch fails whole, nothing is refused
     down = FailingOn(BatchAppender(store, kek), poison, OperationalError("SELECT 1", {}, OSError("down")))
-    with pytest.raises(OperationalError):
-        IngestService(down, Pseudonymizer({1: pkey}, 1)).handle_isolating(entries, is_outage)
+    with pytest.raises(DatabaseUnavailable) as raised:
+        IngestService(down, Pseudonymizer({1: pkey}, 1)).settle(entries)
+    assert isinstance(raised.value.__cause__, OperationalError)
     store.dispose()
 
 
@@ -155,7 +157,7 @@ def ingest(tmp_path_factory):
 @given(batch=st.lists(fields, min_size=1, max_size=6))
 def test_any_entry_is_appended_or_refused_and_nothing_raises(ingest, batch):
     entries = [RawEntry(DISCLOSURE_STREAM, f"1-{i}", f) for i, f in enumerate(batch)]
-    result = ingest.handle_isolating(entries, is_outage)
+    result = ingest.settle(entries).result
     o = result.outcome
     assert o.appended + o.duplicates + len(o.conflicts) + len(result.dead_letters) == len(entries)
     for dl in result.dead_letters:  # the dead letter itself can always be written to Redis

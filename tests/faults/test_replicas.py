@@ -9,10 +9,10 @@ import json
 import threading
 from collections import Counter
 
-from consent_ledger.adapters.sql.errors import is_outage
 from consent_ledger.app.append import BatchAppender
 from consent_ledger.app.ingest import IngestService, RawEntry
 from consent_ledger.bootstrap.store import build_store
+from consent_ledger.core.errors import Conflict, Unavailable
 from consent_ledger.core.pseudonyms import Pseudonymizer
 from consent_ledger.core.verify import verify_chain
 from ledger_contracts.streams import DISCLOSURE_STREAM
@@ -55,11 +55,10 @@ def test_two_replicas_record_every_reused_id_as_a_conflict(postgres_url, tmp_pat
             barrier.wait()
             while True:  # a replica's concurrent write is retried, as redelivery would
                 try:
-                    result = replicas[n].handle_isolating([entry], is_outage)
+                    result = replicas[n].settle([entry]).result
                     break
-                except Exception as exc:
-                    if not is_outage(exc):
-                        raise
+                except (Unavailable, Conflict):
+                    pass
             assert not result.dead_letters
 
     threads = [threading.Thread(target=replica, args=(n,)) for n in range(2)]
@@ -98,7 +97,7 @@ def test_two_replicas_starting_one_chain_at_once_count_it_as_contention(postgres
     other's entry 0 in its COPY. That refusal comes from the driver itself, unwrapped by SQLAlchemy,
     and must count as contention, retried at once, not as a failure that leaves the batch pending
     until the reclaimer's turn (bench/replicas.py met it: 30 s lost at the start of two replicas)."""
-    from consent_ledger.adapters.sql.errors import is_contention
+    from consent_ledger.adapters.sql.errors import WriteContention
     from consent_ledger.adapters.sql.transaction import SqlTransaction
     from consent_ledger.core.entries import ChainHead
 
@@ -122,7 +121,7 @@ def test_two_replicas_starting_one_chain_at_once_count_it_as_contention(postgres
         refused = exc
     else:
         raise AssertionError("a second entry 0 was written")
-    assert is_contention(refused), type(refused)
+    assert isinstance(refused, WriteContention), type(refused)  # so the policy retries it at once
     monkeypatch.setattr(SqlTransaction, "lock_heads", locked)
     assert service.handle(batch(2)).outcome.appended == 1  # as the retry does
     assert [json.loads(e.body)["seq"] for e in store.iter_entries("werkcorporatie")] == [0, 1]

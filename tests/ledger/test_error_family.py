@@ -11,10 +11,26 @@ import sys
 import consent_ledger
 import pytest
 import typer
-from consent_ledger.adapters.sql.errors import DatabaseUnavailable, translated
+from consent_ledger.adapters.sql.errors import (
+    DatabaseUnavailable,
+    DatabaseUnreachable,
+    LockContention,
+    WriteContention,
+    translated,
+)
 from consent_ledger.cli.context import run
-from consent_ledger.core.errors import Conflict, Damaged, LedgerError, Refused, Unavailable
+from consent_ledger.core.errors import (
+    Conflict,
+    Contention,
+    Damaged,
+    LedgerError,
+    Locked,
+    Refused,
+    Unavailable,
+    Unreachable,
+)
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DataError, ProgrammingError
 
 KINDS = (Refused, Damaged, Unavailable, Conflict)
 
@@ -73,6 +89,40 @@ def test_a_database_outage_is_unavailable_once_translated():
     with pytest.raises(Exception) as raised, engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     mapped = translated(raised.value)
+    assert isinstance(mapped, DatabaseUnreachable) and isinstance(mapped, Unreachable)
     assert isinstance(mapped, DatabaseUnavailable) and isinstance(mapped, Unavailable)
     assert (mapped.http_status, mapped.reason) == (503, "database-unavailable")
     assert translated(ValueError("a bug")) is None
+
+
+def test_the_database_errors_map_by_what_the_ingest_does_next(tmp_path):
+    """A lock another writer holds and a key it wrote first are contention (retried at once); only the
+    lock never blames an entry. A database out of reach is unreachable (never blamed); a statement
+    the database refuses of its own accord is unavailable but may be an entry's doing; a DataError
+    is the data's and is not translated."""
+    path = tmp_path / "locked.db"
+    holder, other = (
+        create_engine(f"sqlite:///{path}"),
+        create_engine(f"sqlite:///{path}", connect_args={"timeout": 0}),
+    )
+    with holder.begin() as held:
+        held.execute(text("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
+    with holder.connect() as held:
+        held.exec_driver_sql("BEGIN EXCLUSIVE")
+        with pytest.raises(Exception) as locked, other.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        held.rollback()
+    with holder.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    with pytest.raises(Exception) as duplicate, holder.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+
+    assert isinstance(translated(locked.value), LockContention)
+    assert isinstance(translated(locked.value), Locked)
+    key = translated(duplicate.value)
+    assert isinstance(key, WriteContention) and isinstance(key, Contention) and not isinstance(key, Locked)
+    own = translated(ProgrammingError("SELECT", {}, Exception("refused of its own accord")))
+    assert isinstance(own, DatabaseUnavailable) and not isinstance(own, Unreachable)
+    assert translated(DataError("INSERT", {}, Exception("bytes"))) is None
+    holder.dispose()
+    other.dispose()

@@ -53,9 +53,8 @@ def build_ledger(settings: Settings, redis_url: str, store: SqlLedgerStore | Non
     metrics.chains_known(h.chain for h in store.heads())
     producers = SqlProducerStore(store.engine)
     gate = None if settings.dev_mode else ProducerGate(producers)
-    ingest = IngestService(
-        BatchAppender(store, kek, previous_keks=settings.previous_keks()), pseudonyms, gate
-    )
+    appender = BatchAppender(store, kek, previous_keks=settings.previous_keks())
+    ingest = IngestService(appender, pseudonyms, gate, store.answers)
     # FastStream's own log: its errors (a read that fails, a subscriber it stops) at their level, the
     # line per message at DEBUG
     broker = RedisBroker(
@@ -70,7 +69,6 @@ def build_ledger(settings: Settings, redis_url: str, store: SqlLedgerStore | Non
         metrics,
         settings.consumer,
         settings.dead_letter_key_bytes(),
-        store.answers,
         ScreeningPool(pseudonyms, workers) if workers else None,
         SqlDeadLetters(store.engine),
     )

@@ -4,7 +4,12 @@
 - `Damaged`: the evidence does not hold (exit 1; a verdict, never retried);
 - `Unavailable`: an outage or a part not yet able to answer; leave it pending, try again later
   (HTTP 503, exit 3);
-- `Conflict`: another writer or the present state stands in the way (HTTP 409, exit 1).
+- `Conflict`: another writer or the present state stands in the way (HTTP 409, exit 1); of those,
+  `Contention` (another writer got there first) is tried again at once.
+
+Two of them never blame the input, however often it comes back: `Unreachable` (what the work
+needs cannot be reached) and `Locked` (another writer holds a lock). The ingest's poison policy
+(app/ingest.py) rests on these classes; the adapters map their drivers' errors onto them.
 
 Every error the ledger raises on purpose is one of them, with a machine-readable `reason`; the
 classes the code raises (RequestRefused, IntegrityError, …) are subclasses under their own names.
@@ -13,7 +18,17 @@ into a status and an exit code. Pure: core/ may raise them as well as everything
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Damaged", "InputRefused", "LedgerError", "Refused", "Unavailable"]
+__all__ = [
+    "Conflict",
+    "Contention",
+    "Damaged",
+    "InputRefused",
+    "LedgerError",
+    "Locked",
+    "Refused",
+    "Unavailable",
+    "Unreachable",
+]
 
 
 class LedgerError(Exception):
@@ -44,6 +59,18 @@ class Unavailable(LedgerError):
 
 class Conflict(LedgerError):
     reason, http_status, exit_code, word = "conflict", 409, 1, "conflict"
+
+
+class Unreachable(Unavailable):
+    """What the work needs cannot be reached (a database down): no input is ever blamed for it."""
+
+
+class Contention(Conflict):
+    """Another writer got there first: try again at once."""
+
+
+class Locked(Contention):
+    """Another writer holds a lock the work needs: try again at once; no input is blamed for it."""
 
 
 class InputRefused(Refused, ValueError):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,10 +13,8 @@ import redis.asyncio as aioredis
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
-from ledger_contracts import EventRefused, Refusal
 from ledger_contracts.streams import (
     DEAD_LETTER_STREAM,
-    EVENT_FIELD,
     EVENT_STREAMS,
     LEDGER_GROUP,
     entry_fields,
@@ -27,20 +23,18 @@ from ledger_contracts.streams import (
 )
 from redis.typing import EncodableT, FieldT
 
-from ...app.ingest import BatchResult, DeadLetter, IngestService, RawEntry, merged
+from ...app.ingest import BatchResult, IngestService, RawEntry
 from ...app.screening import Screened
 from ...config import ConsumerSettings
 from ..metrics import LedgerMetrics
 from ..sql.dead_letters import SqlDeadLetters
-from ..sql.errors import connection_trouble, is_contention, is_outage
 from .screening_pool import ScreeningPool
 
-__all__ = ["AHEAD", "CONTENTION_RETRIES", "LedgerConsumer"]
+__all__ = ["AHEAD", "LedgerConsumer"]
 
 log = logging.getLogger("consent_ledger.consumer")
 
 
-CONTENTION_RETRIES = 5
 # Batches read and handed on while the writer appends an earlier one. One is enough to keep the
 # screening workers busy while the next is read (bench/ingest.py: 8,700 -> 9,400 events/s); more
 # only hold more entries unacknowledged and were slower.
@@ -50,16 +44,6 @@ AHEAD = 1
 def _id_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
-
-
-def _said(entry: RawEntry, name: str) -> str | None:
-    """A top-level text field of the entry's event, when it can be read at all (for the dead letter,
-    which shows it only when it is a UUID or a known event type)."""
-    try:
-        value = json.loads(entry.fields.get(EVENT_FIELD.encode()) or b"{}").get(name)
-    except Exception:  # noqa: BLE001
-        return None
-    return value[:128] if isinstance(value, str) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +58,6 @@ class _Batch:
     started: float
 
 
-def _gave_up(times: int) -> str:
-    return f"delivered {times} times without being committed; set aside so that its stream moves on"
-
-
 class LedgerConsumer:
     """Registers, per event stream, a batch reader (new entries) and a reclaimer (entries
     left pending by a crashed consumer, via XAUTOCLAIM) on the `ledger` group."""
@@ -90,20 +70,17 @@ class LedgerConsumer:
         metrics: LedgerMetrics,
         settings: ConsumerSettings,
         dead_letter_key: bytes,
-        database_answers: Callable[[], bool] = lambda: True,
         screening: ScreeningPool | None = None,
         kept: SqlDeadLetters | None = None,
     ) -> None:
-        """`database_answers`: whether the database can be used now (a ping), asked before an entry
-        is set aside as the cause of its own failures. `screening`: worker processes that screen
-        batches; without them a thread of this process does. `kept`: where dead letters are kept
-        beside the stream, before the refused entries are acknowledged."""
+        """`screening`: worker processes that screen batches; without them a thread of this process
+        does. `kept`: where dead letters are kept beside the stream, before the refused entries are
+        acknowledged."""
         self._screening = screening
         self._kept = kept
         self._waiting: list[asyncio.Task[None]] = []  # batches handed to the writer, in order, not done
         self._redis = redis
         self._dead_letter_key = dead_letter_key
-        self._database_answers = database_answers
         self._ingest = ingest
         self._metrics = metrics
         self._lock = asyncio.Lock()  # one writer per process: batches commit in turn
@@ -204,69 +181,33 @@ class LedgerConsumer:
             log.error("batch of %d from %s not acknowledged (%s)", len(batch.entries), batch.stream, why)
 
     async def _append(self, batch: _Batch, screened: Screened | None) -> None:
+        """The batch settled by the ingest's poison policy (app/ingest.py), told which entries the
+        group has delivered `max_deliveries` times; acknowledged after the commit and after its dead
+        letters are written. Nothing committed: the entries stay pending for the reclaimer."""
         stream, ids, entries, started = batch.stream, batch.ids, batch.entries, batch.started
         exhausted = await self._exhausted(stream, ids) if batch.reclaimed else set()
         try:
-            async with self._lock:
-                result = await self._ingest_retrying(entries, screened)
-            done = ids
+            async with self._lock:  # one writer per process: batches commit in turn
+                settled = await asyncio.to_thread(
+                    self._ingest.settle, entries, screened, exhausted, self._max_deliveries, self._retried
+                )
         except Exception as exc:
-            # Nothing committed: leave the entries pending; the reclaimer redelivers them. Entries
-            # that have failed every delivery are set apart, and the others tried without them.
-            self._metrics.batch_failures.inc()
-            why = type(exc).__name__
-            log.error("batch of %d from %s not committed (%s); left pending", len(entries), stream, why)
-            if not exhausted:
-                return
-            found = await self._set_apart(entries, exhausted)
-            if found is None:
-                return
-            result, done = found
-        await self._dead_letter(result)
-        self._record(result, time.perf_counter() - started)  # committed: count it
-        if done:  # only now: after the commit and after the dead letters are written
-            await self._redis.xack(stream, LEDGER_GROUP, *done)
+            self._failed(stream, len(entries), type(exc).__name__)
+            return
+        if settled.failed is not None:  # then its exhausted entries were set apart
+            self._failed(stream, len(entries), settled.failed)
+        await self._dead_letter(settled.result)
+        self._record(settled.result, time.perf_counter() - started)  # committed: count it
+        if settled.done:  # only now: after the commit and after the dead letters are written
+            await self._redis.xack(stream, LEDGER_GROUP, *settled.done)
 
-    async def _set_apart(
-        self, entries: list[RawEntry], exhausted: set[str]
-    ) -> tuple[BatchResult, list[str]] | None:
-        """The batch without the entries delivered `max_deliveries` times, then each of those alone;
-        None when the rest fails too (then it is not their doing)."""
-        rest = [e for e in entries if e.entry_id not in exhausted]
-        try:
-            async with self._lock:
-                result = await self._ingest_retrying(rest)
-        except Exception:  # noqa: BLE001 - still failing: counted and logged above
-            return None
-        done = [e.entry_id for e in rest]
-        for entry in (e for e in entries if e.entry_id in exhausted):
-            if await self._alone(entry, result):
-                done.append(entry.entry_id)
-        return result, done
+    def _failed(self, stream: str, size: int, why: str) -> None:
+        self._metrics.batch_failures.inc()
+        log.error("batch of %d from %s not committed (%s); left pending", size, stream, why)
 
-    async def _alone(self, entry: RawEntry, result: BatchResult) -> bool:
-        """An entry delivered `max_deliveries` times, tried once more on its own. When that fails too,
-        with an error of the database's own (a constraint, say) while the database answers, the
-        entry is the cause and is dead-lettered so that its stream moves on. A connection that
-        failed, or a database that does not answer, is no entry's fault: it stays pending. Returns
-        whether it is done with."""
-        try:
-            async with self._lock:
-                alone = await self._ingest_retrying([entry])
-        except Exception as exc:
-            if connection_trouble(exc) or not await asyncio.to_thread(self._database_answers):
-                return False
-            refusal = EventRefused(
-                Refusal.DELIVERY_ATTEMPTS_EXCEEDED,
-                f"{_gave_up(self._max_deliveries)} ({type(exc).__name__})",
-                event_id=_said(entry, "event_id"),
-                event_type=_said(entry, "event_type"),
-            )
-            result.dead_letters.append(DeadLetter(entry, refusal))
-            return True
-        result.outcome = merged(result.outcome, alone.outcome)
-        result.dead_letters += alone.dead_letters
-        return True
+    def _retried(self, exc: BaseException) -> None:
+        self._metrics.batch_retries.inc()
+        log.info("batch retried after a concurrent write (%s)", type(exc).__name__)
 
     async def _dead_letter(self, result: BatchResult) -> None:
         if not result.dead_letters:
@@ -283,28 +224,6 @@ class LedgerConsumer:
         for dl in result.dead_letters:
             self._metrics.dead_lettered.labels(reason=str(dl.refusal.reason)).inc()
             log.warning("refused %s/%s: %s", dl.source.stream, dl.source.entry_id, dl.refusal.reason)
-
-    async def _ingest_retrying(
-        self, entries: list[RawEntry], screened: Screened | None = None
-    ) -> BatchResult:
-        """Another replica's concurrent write (the same new subject or event at the same moment, a
-        serialization failure) is resolved by trying again at once: counted, not an error. Entries
-        not screened ahead are screened here."""
-        for attempt in range(1, CONTENTION_RETRIES + 1):
-            try:
-                if screened is not None:
-                    return await asyncio.to_thread(
-                        self._ingest.append_isolating, screened, is_outage, self._database_answers
-                    )
-                return await asyncio.to_thread(
-                    self._ingest.handle_isolating, entries, is_outage, self._database_answers
-                )
-            except Exception as exc:
-                if attempt == CONTENTION_RETRIES or not is_contention(exc):
-                    raise
-                self._metrics.batch_retries.inc()
-                log.info("batch retried after a concurrent write (%s)", type(exc).__name__)
-        raise AssertionError("unreachable")
 
     async def _exhausted(self, stream: str, ids: list[str]) -> set[str]:
         """The entries among `ids` delivered `max_deliveries` times or more (the group's PEL count)."""

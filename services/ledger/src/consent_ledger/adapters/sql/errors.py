@@ -1,6 +1,10 @@
-"""Which database errors are whose: an outage or another writer's contention (the batch is
-retried whole) against a refusal of the data (the batch is split to find the entry that fails
-alone)."""
+"""The database's errors as the ledger's family, mapped once, here (`translated`), by what the caller
+does next: another writer's contention is retried at once (WriteContention), an outage leaves the
+work pending (DatabaseUnavailable); anything else is the data's doing (not translated), and the
+ingest splits a batch to find the entry that fails alone (app/ingest.py holds that policy).
+
+Two of them never blame an entry, however often it is delivered: a database out of reach
+(DatabaseUnreachable) and a lock another writer holds (LockContention)."""
 
 from __future__ import annotations
 
@@ -19,14 +23,13 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
-from ...core.errors import Conflict, LedgerError, Unavailable
+from ...core.errors import Contention, LedgerError, Locked, Unavailable, Unreachable
 
 __all__ = [
     "DatabaseUnavailable",
+    "DatabaseUnreachable",
+    "LockContention",
     "WriteContention",
-    "connection_trouble",
-    "is_contention",
-    "is_outage",
     "translated",
 ]
 
@@ -46,55 +49,74 @@ _CONNECTION_TROUBLE = (
 )
 
 
-def connection_trouble(exc: BaseException) -> bool:
+def _connection_trouble(exc: BaseException) -> bool:
     """A failure to reach or keep the database, as opposed to a statement it refused."""
     return isinstance(exc, _CONNECTION_TROUBLE)
 
 
-def is_outage(exc: BaseException) -> bool:
-    """Whether an append failed because the database could not be used (down, locked, a replica's
-    concurrent write): then the batch is retried whole. Anything else is the data's doing, and the
-    batch is split to find the entry that fails alone. Errors raised by the driver itself (e.g. from
-    a pipeline) are not wrapped by SQLAlchemy, hence psycopg.Error."""
+def _database_error(exc: BaseException) -> bool:
+    """An error of the database's, not of the data's type (a DataError is the data's). Errors raised
+    by the driver itself (its COPY, a pipeline) are not wrapped by SQLAlchemy, hence psycopg.Error."""
     if isinstance(exc, DataError | psycopg.DataError):
         return False
-    return connection_trouble(exc) or isinstance(exc, DBAPIError | psycopg.Error)
+    return _connection_trouble(exc) or isinstance(exc, DBAPIError | psycopg.Error)
 
 
-_CONTENTION_STATES = frozenset({"40001", "40P01", "23505"})  # serialization, deadlock, unique key
+_LOCK_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+_KEY_STATES = frozenset({"23505"})  # unique key
 
 
-def is_contention(exc: BaseException) -> bool:
-    """Whether the database refused the write because another writer got there first. The bulk rows
-    go by the driver's own COPY (sql_bulk), whose errors SQLAlchemy does not wrap: e.g. two replicas
-    starting the same new chain at once, where one finds the other's entry 0."""
-    if isinstance(exc, IntegrityError | psycopg.IntegrityError):
-        return True
+def _state(exc: BaseException) -> str | None:
     orig = getattr(exc, "orig", None)
-    state = getattr(exc, "sqlstate", None) or getattr(orig, "sqlstate", None)
-    return state in _CONTENTION_STATES or "database is locked" in str(orig or "")
+    return getattr(exc, "sqlstate", None) or getattr(orig, "sqlstate", None)
+
+
+def _locked(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    return _state(exc) in _LOCK_STATES or "database is locked" in str(orig or exc)
+
+
+def _duplicate_key(exc: BaseException) -> bool:
+    """Another writer wrote the same key first. The bulk rows go by the driver's own COPY
+    (sql/bulk.py), whose errors SQLAlchemy does not wrap: e.g. two replicas starting the same new
+    chain at once, where one finds the other's entry 0."""
+    return isinstance(exc, IntegrityError | psycopg.IntegrityError) or _state(exc) in _KEY_STATES
 
 
 class DatabaseUnavailable(Unavailable):
-    """The database does not answer (an outage): leave the work pending and try again."""
+    """The database does not do what was asked, for a reason not of the data (a statement it
+    refused of its own accord): leave the work pending and try again later."""
 
     reason = "database-unavailable"
 
 
-class WriteContention(Conflict):
-    """Another writer holds what this one needs (a lock, a serialization failure): retry whole."""
+class DatabaseUnreachable(DatabaseUnavailable, Unreachable):
+    """The database cannot be reached or kept (down, restarting, out of connections): no entry is
+    ever blamed for it."""
+
+
+class WriteContention(Contention):
+    """Another writer got there first (the same key): try again at once."""
 
     reason = "write-contention"
 
 
+class LockContention(WriteContention, Locked):
+    """Another writer holds a lock this one needs (a serialization failure, a deadlock, SQLite's
+    "database is locked"): try again at once; no entry is ever blamed for it."""
+
+
 def translated(exc: BaseException) -> LedgerError | None:
-    """A driver's or SQLAlchemy's error as the ledger's family, once, here: an outage is
-    Unavailable, another writer's contention a Conflict; anything else (a refusal of the data, a
-    bug) is not translated."""
+    """A driver's or SQLAlchemy's error as the ledger's family; None for anything else (a refusal of
+    the data, a bug), which is raised as it is."""
     if isinstance(exc, LedgerError):
         return exc
-    if is_outage(exc):
-        return DatabaseUnavailable("the database does not answer; try again")
-    if is_contention(exc):
-        return WriteContention("another writer holds the rows; try again")
-    return None
+    if not _database_error(exc):
+        return None
+    if _locked(exc):
+        return LockContention("another writer holds a lock; try again")
+    if _duplicate_key(exc):
+        return WriteContention("another writer wrote the same rows first; try again")
+    if _connection_trouble(exc):
+        return DatabaseUnreachable("the database does not answer; try again")
+    return DatabaseUnavailable("the database refused the statement; try again")

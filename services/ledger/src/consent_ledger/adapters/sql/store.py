@@ -19,6 +19,7 @@ from ...app.expiry import DueExpiry
 from ...core.consent_state import GRANTING, ConsentFact
 from ...core.entries import ChainHead
 from ...core.verify import StoredEntry
+from .errors import translated
 from .tables import (
     CONSENT,
     ENTRY,
@@ -67,10 +68,18 @@ class SqlLedgerStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
-        with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(INDEX_PATHS_ONLY)
-            yield SqlTransaction(conn)
+        """One transaction, committed at the end; the database's errors in it, and at its commit,
+        raised as the ledger's family (errors.translated), anything else as it is."""
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(INDEX_PATHS_ONLY)
+                yield SqlTransaction(conn)
+        except Exception as exc:
+            family = translated(exc)
+            if family is None or family is exc:
+                raise
+            raise family from exc
 
     def heads(self) -> list[ChainHead]:
         with self.engine.connect() as conn:
