@@ -1,5 +1,6 @@
-"""The ledger's errors (core/errors.py's family) and the two the command line refuses before it
-loads the settings: a configuration missing or unsafe, and no ledger where the settings point."""
+"""The ledger's errors (core/errors.py's family) and the three the command line refuses with: a
+command line that does not say what to do, a configuration missing or unsafe, and no ledger where
+the settings point."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ __all__ = [
     "NoLedger",
     "Refused",
     "Unavailable",
+    "UsageRefused",
 ]
 
 
@@ -27,3 +29,10 @@ class NoLedger(Refused, RuntimeError):
     """A command that reads a ledger found none where the settings point (and created none)."""
 
     reason = "no-ledger"
+
+
+class UsageRefused(Refused):
+    """A command line that does not say what to do (options that exclude each other, a file that is
+    not there, a key that is not one); the message names the option and what it takes. Exit 2."""
+
+    reason, word = "usage", "usage"

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from ..adapters.sql.urls import sqlite_path
+from ..errors import UsageRefused
 from .context import command_settings
 from .output import err, out
 
@@ -32,18 +33,15 @@ def backup(
 
     url = command_settings().resolved_database_url()
     if not url.startswith("sqlite"):
-        err.print(
-            "[red]usage:[/red] the ledger is on PostgreSQL: back it up with pg_basebackup and WAL "
+        raise UsageRefused(
+            "the ledger is on PostgreSQL: back it up with pg_basebackup and WAL "
             "archiving, or pg_dump -Fc (docs/operations.md, Backup and restore)"
         )
-        raise typer.Exit(EXIT_USAGE)
     source = Path(sqlite_path(url))
     if not source.is_file():
-        err.print(f"[red]usage:[/red] no ledger database at {source}")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused(f"no ledger database at {source}")
     if target.exists():
-        err.print(f"[red]usage:[/red] {target} exists; a backup never overwrites a file")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused(f"{target} exists; a backup never overwrites a file")
     target.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:

@@ -10,8 +10,9 @@ import typer
 from ..adapters.sql.clients import SqlClientStore
 from ..app.clients import ApiClients
 from ..bootstrap.store import build_store
+from ..errors import Refused
 from .context import command_settings
-from .output import EXIT_USAGE, err, out
+from .output import err, out
 
 __all__ = ["commands"]
 
@@ -49,8 +50,7 @@ def add(
     try:
         token = clients().add(client_id, scope, datetime.now(UTC), controller or ())
     except ValueError as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise Refused(str(exc)) from None
     at = f" for {', '.join(sorted(controller))}" if controller else ""
     err.print(f"client {client_id} with {', '.join(sorted(scope))}{at}; the token is shown only now:")
     print(token)
@@ -73,17 +73,14 @@ def tie(
     try:
         done = clients().tie(client_id, controller)
     except ValueError as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise Refused(str(exc)) from None
     if not done:
-        err.print(f"[red]refused:[/red] no client {client_id}")
-        raise typer.Exit(EXIT_USAGE)
+        raise Refused(f"no client {client_id}")
     out.print(f"client {client_id} answers for {', '.join(sorted(controller))}")
 
 
 @group.command("disable")
 def disable(client_id: str) -> None:
     if not clients().disable(client_id, datetime.now(UTC)):
-        err.print(f"[red]refused:[/red] no active client {client_id}")
-        raise typer.Exit(EXIT_USAGE)
+        raise Refused(f"no active client {client_id}")
     out.print(f"client {client_id} disabled")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..errors import ConfigError, LedgerError, NoLedger
+from ..errors import ConfigError, LedgerError, NoLedger, Refused, UsageRefused
 from .output import EXIT_USAGE, err
 
 if TYPE_CHECKING:
@@ -56,8 +56,7 @@ def broker_url(settings: Settings) -> str:
     url_file = settings.home / "redis.url"
     if url_file.exists():
         return url_file.read_text().strip()
-    err.print("[red]no broker:[/red] set LEDGER_REDIS_URL, or start `consent-ledger up` first")
-    raise typer.Exit(EXIT_USAGE)
+    raise UsageRefused("no broker: set LEDGER_REDIS_URL, or start `consent-ledger up` first")
 
 
 def keyed_settings() -> Settings:
@@ -70,8 +69,7 @@ def keyed_settings() -> Settings:
         if not settings.database_url and not (settings.home / "ledger.db").exists():
             raise NoLedger(f"no ledger in {settings.home}; start one with `consent-ledger up`") from None
         if not (settings.home / "dev-keys.json").exists():
-            err.print(f"[red]refused:[/red] {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
+            raise Refused(str(exc)) from None
         settings = command_settings(dev_mode=True)
     return settings
 
@@ -91,8 +89,7 @@ def process_settings(command: str, port: int | None = None) -> Settings:
     configure_logging()
     settings = command_settings(http_port=port, create_ledger=True)
     if not settings.redis_url:
-        err.print(f"[red]usage:[/red] LEDGER_REDIS_URL must be set for `{command}`")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused(f"LEDGER_REDIS_URL must be set for `{command}`")
     settings.keys()
     return settings
 

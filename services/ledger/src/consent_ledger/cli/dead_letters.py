@@ -17,9 +17,9 @@ from ..adapters.sql.dead_letters import SqlDeadLetters
 from ..app.dead_letters import DeadLetterDesk, DeadLetterError
 from ..app.internal_producers import internal_signer
 from ..bootstrap.store import build_store
-from ..errors import ConfigError
+from ..errors import ConfigError, Refused, UsageRefused
 from .context import broker_url, keyed_settings, refused
-from .output import err, out
+from .output import out
 
 if TYPE_CHECKING:
     from ..app.producers import ProducerRecord
@@ -36,8 +36,7 @@ def desk() -> DeadLetterDesk:
     try:
         key = settings.dead_letter_key_bytes()
     except ConfigError as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise Refused(str(exc)) from None
     _, kek = settings.keys()
 
     engine = build_store(settings).engine  # the dead letters and the registered producers
@@ -123,8 +122,7 @@ def replay(
     upgrade done). Exit 1 when any stays refused."""
 
     if every == (dead_letter_id is not None) or (every and (fixed or sig)) or (reason and not every):
-        err.print("[red]usage:[/red] give a dead letter's id, or --all [--reason R] (without --fixed)")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused("give a dead letter's id, or --all [--reason R] (without --fixed)")
     if every:
         results = desk().replay_all(reason)
         for dl_id, entry, why in results:
@@ -136,8 +134,7 @@ def replay(
         return
     assert dead_letter_id is not None
     if sig is not None and fixed is None:
-        err.print("[red]usage:[/red] --sig signs a corrected body: give that body with --fixed")
-        raise typer.Exit(2)
+        raise UsageRefused("--sig signs a corrected body: give that body with --fixed")
     body = fixed.read_bytes() if fixed else None
     try:
         entry = desk().replay(dead_letter_id, body, sig)
@@ -160,8 +157,7 @@ def drop(
     except DeadLetterError as exc:
         _refused(exc)
     except ValueError as exc:  # the drop event's own contract: e.g. a user id that is not one
-        err.print(f"[red]usage:[/red] {str(exc).splitlines()[0]}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageRefused(f"{str(exc).splitlines()[0]}") from None
     out.print(f"dropped; recorded as event {event_id}")
 
 

@@ -15,8 +15,9 @@ from ..adapters.sql.tree import SqlTreeStore
 from ..app.export import write_export
 from ..app.ldv import ldv_records
 from ..bootstrap.store import build_store
+from ..errors import UsageRefused
 from .context import command_settings, keyed_settings
-from .output import EXIT_USAGE, err, out
+from .output import out
 from .progress import progress_bar
 
 if TYPE_CHECKING:
@@ -45,8 +46,7 @@ def export(
     """Write every chain to a file that `verify --export` checks offline, or (--format ldv) the
     Logboek Dataverwerkingen records of what the ledger holds."""
     if format_ not in ("ledger", "ldv"):
-        err.print("[red]usage:[/red] --format is ledger or ldv")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused("--format is ledger or ldv")
     if format_ == "ldv":
         _export_ldv(keyed_settings(), output, database_url, chain)
         return

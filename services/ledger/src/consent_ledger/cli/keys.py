@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import UsageRefused
 from .context import command_settings, group, keyed_settings
 from .output import err, out
 
@@ -41,8 +42,7 @@ def parse_keys(values: list[str]) -> list[NoteVerifier]:
         try:
             keys.extend(NoteVerifier.from_string(t) for t in texts)
         except NoteError as exc:
-            err.print(f"[red]usage:[/red] --key {value[:60]}: {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
+            raise UsageRefused(f"--key {value[:60]}: {exc}") from None
     return keys
 
 
@@ -64,8 +64,7 @@ def generate(
     try:
         signer = NoteSigner.generate(name, COSIGNATURE if witness else ED25519)
     except NoteError as exc:
-        err.print(f"[red]usage:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageRefused(str(exc)) from None
     print(f"private {signer.private_string()}")
     print(f"public  {signer.verifier()}")
 
@@ -79,11 +78,9 @@ def public() -> None:
     try:
         signers = command_settings().checkpoint_signers()
     except ConfigError as exc:
-        err.print(f"[red]usage:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageRefused(str(exc)) from None
     if not signers:
-        err.print("[red]usage:[/red] no checkpoint key: set LEDGER_CHECKPOINT_KEYS (`keys generate`)")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused("no checkpoint key: set LEDGER_CHECKPOINT_KEYS (`keys generate`)")
     for signer in signers:
         print(signer.verifier())
 

@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
+from ..errors import UsageRefused
 from .keys import KeyOption, parse_keys
-from .output import err, out
+from .output import out
 
 __all__ = ["commands"]
 
@@ -31,8 +32,7 @@ def verify_receipt_cmd(file: Path, key: KeyOption) -> None:
     try:
         receipt_doc = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        err.print(f"[red]usage:[/red] {file}: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageRefused(f"{file}: {exc}") from None
     bundle = isinstance(receipt_doc, dict) and receipt_doc.get("format") == RECEIPTS_FORMAT
     try:
         reports = verify_receipts(receipt_doc, keys) if bundle else [verify_receipt(receipt_doc, keys)]
@@ -73,8 +73,7 @@ def verify_consistency_cmd(
         out.print(f"FAILED  a checkpoint: {exc}")
         raise typer.Exit(EXIT_FAILED) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        err.print(f"[red]usage:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageRefused(str(exc)) from None
     if before.origin != after.origin or (doc.get("old"), doc.get("new")) != (before.size, after.size):
         out.print(
             f"FAILED  the proof is for {doc.get('old')} -> {doc.get('new')}, the checkpoints are "

@@ -14,6 +14,7 @@ from ledger_contracts.dutch_time import AMSTERDAM, dutch_date, start_of_dutch_da
 from ..adapters.sql.tables import fixed_utc
 from ..app.registers import RegisterInvalid, diff_registers, load_register, publish_register, warnings_of
 from ..app.retention import ErasureJournal
+from ..errors import Refused
 from .context import privacy
 from .output import err, out
 
@@ -32,8 +33,7 @@ def _moment(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        err.print(f"[red]refused:[/red] not a date or time: {text!r} (e.g. 2036-03-02)")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise Refused(f"not a date or time: {text!r} (e.g. 2036-03-02)") from None
     if moment.tzinfo:
         return moment
     if len(text) == 10:  # a Dutch calendar date: as the periods stand when that day begins
@@ -149,8 +149,7 @@ def run(
     try:
         report = p.retention.run(_moment(as_of), dry_run=dry_run)
     except ValueError as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise Refused(str(exc)) from None
     for e in report.due:
         rule = f"{e.due.rule.milestone} + {e.due.rule.duration}"
         out.print(

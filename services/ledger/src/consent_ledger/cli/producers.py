@@ -16,8 +16,9 @@ from ..adapters.sql.producers import SqlProducerStore
 from ..app.internal_producers import INTERNAL_PRODUCERS
 from ..app.producers import ProducerRecord, system_owner
 from ..bootstrap.store import build_store
+from ..errors import UsageRefused
 from .context import command_settings
-from .output import err, out
+from .output import out
 
 if TYPE_CHECKING:
     from ..app.producers import ProducerStore
@@ -56,13 +57,13 @@ def add(
     printed once: give it to the producer's service, keep no copy."""
 
     if not re.match(CODE_PATTERN, producer_id):
-        _usage("a producer id is lowercase words joined by '-' or '.', without digits")
+        raise UsageRefused("a producer id is lowercase words joined by '-' or '.', without digits")
     if producer_id in INTERNAL_PRODUCERS:
-        _usage(f"{producer_id} is one of the ledger's own producers; choose another id")
+        raise UsageRefused(f"{producer_id} is one of the ledger's own producers; choose another id")
     outside = [e for e in EVENT_TYPES if system_owner(e) is None]
     unknown = [t for t in types if t != "*" and not any(_matches(t, e) for e in outside)]
     if unknown:
-        _usage(
+        raise UsageRefused(
             f"no event type an outside producer may publish matches {', '.join(unknown)} (the "
             f"system's own types are never granted); types: {', '.join(sorted(outside))}"
         )
@@ -71,7 +72,7 @@ def add(
         signer = ProducerSigner.generate()
         public_key = signer.public_text()
     elif not public_key.startswith("ed25519:"):
-        _usage("a public key is 'ed25519:<base64url of 32 bytes>'")
+        raise UsageRefused("a public key is 'ed25519:<base64url of 32 bytes>'")
     producer_store().put_producer(
         ProducerRecord(producer_id, public_key, tuple(types), tuple(controllers), datetime.now(UTC))
     )
@@ -91,14 +92,9 @@ def list_() -> None:
 def disable(producer_id: str) -> None:
     """From now on its events are refused (`unauthenticated_producer`)."""
     if not producer_store().disable_producer(producer_id, datetime.now(UTC)):
-        _usage(f"no enabled producer {producer_id!r}")
+        raise UsageRefused(f"no enabled producer {producer_id!r}")
     out.print(f"producer {producer_id} disabled")
 
 
 def _matches(pattern: str, event_type: str) -> bool:
     return fnmatch.fnmatchcase(event_type, pattern)
-
-
-def _usage(message: str) -> None:
-    err.print(f"[red]usage:[/red] {message}")
-    raise typer.Exit(EXIT_USAGE)

@@ -19,8 +19,9 @@ from ..app.checkpoints import CheckpointRefused
 from ..app.consent_query import ConsentQuery, SubjectRefused
 from ..app.rights_model import RequestRefused
 from ..bootstrap.privacy import build_checkpoints
+from ..errors import Refused, UsageRefused
 from .context import keyed_settings, privacy, refused
-from .output import err, out
+from .output import out
 
 if TYPE_CHECKING:
     from ..bootstrap.privacy import Privacy
@@ -39,8 +40,7 @@ def _pseudonym(p: Privacy, subject: str) -> str:
     try:
         return ConsentQuery(p.store, p.pseudonyms).pseudonym_of(subject.replace(" ", ""))
     except SubjectRefused as exc:
-        err.print(f"[red]refused:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise Refused(str(exc)) from None
 
 
 def _refused(exc: Exception) -> typer.Exit:
@@ -227,8 +227,7 @@ def access_report(
     """The access report (art. 15) in Dutch, as HTML and PDF, with its receipt bundle."""
 
     if (controller is None) == (request_id is None):
-        err.print("[red]usage:[/red] give --request ID, or --controller to record the request now")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused("give --request ID, or --controller to record the request now")
     p = privacy()
     pseudonym = _pseudonym(p, subject)
     try:

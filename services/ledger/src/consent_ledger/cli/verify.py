@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..errors import UsageRefused
 from .keys import parse_keys
-from .output import EXIT_DAMAGED, EXIT_INTACT, EXIT_USAGE, err, out
+from .output import EXIT_DAMAGED, EXIT_INTACT, out
 from .progress import progress_bar
 from .witness import load_state, save_state
 
@@ -52,20 +53,17 @@ def verify(
     from ..app.verify import ExportSource, verify_ledger
 
     if checkpoint_file is not None and not key:
-        err.print("[red]usage:[/red] --checkpoint needs --key (the ledger's public key)")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused("--checkpoint needs --key (the ledger's public key)")
     verifiers = parse_keys(key or [])
     saved, single = load_state(checkpoint_file) if checkpoint_file else ({}, True)
     source: Source
     if export_file is not None:
         if not export_file.is_file():
-            err.print(f"[red]usage:[/red] no such file: {export_file}")
-            raise typer.Exit(EXIT_USAGE)
+            raise UsageRefused(f"no such file: {export_file}")
         try:
             source = ExportSource(export_file)
         except ExportError as exc:
-            err.print(f"[red]usage:[/red] {export_file}: {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
+            raise UsageRefused(f"{export_file}: {exc}") from None
     else:
         # the driver alone, read-only: no SQLAlchemy and no settings, so that it starts at once
         from ..adapters.sql.audit import DatabaseSource
@@ -76,8 +74,7 @@ def verify(
         try:
             report = verify_ledger(source, verifiers, saved, workers, _Bar(progress, source))
         except ExportError as exc:
-            err.print(f"[red]usage:[/red] {export_file}: {exc}")
-            raise typer.Exit(EXIT_USAGE) from None
+            raise UsageRefused(f"{export_file}: {exc}") from None
     say(report)
     if checkpoint_file is not None and report.intact:
         save_state(checkpoint_file, report.keep, single)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import UsageRefused
 from .keys import parse_keys, text_or_file
 from .output import err, out
 
@@ -38,8 +39,7 @@ def load_state(path: Path) -> tuple[dict[str, str], bool]:
         found = {chain_of_origin(Checkpoint.parse(SignedNote.parse(n).text).origin): n for n in notes}
         return found, len(notes) == 1
     except (ValueError, KeyError, AttributeError) as exc:
-        err.print(f"[red]usage:[/red] {path}: not a saved checkpoint: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageRefused(f"{path}: not a saved checkpoint: {exc}") from None
 
 
 def save_state(path: Path, notes: dict[str, str], single: bool) -> None:
@@ -77,11 +77,9 @@ def witness(
     try:
         signer = NoteSigner.from_string(text_or_file(key))
     except NoteError as exc:
-        err.print(f"[red]usage:[/red] --key: {exc}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise UsageRefused(f"--key: {exc}") from None
     if signer.sig_type != COSIGNATURE:
-        err.print("[red]usage:[/red] --key: a witness key is made with `keys generate NAME --witness`")
-        raise typer.Exit(EXIT_USAGE)
+        raise UsageRefused("--key: a witness key is made with `keys generate NAME --witness`")
     verifiers = parse_keys(log_key)
     saved_notes, _ = load_state(state)
     base = f"{ledger.rstrip('/')}/v1/chains/{chain}"
