@@ -19,6 +19,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ApiRefusal",
     "Problem",
+    "bearer_challenge",
     "describe_invalid",
     "problem_body",
     "problem_responses",
@@ -45,9 +46,30 @@ class Problem(BaseModel):
 class ApiRefusal(Exception):
     """Raised by an HTTP adapter; answered as a Problem by the app's exception handler."""
 
-    def __init__(self, status: int, error: str, detail: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        detail: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """`headers`: sent with the answer (a bearer challenge that knows more than the status)."""
         super().__init__(detail)
         self.status, self.error, self.detail, self.field = status, error, detail, field
+        self.headers = headers
+
+
+def bearer_challenge(status: int, token_sent: bool, scopes: str = "") -> dict[str, str] | None:
+    """RFC 6750 §3: a 401 challenges for a bearer token, with `invalid_token` when one was sent (none
+    sent: no error code, §3.1); a 403 says `insufficient_scope`, with the scopes any one of which
+    would do when they are known."""
+    if status == 401:
+        return {"WWW-Authenticate": 'Bearer error="invalid_token"' if token_sent else "Bearer"}
+    if status == 403:
+        wanted = f', scope="{scopes}"' if scopes else ""
+        return {"WWW-Authenticate": f'Bearer error="insufficient_scope"{wanted}'}
+    return None
 
 
 def problem_body(status: int, error: str, detail: str, field: str | None = None) -> dict[str, Any]:

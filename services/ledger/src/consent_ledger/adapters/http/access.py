@@ -9,9 +9,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ledger_contracts.problems import (
     PROBLEM_MEDIA_TYPE,
     ApiRefusal,
+    bearer_challenge,
     describe_invalid,
     problem_body,
 )
@@ -49,7 +51,7 @@ def invalid_input_response(exc: RequestValidationError) -> JSONResponse:
 
 
 def refusal_response(exc: ApiRefusal) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = exc.headers or bearer_challenge(exc.status, token_sent=True)
     body = problem_body(exc.status, exc.error, exc.detail, exc.field)
     return JSONResponse(body, exc.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -64,14 +66,27 @@ def _deps(request: Request) -> ConsentApiDeps:
 Deps = Annotated[ConsentApiDeps, Depends(_deps)]
 
 
-def _client(request: Request, d: Deps) -> Client:
+# Published as the API's security scheme (components.securitySchemes, and `security` on every
+# operation that asks for a client); the token itself is read by ApiClients.authenticate.
+bearer = HTTPBearer(
+    scheme_name="clientToken",
+    bearerFormat="lc.<client>.<secret>",
+    description="A ledger client token (`consent-ledger clients add`), with the scopes the route names",
+    auto_error=False,
+)
+
+
+def _client(
+    request: Request, d: Deps, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Client:
     try:
         client = d.clients.authenticate(request.headers.get("authorization"))
         request.state.client_id = client.client_id  # for the access line (log_hygiene.AccessLog)
         return client
     except ClientRefused as exc:
         refused(d, exc.reason, request)
-        raise ApiRefusal(401, exc.reason, str(exc)) from None
+        challenge = bearer_challenge(401, token_sent=exc.reason != "no-credentials")
+        raise ApiRefusal(401, exc.reason, str(exc), None, challenge) from None
     except ClientsUnavailable as exc:
         raise ApiRefusal(503, "database-unavailable", str(exc)) from None
 
@@ -93,7 +108,10 @@ def require_scope(client: Client, scope: Scope, d: ConsentApiDeps, request: Requ
     if granted is None:
         refused(d, "missing-scope", request)
         named = " or ".join(str(s) for s in wanted)
-        raise ApiRefusal(403, "missing-scope", f"client {client.client_id} lacks scope {named}")
+        challenge = bearer_challenge(403, True, " ".join(str(s) for s in wanted))
+        raise ApiRefusal(
+            403, "missing-scope", f"client {client.client_id} lacks scope {named}", None, challenge
+        )
     if granted in RECORDED_USES:
         route = getattr(request.scope.get("route"), "path", "(no route)")
         d.metrics.scope_uses.labels(client=client.client_id, scope=str(granted)).inc()

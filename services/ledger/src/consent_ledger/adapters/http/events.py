@@ -102,13 +102,12 @@ events_router = APIRouter(prefix="/v1", tags=["events"])
     openapi_extra={
         "requestBody": {
             "required": True,
+            "description": "A CloudEvent in structured mode, a batch of them, or one in binary mode "
+            "(its attributes in ce-* headers, its data as an application/json body)",
             "content": {
                 STRUCTURED: {"schema": {"type": "object"}},
                 BATCH: {"schema": {"type": "array", "items": {"type": "object"}}},
-                "application/json": {
-                    "schema": {"type": "object"},
-                    "description": "binary mode: ce-* headers",
-                },
+                "application/json": {"schema": {"type": "object"}},
             },
         }
     },

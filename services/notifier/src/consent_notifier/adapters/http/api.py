@@ -7,9 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ledger_contracts.problems import (
     PROBLEM_MEDIA_TYPE,
     ApiRefusal,
+    bearer_challenge,
     describe_invalid,
     problem_body,
     problem_responses,
@@ -47,18 +49,29 @@ def _deps(request: Request) -> NotifierDeps:
 Deps = Annotated[NotifierDeps, Depends(_deps)]
 
 
-def _actor(request: Request, deps: Deps) -> Actor:
+# Published as the API's security scheme; the token itself is read by actor_for.
+bearer = HTTPBearer(
+    scheme_name="serviceToken",
+    description="A notifier service token (`consent-ledger notifier users add-service`)",
+    auto_error=False,
+)
+
+
+def _actor(
+    request: Request, deps: Deps, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Actor:
     try:
         return actor_for(request, deps.credentials, deps.metrics)
     except AccessRefused as exc:
-        raise ApiRefusal(401, "unauthenticated", exc.reason) from None
+        challenge = bearer_challenge(401, token_sent="authorization" in request.headers)
+        raise ApiRefusal(401, "unauthenticated", exc.reason, None, challenge) from None
 
 
 ActorDep = Annotated[Actor, Depends(_actor)]
 
 
 def refusal_response(exc: ApiRefusal) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = exc.headers or bearer_challenge(exc.status, token_sent=True)
     body = problem_body(exc.status, exc.error, exc.detail, exc.field)
     return JSONResponse(body, exc.status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
