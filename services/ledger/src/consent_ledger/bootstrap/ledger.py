@@ -46,8 +46,8 @@ class Ledger:
 def build_ledger(settings: Settings, redis_url: str, store: SqlLedgerStore | None = None) -> Ledger:
     """On `store` when given, else on the settings' own. Nothing connects yet: the broker and the
     consumer start when the process starts them (runner)."""
-    _, kek = settings.keys()
-    pseudonyms = pseudonymizer(settings)
+    pkey, kek = settings.keys()
+    pseudonyms = pseudonymizer(settings, pkey)
     store = store or build_store(settings)
     metrics = LedgerMetrics()
     metrics.chains_known(h.chain for h in store.heads())

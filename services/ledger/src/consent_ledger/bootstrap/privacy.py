@@ -44,9 +44,8 @@ class Privacy:
         )
 
 
-def pseudonymizer(settings: Settings) -> Pseudonymizer:
-    """The subject pseudonyms under the settings' current key version."""
-    pkey, _ = settings.keys()
+def pseudonymizer(settings: Settings, pkey: bytes) -> Pseudonymizer:
+    """The subject pseudonyms under `pkey`, the settings' current pseudonym key version."""
     return Pseudonymizer({settings.pseudonym_key_version: pkey}, settings.pseudonym_key_version)
 
 
@@ -55,8 +54,8 @@ def build_privacy(
 ) -> Privacy:
     """On `store` when given (a process builds one), else on the settings' own; `clock`: what the
     appender, the retention run and the rights desk take as now (a test sets it)."""
-    _, kek = settings.keys()
-    pseudonyms = pseudonymizer(settings)
+    pkey, kek = settings.keys()
+    pseudonyms = pseudonymizer(settings, pkey)
     store = store or build_store(settings)
     clock = clock or SystemClock()
     previous = settings.previous_keks()
